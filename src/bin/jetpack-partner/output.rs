@@ -1,0 +1,230 @@
+//! Everything the program prints: answers on stdout, failures on stderr,
+//! and the exit codes that go with them.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use jetpack_partner::{Error, TraceEvent};
+use serde::Serialize;
+
+/// Exit codes; stable, documented in the README.
+pub mod exit {
+    pub const REFUSED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const TEMPORARY: u8 = 3;
+    pub const UNEXPECTED: u8 = 4;
+    pub const LOCAL_IO: u8 = 5;
+}
+
+/// Why the program stops early.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad invocation: a plain message and a hint; nothing was sent.
+    Usage { message: String, hint: String },
+    /// A library error.
+    Lib(Error),
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>, hint: &str) -> Failure {
+        Failure::Usage {
+            message: message.into(),
+            hint: hint.to_owned(),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Lib(e)
+    }
+}
+
+/// Replaces known secret values with `***` in everything written to
+/// stderr: a last guard in case a server or a message echoes one.
+#[derive(Clone, Default)]
+pub struct Redactor(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Redactor {
+    /// Values shorter than this are not searched for: they would mask
+    /// ordinary words.
+    const MIN_LEN: usize = 4;
+
+    pub fn add(&self, secret: &str) {
+        if secret.len() >= Self::MIN_LEN {
+            if let Ok(mut list) = self.0.lock() {
+                list.push(secret.to_owned());
+            }
+        }
+    }
+
+    pub fn clean(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        if let Ok(list) = self.0.lock() {
+            for secret in list.iter() {
+                text = text.replace(secret.as_str(), jetpack_partner::auth::REDACTED);
+            }
+        }
+        text
+    }
+}
+
+/// How answers are printed.
+#[derive(Clone, Default)]
+pub struct Output {
+    pub pretty: bool,
+    pub redactor: Redactor,
+}
+
+impl Output {
+    /// Prints a JSON answer on stdout: one line, or pretty with `--pretty`.
+    pub fn json(&self, value: &impl Serialize) -> Result<(), Failure> {
+        let text = if self.pretty {
+            serde_json::to_string_pretty(value)
+        } else {
+            serde_json::to_string(value)
+        }
+        .map_err(|e| Failure::Lib(Error::InvalidInput(format!("cannot print the answer: {e}"))))?;
+        self.line(&text)
+    }
+
+    /// Prints one line on stdout. A closed stdout is a local I/O failure.
+    pub fn line(&self, text: &str) -> Result<(), Failure> {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}")
+            .and_then(|()| out.flush())
+            .map_err(|e| {
+                Failure::Lib(Error::Io {
+                    context: "cannot write to standard output".into(),
+                    source: e,
+                })
+            })
+    }
+
+    /// Prints a line on stderr, secrets masked.
+    pub fn note(&self, text: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "{}", self.redactor.clean(text));
+    }
+
+    /// Reports a failure on stderr and returns its exit code.
+    pub fn fail(&self, failure: Failure) -> ExitCode {
+        match failure {
+            Failure::Usage { message, hint } => {
+                self.note(&format!("jetpack-partner: {message}\nhint: {hint}"));
+                ExitCode::from(exit::USAGE)
+            }
+            Failure::Lib(Error::InvalidInput(message)) => {
+                self.note(&format!(
+                    "jetpack-partner: {message}\nhint: nothing was sent; see 'jetpack-partner --help'"
+                ));
+                ExitCode::from(exit::USAGE)
+            }
+            Failure::Lib(e) => {
+                self.note(&error_json(&e).to_string());
+                ExitCode::from(exit_code(&e))
+            }
+        }
+    }
+
+    /// A trace printer for `-v`: requests and answers on stderr.
+    pub fn tracer(&self) -> impl Fn(&TraceEvent) + Send + Sync + 'static {
+        let out = self.clone();
+        move |event| {
+            for line in describe(event) {
+                out.note(&line);
+            }
+        }
+    }
+}
+
+/// The exit code for a library error.
+pub fn exit_code(e: &Error) -> u8 {
+    match e {
+        Error::Api(_) => exit::REFUSED,
+        Error::InvalidInput(_) => exit::USAGE,
+        Error::Transport(_) | Error::Unavailable(_) => exit::TEMPORARY,
+        Error::UnexpectedResponse(_) => exit::UNEXPECTED,
+        Error::Io { .. } => exit::LOCAL_IO,
+        _ => exit::UNEXPECTED,
+    }
+}
+
+/// The one-line JSON the program writes on stderr for a failed call, with
+/// its keys in the order the old partner scripts used.
+#[derive(Serialize)]
+pub struct ErrorLine {
+    success: bool,
+    error_code: String,
+    error_message: String,
+    http_status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    excerpt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u64>,
+}
+
+impl std::fmt::Display for ErrorLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = serde_json::to_string(self).map_err(|_| std::fmt::Error)?;
+        f.write_str(&text)
+    }
+}
+
+pub fn error_json(e: &Error) -> ErrorLine {
+    let error_message = match e {
+        Error::Api(api) if !api.message.is_empty() => api.message.clone(),
+        other => other.to_string(),
+    };
+    let (excerpt, retry_after) = match e {
+        Error::UnexpectedResponse(u) => (Some(u.excerpt.clone()), None),
+        Error::Unavailable(u) => (Some(u.excerpt.clone()), u.retry_after.map(|d| d.as_secs())),
+        _ => (None, None),
+    };
+    ErrorLine {
+        success: false,
+        error_code: e.code().to_owned(),
+        error_message,
+        http_status: e.http_status(),
+        excerpt,
+        retry_after,
+    }
+}
+
+/// A trace event as lines for people: `>` what was sent, `<` what came back.
+pub fn describe(event: &TraceEvent) -> Vec<String> {
+    match event {
+        TraceEvent::Request {
+            method,
+            url,
+            content_type,
+            content_length,
+            fields,
+            bearer,
+        } => {
+            let mut lines = vec![format!("> {method} {url}")];
+            if *bearer {
+                lines.push("> Authorization: Bearer ***".into());
+            }
+            if let Some(ct) = content_type {
+                lines.push(format!("> Content-Type: {ct}"));
+                lines.push(format!("> Content-Length: {content_length}"));
+            }
+            lines.extend(fields.iter().map(|(k, v)| format!(">   {k} = {v}")));
+            lines
+        }
+        TraceEvent::Response {
+            status,
+            elapsed,
+            bytes,
+        } => vec![format!(
+            "< HTTP {status}, {bytes} bytes in {:.1} ms",
+            elapsed.as_secs_f64() * 1000.0
+        )],
+        TraceEvent::Failed { code, elapsed } => vec![format!(
+            "< no answer ({code}) after {:.1} ms",
+            elapsed.as_secs_f64() * 1000.0
+        )],
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,56 @@
+//! `sandbox`: serve the local fake of the API until stopped.
+
+use jetpack_partner::sandbox::Sandbox;
+use pico_args::Arguments;
+
+use crate::args::{self, Flag};
+use crate::globals::Globals;
+use crate::output::Failure;
+
+pub const FLAGS: &[Flag] = &[Flag {
+    key: "listen",
+    names: &["--listen"],
+    value: Some("ADDR"),
+    env: None,
+    help: "address to listen on (default 127.0.0.1:0, a free port)",
+}];
+
+pub const HELP: &str = "\
+Serve a local fake of the Jetpack Start API over plain HTTP, for tests and
+trials. Its first line on stdout is its base URL; pass it as --api-base.
+It keeps its state in memory and serves until stopped (Ctrl-C, kill).
+
+Usage: jetpack-partner sandbox [--listen ADDR] --partner ID:SECRET [--partner ...]
+
+  --partner ID:SECRET  a partner that may request tokens (repeatable; split
+                       at the first colon; sandbox secrets are not real ones)
+";
+
+pub fn run(mut args: Arguments, globals: &Globals) -> Result<(), Failure> {
+    let partners = args::take_all(&mut args, "--partner")?;
+    let flags = args::take(&mut args, FLAGS)?;
+    args::finish(args, "sandbox")?;
+    if partners.is_empty() {
+        return Err(Failure::usage(
+            "the sandbox needs at least one partner",
+            "add --partner ID:SECRET, e.g. --partner 1234:s3cret",
+        ));
+    }
+    let mut builder = Sandbox::builder().listen(flags.text("listen").unwrap_or("127.0.0.1:0"));
+    for partner in &partners {
+        let Some((id, secret)) = partner
+            .split_once(':')
+            .filter(|(id, s)| !id.is_empty() && !s.is_empty())
+        else {
+            return Err(Failure::usage(
+                format!("--partner {partner:?} is not ID:SECRET"),
+                "write it as --partner 1234:s3cret",
+            ));
+        };
+        builder = builder.partner(id, secret);
+    }
+    let sandbox = builder.start()?;
+    globals.out.line(sandbox.base_url())?;
+    sandbox.wait();
+    Ok(())
+}

@@ -1,0 +1,38 @@
+//! `token`: exchange the partner ID and secret for an access token.
+
+use pico_args::Arguments;
+
+use crate::args::{self, Flag};
+use crate::globals::Globals;
+use crate::output::Failure;
+
+pub const FLAGS: &[Flag] = &[Flag {
+    key: "json",
+    names: &["--json"],
+    value: None,
+    env: None,
+    help: "print the whole answer as JSON instead of the bare token",
+}];
+
+pub const HELP: &str = "\
+Exchange the partner ID and secret for an access token and print it.
+
+Usage: jetpack-partner [global options] token [--json]
+
+The token goes to stdout on its own line, so it can be captured:
+  TOKEN=$(jetpack-partner --partner-id 1234 --partner-secret-file ~/.jetpack-secret token)
+";
+
+pub fn run(mut args: Arguments, globals: &Globals) -> Result<(), Failure> {
+    let flags = args::take(&mut args, FLAGS)?;
+    args::finish(args, "token")?;
+    let client = globals.client()?;
+    let credentials = globals.credentials()?;
+    let answer = client.request_token(&credentials)?;
+    globals.out.redactor.add(answer.access_token.expose());
+    if flags.switch("json") {
+        globals.out.json(&answer)
+    } else {
+        globals.out.line(answer.access_token.expose())
+    }
+}

@@ -1,0 +1,350 @@
+//! Errors, and the error shapes the API answers with.
+//!
+//! The API refuses in three JSON shapes, all read by [`ApiError::from_json`]:
+//!
+//! * WordPress.com REST: `{"error": "code", "message": "text"}`
+//! * the partner documents: `{"error_code": "code", "error_message": "text"}`
+//! * OAuth 2: `{"error": "code", "error_description": "text"}`
+
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Everything that can go wrong in a call.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API refused: an HTTP error with an error body, or `success: false`.
+    Api(ApiError),
+    /// The request did not get an answer: DNS, connect, TLS, time-out.
+    Transport(Transport),
+    /// The service answered that it is unavailable for now: 429, or a 5xx.
+    Unavailable(Unavailable),
+    /// An answer that is not what the API sends: not JSON, the wrong shape,
+    /// too large, a redirect.
+    UnexpectedResponse(UnexpectedResponse),
+    /// Bad input from the caller; nothing was sent.
+    InvalidInput(String),
+    /// A local file could not be read or written.
+    Io {
+        /// What was being done, naming the file.
+        context: String,
+        /// The cause.
+        source: io::Error,
+    },
+}
+
+impl Error {
+    /// A short, stable, machine-readable name for the error: the API's own
+    /// code for refusals, else one of `connect_failed`, `dns_failed`,
+    /// `tls_error`, `timeout`, `network_error`, `rate_limited`,
+    /// `service_unavailable`, `unexpected_response`, `invalid_input`,
+    /// `io_error`.
+    pub fn code(&self) -> &str {
+        match self {
+            Error::Api(e) => &e.code,
+            Error::Transport(t) => t.kind.code(),
+            Error::Unavailable(u) if u.status == 429 => "rate_limited",
+            Error::Unavailable(_) => "service_unavailable",
+            Error::UnexpectedResponse(_) => "unexpected_response",
+            Error::InvalidInput(_) => "invalid_input",
+            Error::Io { .. } => "io_error",
+        }
+    }
+
+    /// Whether trying again later may succeed.
+    pub fn is_temporary(&self) -> bool {
+        matches!(self, Error::Transport(_) | Error::Unavailable(_))
+    }
+
+    /// The HTTP status of the answer, when there was one.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Unavailable(u) => Some(u.status),
+            Error::UnexpectedResponse(u) => Some(u.status),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Error {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => e.fmt(f),
+            Error::Transport(t) => t.fmt(f),
+            Error::Unavailable(u) => u.fmt(f),
+            Error::UnexpectedResponse(u) => u.fmt(f),
+            Error::InvalidInput(msg) => f.write_str(msg),
+            Error::Io { context, source } => write!(f, "{context}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// A refusal from the API, in any of its shapes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    /// HTTP status (from the envelope, when the answer was wrapped).
+    pub status: u16,
+    /// The API's error code, e.g. `invalid_client`, `invalid_plan`.
+    pub code: String,
+    /// The API's message for people.
+    pub message: String,
+    /// The error body exactly as the API sent it (unwrapped from an envelope).
+    pub body: Value,
+}
+
+impl ApiError {
+    /// Reads an error from a JSON answer, whichever of the three shapes it
+    /// has. `None` when the body holds no error code.
+    pub fn from_json(status: u16, body: &Value) -> Option<ApiError> {
+        let text = |key: &str| body.get(key).and_then(Value::as_str);
+        let code = text("error_code").or_else(|| text("error"))?;
+        let message = text("error_message")
+            .or_else(|| text("message"))
+            .or_else(|| text("error_description"))
+            .unwrap_or("");
+        Some(ApiError {
+            status,
+            code: code.to_owned(),
+            message: message.to_owned(),
+            body: body.clone(),
+        })
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the API refused (HTTP {}): {}", self.status, self.code)?;
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a request got no answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// The host name did not resolve.
+    Dns,
+    /// The connection was refused or could not be made.
+    Connect,
+    /// The TLS handshake failed (certificate, host name, protocol).
+    Tls,
+    /// The time budget ran out.
+    Timeout,
+    /// The connection broke during the exchange (reset, closed early).
+    Network,
+}
+
+impl TransportKind {
+    /// The stable code of this kind.
+    pub fn code(self) -> &'static str {
+        match self {
+            TransportKind::Dns => "dns_failed",
+            TransportKind::Connect => "connect_failed",
+            TransportKind::Tls => "tls_error",
+            TransportKind::Timeout => "timeout",
+            TransportKind::Network => "network_error",
+        }
+    }
+}
+
+/// A request that got no answer.
+#[derive(Clone, Debug)]
+pub struct Transport {
+    /// What kind of failure.
+    pub kind: TransportKind,
+    /// What happened, for people.
+    pub detail: String,
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            TransportKind::Dns => "could not resolve the API host",
+            TransportKind::Connect => "could not connect to the API",
+            TransportKind::Tls => "TLS failed with the API host",
+            TransportKind::Timeout => "the API did not answer in time",
+            TransportKind::Network => "the connection to the API broke",
+        };
+        write!(f, "{what}: {}", self.detail)
+    }
+}
+
+/// The service said it cannot serve now: 429 or 5xx.
+#[derive(Clone, Debug)]
+pub struct Unavailable {
+    /// 429, 500, 502, 503, 504…
+    pub status: u16,
+    /// What the `Retry-After` header asked for, when it did.
+    pub retry_after: Option<Duration>,
+    /// A short, cleaned excerpt of the body.
+    pub excerpt: String,
+}
+
+impl fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.status == 429 {
+            write!(f, "the API is rate limiting requests (HTTP 429)")?;
+        } else {
+            write!(f, "the API is unavailable (HTTP {})", self.status)?;
+        }
+        if let Some(d) = self.retry_after {
+            write!(f, "; it asks to retry after {}s", d.as_secs())?;
+        }
+        if !self.excerpt.is_empty() {
+            write!(f, ": {}", self.excerpt)?;
+        }
+        Ok(())
+    }
+}
+
+/// An answer that is not what the API sends.
+#[derive(Clone, Debug)]
+pub struct UnexpectedResponse {
+    /// HTTP status of the answer.
+    pub status: u16,
+    /// What is wrong with it.
+    pub reason: String,
+    /// At most 200 characters of the body, control characters removed.
+    pub excerpt: String,
+}
+
+impl fmt::Display for UnexpectedResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unexpected answer from the API (HTTP {}): {}",
+            self.status, self.reason
+        )?;
+        if !self.excerpt.is_empty() {
+            write!(f, ": {}", self.excerpt)?;
+        }
+        Ok(())
+    }
+}
+
+/// Longest excerpt of a body that errors carry, in characters.
+pub const EXCERPT_CHARS: usize = 200;
+
+/// A short, printable excerpt of a body: control characters removed, runs
+/// of white space folded, at most [`EXCERPT_CHARS`] characters.
+pub fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out = String::new();
+    let mut count = 0;
+    let mut last_space = true;
+    for c in text.chars() {
+        let c = if c.is_whitespace() { ' ' } else { c };
+        if c.is_control() || (c == ' ' && last_space) {
+            continue;
+        }
+        if count == EXCERPT_CHARS {
+            out.push('…');
+            break;
+        }
+        last_space = c == ' ';
+        out.push(c);
+        count += 1;
+    }
+    out.trim_end().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_the_three_error_shapes() {
+        for (body, code, message) in [
+            (
+                json!({"error": "invalid_blog", "message": "The blog ID 5 is invalid"}),
+                "invalid_blog",
+                "The blog ID 5 is invalid",
+            ),
+            (
+                json!({"error_code": "invalid_plan", "error_message": "x is not a valid plan"}),
+                "invalid_plan",
+                "x is not a valid plan",
+            ),
+            (
+                json!({"success": false, "error_code": "activation_limit_reached", "error_message": "m"}),
+                "activation_limit_reached",
+                "m",
+            ),
+            (
+                json!({"error": "invalid_client", "error_description": "Unknown client_id."}),
+                "invalid_client",
+                "Unknown client_id.",
+            ),
+            (json!({"error": "invalid_request"}), "invalid_request", ""),
+        ] {
+            let e = ApiError::from_json(400, &body).unwrap_or_else(|| panic!("{body}"));
+            assert_eq!((e.code.as_str(), e.message.as_str()), (code, message));
+            assert_eq!(e.body, body);
+        }
+    }
+
+    #[test]
+    fn no_code_is_no_api_error() {
+        assert!(ApiError::from_json(400, &json!({"message": "x"})).is_none());
+        assert!(ApiError::from_json(400, &json!({"error": {"nested": 1}})).is_none());
+        assert!(ApiError::from_json(400, &json!([1, 2])).is_none());
+    }
+
+    #[test]
+    fn excerpt_is_short_and_clean() {
+        let body = format!(
+            "<html>\r\n\t<h1>502\x07 Bad\0 Gateway</h1>{}",
+            "x".repeat(500)
+        );
+        let e = excerpt(body.as_bytes());
+        assert!(e.starts_with("<html> <h1>502 Bad Gateway</h1>xx"), "{e}");
+        assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
+        assert!(!e.chars().any(char::is_control));
+        assert_eq!(excerpt(b"  \n "), "");
+        assert_eq!(excerpt(&[0xff, b'a']), "\u{fffd}a");
+    }
+
+    #[test]
+    fn codes_and_temporariness() {
+        let unavailable = |status| {
+            Error::Unavailable(Unavailable {
+                status,
+                retry_after: None,
+                excerpt: String::new(),
+            })
+        };
+        assert_eq!(unavailable(429).code(), "rate_limited");
+        assert_eq!(unavailable(503).code(), "service_unavailable");
+        assert!(unavailable(502).is_temporary());
+        let t = Error::Transport(Transport {
+            kind: TransportKind::Timeout,
+            detail: "x".into(),
+        });
+        assert_eq!((t.code(), t.is_temporary()), ("timeout", true));
+        assert!(!Error::InvalidInput("x".into()).is_temporary());
+    }
+}

@@ -1,0 +1,257 @@
+//! The `multipart/form-data` encoder (RFC 7578), written by hand.
+//!
+//! Every form the API takes is a handful of short text fields, so the whole
+//! body is built in memory with an exact length. Values are bytes and go
+//! through untouched. The boundary is random and is checked against every
+//! name and value; if any of them contains it, another is drawn.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+
+use crate::auth::{Secret, REDACTED};
+use crate::error::Error;
+
+/// One field of a form.
+#[derive(Clone)]
+struct Field {
+    name: String,
+    value: Vec<u8>,
+    secret: bool,
+}
+
+/// A form: named fields, in the order they were added.
+///
+/// ```
+/// use jetpack_partner::form::Form;
+/// let mut form = Form::new();
+/// form.text("grant_type", "client_credentials")?;
+/// let encoded = form.encode();
+/// assert!(encoded.content_type.starts_with("multipart/form-data; boundary="));
+/// assert_eq!(encoded.body.len(), encoded.content_length());
+/// # Ok::<(), jetpack_partner::Error>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct Form {
+    fields: Vec<Field>,
+}
+
+/// An encoded form, ready to send.
+#[derive(Clone)]
+pub struct Encoded {
+    /// `multipart/form-data; boundary=…`
+    pub content_type: String,
+    /// The boundary alone.
+    pub boundary: String,
+    /// The whole body.
+    pub body: Vec<u8>,
+}
+
+impl Encoded {
+    /// The exact `Content-Length` of the body.
+    pub fn content_length(&self) -> usize {
+        self.body.len()
+    }
+}
+
+impl Form {
+    /// An empty form.
+    pub fn new() -> Self {
+        Form::default()
+    }
+
+    /// Adds a field whose value may be shown in traces.
+    pub fn text(&mut self, name: &str, value: impl AsRef<[u8]>) -> Result<&mut Self, Error> {
+        self.push(name, value.as_ref().to_vec(), false)
+    }
+
+    /// Adds a field whose value is a secret: traces show `***`.
+    pub fn secret(&mut self, name: &str, value: &Secret) -> Result<&mut Self, Error> {
+        self.push(name, value.expose().as_bytes().to_vec(), true)
+    }
+
+    fn push(&mut self, name: &str, value: Vec<u8>, secret: bool) -> Result<&mut Self, Error> {
+        check_name(name)?;
+        self.fields.push(Field {
+            name: name.to_owned(),
+            value,
+            secret,
+        });
+        Ok(self)
+    }
+
+    /// Whether the form has no fields.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// The fields as `(name, shown value)`, secrets as `***`, for traces.
+    pub fn describe(&self) -> Vec<(String, String)> {
+        self.fields
+            .iter()
+            .map(|f| {
+                let shown = if f.secret {
+                    REDACTED.to_owned()
+                } else {
+                    String::from_utf8_lossy(&f.value).into_owned()
+                };
+                (f.name.clone(), shown)
+            })
+            .collect()
+    }
+
+    /// Encodes the form with a fresh random boundary.
+    pub fn encode(&self) -> Encoded {
+        self.encode_with_boundary(&random_boundary())
+    }
+
+    /// Encodes the form with `boundary` if no name or value contains it, and
+    /// with fresh random boundaries until one fits otherwise.
+    pub fn encode_with_boundary(&self, boundary: &str) -> Encoded {
+        let mut boundary = boundary.to_owned();
+        while !boundary_fits(&boundary) || self.contains(boundary.as_bytes()) {
+            boundary = random_boundary();
+        }
+        let body = self.body(&boundary);
+        Encoded {
+            content_type: format!("multipart/form-data; boundary={boundary}"),
+            boundary,
+            body,
+        }
+    }
+
+    fn contains(&self, needle: &[u8]) -> bool {
+        self.fields
+            .iter()
+            .any(|f| find(&f.value, needle) || find(f.name.as_bytes(), needle))
+    }
+
+    fn body(&self, boundary: &str) -> Vec<u8> {
+        let size = self
+            .fields
+            .iter()
+            .map(|f| f.value.len() + f.name.len() + boundary.len() + 48)
+            .sum::<usize>()
+            + boundary.len()
+            + 6;
+        let mut body = Vec::with_capacity(size);
+        for f in &self.fields {
+            body.extend_from_slice(b"--");
+            body.extend_from_slice(boundary.as_bytes());
+            body.extend_from_slice(b"\r\nContent-Disposition: form-data; name=\"");
+            body.extend_from_slice(f.name.as_bytes());
+            body.extend_from_slice(b"\"\r\n\r\n");
+            body.extend_from_slice(&f.value);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(b"--");
+        body.extend_from_slice(boundary.as_bytes());
+        body.extend_from_slice(b"--\r\n");
+        body
+    }
+}
+
+/// Field names go inside a quoted header parameter: a quote, a CR, a LF or a
+/// NUL would end it early or forge another header, so they are refused.
+fn check_name(name: &str) -> Result<(), Error> {
+    if name.is_empty() {
+        return Err(Error::InvalidInput("a form field needs a name".into()));
+    }
+    if let Some(c) = name.chars().find(|c| matches!(c, '"' | '\r' | '\n' | '\0')) {
+        return Err(Error::InvalidInput(format!(
+            "form field name {name:?} contains {c:?}, which cannot appear in a form-data header"
+        )));
+    }
+    Ok(())
+}
+
+/// RFC 2046: 1 to 70 characters from a safe set, not ending in a space.
+fn boundary_fits(b: &str) -> bool {
+    (1..=70).contains(&b.len())
+        && !b.ends_with(' ')
+        && b.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"'()+_,-./:=? ".contains(&c))
+}
+
+/// 24 dashes and 32 hex digits, like curl's. The randomness comes from the
+/// standard library's per-instance hash keys, seeded by the OS.
+fn random_boundary() -> String {
+    let word = || RandomState::new().build_hasher().finish();
+    format!("------------------------{:016x}{:016x}", word(), word())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_bytes_for_a_simple_form() -> Result<(), Error> {
+        let mut form = Form::new();
+        form.text("a", "1")?.text("b", "")?;
+        let e = form.encode_with_boundary("XyZ");
+        assert_eq!(e.content_type, "multipart/form-data; boundary=XyZ");
+        let want = "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\n\r\n\
+                    --XyZ--\r\n";
+        assert_eq!(String::from_utf8_lossy(&e.body), want);
+        assert_eq!(e.content_length(), want.len());
+        Ok(())
+    }
+
+    #[test]
+    fn empty_form_is_just_the_closing_delimiter() {
+        let e = Form::new().encode_with_boundary("b");
+        assert_eq!(e.body, b"--b--\r\n");
+    }
+
+    #[test]
+    fn a_boundary_found_in_a_value_is_replaced() -> Result<(), Error> {
+        let mut form = Form::new();
+        form.text("v", "before\r\n--XyZ\r\nafter")?;
+        let e = form.encode_with_boundary("XyZ");
+        assert_ne!(e.boundary, "XyZ");
+        assert!(!find(b"before\r\n--XyZ\r\nafter", e.boundary.as_bytes()));
+        Ok(())
+    }
+
+    #[test]
+    fn an_unsafe_boundary_is_replaced() {
+        let e = Form::new().encode_with_boundary("bad\"boundary");
+        assert!(boundary_fits(&e.boundary));
+        assert!(e.boundary.starts_with("------------------------"));
+    }
+
+    #[test]
+    fn random_boundaries_differ() {
+        assert_ne!(random_boundary(), random_boundary());
+        assert!(boundary_fits(&random_boundary()));
+    }
+
+    #[test]
+    fn names_that_break_the_header_are_refused() {
+        for bad in ["", "a\"b", "a\rb", "a\nb", "a\0b"] {
+            assert!(
+                matches!(Form::new().text(bad, "x"), Err(Error::InvalidInput(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn describe_masks_secrets() -> Result<(), Error> {
+        let mut form = Form::new();
+        form.text("client_id", "7")?
+            .secret("client_secret", &Secret::new("hunter2"))?;
+        assert_eq!(
+            form.describe(),
+            vec![
+                ("client_id".to_owned(), "7".to_owned()),
+                ("client_secret".to_owned(), "***".to_owned())
+            ]
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,257 @@
+//! Turning an HTTP answer into JSON or an [`Error`].
+//!
+//! One place decides what every answer means: the `http_envelope` wrapper is
+//! taken off, 429 and 5xx are temporary, a redirect or a body that is not
+//! JSON is unexpected, an error body is the API refusing.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::{excerpt, ApiError, Error, Unavailable, UnexpectedResponse};
+
+/// Largest answer the client reads. The API's answers are a few hundred
+/// bytes; anything near this is not the API.
+pub const MAX_BODY: u64 = 1024 * 1024;
+
+/// An HTTP answer as read off the wire.
+#[derive(Debug)]
+pub(crate) struct Raw {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub location: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// The JSON of a successful answer, or the error it stands for.
+pub(crate) fn decode(raw: Raw) -> Result<Value, Error> {
+    let parsed = serde_json::from_slice::<Value>(&raw.body).ok();
+    let (status, json, retry_after) = match parsed.map(unwrap_envelope) {
+        Some(Ok((status, body, retry_after))) => (status, Some(body), retry_after),
+        Some(Err(plain)) => (raw.status, Some(plain), raw.retry_after),
+        None => (raw.status, None, raw.retry_after),
+    };
+    let unexpected = |reason: String| {
+        Error::UnexpectedResponse(UnexpectedResponse {
+            status,
+            reason,
+            excerpt: excerpt(&raw.body),
+        })
+    };
+    if status == 429 || status >= 500 {
+        let message = json.as_ref().and_then(|j| ApiError::from_json(status, j));
+        return Err(Error::Unavailable(Unavailable {
+            status,
+            retry_after: retry_after.as_deref().and_then(parse_retry_after),
+            excerpt: message.map_or_else(|| excerpt(&raw.body), |e| e.to_string()),
+        }));
+    }
+    if (300..400).contains(&status) {
+        let to = raw.location.as_deref().unwrap_or("nowhere");
+        return Err(unexpected(format!(
+            "the server redirects to {to}; point the API base at the final address"
+        )));
+    }
+    let Some(json) = json else {
+        return Err(unexpected("the answer is not JSON".into()));
+    };
+    if status >= 400 || !(200..300).contains(&status) {
+        return Err(match ApiError::from_json(status, &json) {
+            Some(e) => Error::Api(e),
+            None => unexpected("an error answer without an error code".into()),
+        });
+    }
+    Ok(json)
+}
+
+/// A 200 that says `"success": false` is a refusal. Returns the refusal,
+/// with the API's code when it gave one.
+pub(crate) fn refusal(json: &Value) -> Option<ApiError> {
+    if json.get("success") != Some(&Value::Bool(false)) {
+        return None;
+    }
+    Some(ApiError::from_json(200, json).unwrap_or_else(|| ApiError {
+        status: 200,
+        code: "unsuccessful".into(),
+        message: "the API answered \"success\": false without an error code".into(),
+        body: json.clone(),
+    }))
+}
+
+/// `{"code": 403, "headers": [...], "body": {...}}` -> (403, body, Retry-After).
+/// Gives the value back untouched when it is not an envelope.
+fn unwrap_envelope(json: Value) -> Result<(u16, Value, Option<String>), Value> {
+    let is_envelope = json.as_object().is_some_and(|o| {
+        o.get("code").and_then(Value::as_u64).is_some()
+            && o.contains_key("body")
+            && o.get("headers").is_some_and(Value::is_array)
+    });
+    if !is_envelope {
+        return Err(json);
+    }
+    let status = json["code"]
+        .as_u64()
+        .and_then(|c| u16::try_from(c).ok())
+        .unwrap_or(0);
+    let retry_after = json["headers"].as_array().and_then(|headers| {
+        headers.iter().find_map(|h| {
+            let name = h.get("name")?.as_str()?;
+            let value = h.get("value")?;
+            name.eq_ignore_ascii_case("retry-after").then(|| {
+                value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned)
+            })
+        })
+    });
+    let Value::Object(mut o) = json else {
+        return Err(Value::Null);
+    };
+    let body = o.remove("body").unwrap_or(Value::Null);
+    Ok((status, body, retry_after))
+}
+
+/// `Retry-After` in seconds. (HTTP-date values are read by the retry policy.)
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn raw(status: u16, body: &str) -> Raw {
+        Raw {
+            status,
+            retry_after: None,
+            location: None,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn api_code(r: Result<Value, Error>) -> (u16, String) {
+        match r {
+            Err(Error::Api(e)) => (e.status, e.code),
+            other => panic!("not an API error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn plain_success_is_the_json() {
+        let v = decode(raw(200, r#"{"access_token":"t"}"#));
+        assert_eq!(v.ok(), Some(json!({"access_token": "t"})));
+    }
+
+    #[test]
+    fn every_error_shape_is_an_api_error() {
+        for (status, body, code) in [
+            (
+                400,
+                r#"{"error":"invalid_client","error_description":"Unknown client_id."}"#,
+                "invalid_client",
+            ),
+            (
+                403,
+                r#"{"error":"invalid_blog","message":"The blog ID 1 is invalid"}"#,
+                "invalid_blog",
+            ),
+            (
+                400,
+                r#"{"success":false,"error_code":"invalid_plan","error_message":"x"}"#,
+                "invalid_plan",
+            ),
+        ] {
+            assert_eq!(
+                api_code(decode(raw(status, body))),
+                (status, code.to_owned())
+            );
+        }
+    }
+
+    #[test]
+    fn envelope_decodes_like_a_plain_answer() {
+        let plain = r#"{"error":"invalid_scope","message":"This token is not authorized"}"#;
+        let wrapped = format!(
+            r#"{{"code":403,"headers":[{{"name":"Content-Type","value":"application/json"}}],"body":{plain}}}"#
+        );
+        assert_eq!(
+            api_code(decode(raw(200, &wrapped))),
+            api_code(decode(raw(403, plain)))
+        );
+        let ok = r#"{"code":200,"headers":[],"body":{"success":true}}"#;
+        assert_eq!(decode(raw(200, ok)).ok(), Some(json!({"success": true})));
+    }
+
+    #[test]
+    fn envelope_carries_retry_after() {
+        let wrapped = r#"{"code":429,"headers":[{"name":"Retry-After","value":"7"}],"body":{"error":"rate_limited"}}"#;
+        match decode(raw(200, wrapped)) {
+            Err(Error::Unavailable(u)) => {
+                assert_eq!(
+                    (u.status, u.retry_after),
+                    (429, Some(Duration::from_secs(7)))
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn not_json_is_unexpected_with_an_excerpt() {
+        for status in [200, 400, 404] {
+            match decode(raw(status, "<html><body>Oops\n</body></html>")) {
+                Err(Error::UnexpectedResponse(u)) => {
+                    assert_eq!(u.status, status);
+                    assert_eq!(u.excerpt, "<html><body>Oops </body></html>");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn json_error_without_a_code_is_unexpected() {
+        assert!(matches!(
+            decode(raw(404, r#"{"message":"nope"}"#)),
+            Err(Error::UnexpectedResponse(_))
+        ));
+    }
+
+    #[test]
+    fn rate_limits_and_5xx_are_unavailable() {
+        let mut r = raw(429, "slow down");
+        r.retry_after = Some("3".into());
+        match decode(r) {
+            Err(Error::Unavailable(u)) => assert_eq!(u.retry_after, Some(Duration::from_secs(3))),
+            other => panic!("{other:?}"),
+        }
+        for status in [500, 502, 503, 504] {
+            let e = decode(raw(status, "<html>Bad Gateway</html>")).err();
+            assert_eq!(
+                e.map(|e| e.code().to_owned()).as_deref(),
+                Some("service_unavailable")
+            );
+        }
+    }
+
+    #[test]
+    fn redirects_are_unexpected_and_name_the_target() {
+        let mut r = raw(301, "");
+        r.location = Some("https://elsewhere.test/".into());
+        match decode(r) {
+            Err(Error::UnexpectedResponse(u)) => assert!(u.reason.contains("elsewhere.test")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn success_false_is_a_refusal() {
+        let r = refusal(&json!({"success": false, "error_code": "x", "error_message": "y"}));
+        assert_eq!(r.map(|e| e.code), Some("x".into()));
+        let r = refusal(&json!({"success": false}));
+        assert_eq!(r.map(|e| e.code), Some("unsuccessful".into()));
+        assert!(refusal(&json!({"success": true})).is_none());
+        assert!(refusal(&json!({"access_token": "t"})).is_none());
+    }
+}

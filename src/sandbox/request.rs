@@ -1,0 +1,200 @@
+//! A request as the sandbox's handlers see it: method, path, query, the
+//! headers that matter, and the body's form fields.
+
+use std::io::Read;
+
+/// Largest request body the sandbox reads.
+const MAX_REQUEST_BODY: u64 = 8 * 1024 * 1024;
+
+/// One incoming request, read whole.
+#[derive(Debug, Default)]
+pub(crate) struct Incoming {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl Incoming {
+    pub fn read(rq: &mut tiny_http::Request) -> std::io::Result<Incoming> {
+        let (path, query) = match rq.url().split_once('?') {
+            Some((path, query)) => (path.to_owned(), parse_pairs(query.as_bytes())),
+            None => (rq.url().to_owned(), Vec::new()),
+        };
+        let header = |name: &str| {
+            rq.headers()
+                .iter()
+                .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+                .map(|h| h.value.as_str().to_owned())
+        };
+        let content_type = header("Content-Type");
+        let mut body = Vec::new();
+        rq.as_reader()
+            .take(MAX_REQUEST_BODY)
+            .read_to_end(&mut body)?;
+        Ok(Incoming {
+            method: rq.method().as_str().to_owned(),
+            path,
+            query: query
+                .into_iter()
+                .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
+                .collect(),
+            content_type,
+            body,
+        })
+    }
+
+    /// Whether the query has `name` set to anything but `false` or `0`.
+    pub fn query_flag(&self, name: &str) -> bool {
+        self.query
+            .iter()
+            .any(|(k, v)| k == name && v != "false" && v != "0")
+    }
+
+    /// The form fields of the body, multipart or urlencoded.
+    pub fn fields(&self) -> Result<Fields, String> {
+        let content_type = self.content_type.as_deref().unwrap_or("");
+        let media = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match media.as_str() {
+            "multipart/form-data" => {
+                let boundary = param(content_type, "boundary")
+                    .ok_or("the multipart/form-data content type has no boundary")?;
+                multipart_fields(&self.body, &boundary)
+            }
+            "application/x-www-form-urlencoded" => Ok(Fields(parse_pairs(&self.body))),
+            "" if self.body.is_empty() => Ok(Fields::default()),
+            other => Err(format!(
+                "the body must be multipart/form-data or application/x-www-form-urlencoded, not {other:?}"
+            )),
+        }
+    }
+}
+
+/// Form fields in the order they came; the first of a repeated name wins.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Fields(pub Vec<(String, Vec<u8>)>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// The field as text, `None` when absent or empty.
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.get(name)
+            .filter(|v| !v.is_empty())
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    }
+}
+
+/// Reads a multipart body with the `multipart` crate: an independent parser,
+/// so the client's encoder is checked by code it does not share.
+fn multipart_fields(body: &[u8], boundary: &str) -> Result<Fields, String> {
+    let mut form = multipart::server::Multipart::with_body(body, boundary);
+    let mut fields = Vec::new();
+    loop {
+        match form.read_entry() {
+            Ok(Some(mut entry)) => {
+                let mut value = Vec::new();
+                entry
+                    .data
+                    .read_to_end(&mut value)
+                    .map_err(|e| format!("unreadable multipart field: {e}"))?;
+                fields.push((entry.headers.name.to_string(), value));
+            }
+            Ok(None) => return Ok(Fields(fields)),
+            Err(e) => return Err(format!("unreadable multipart body: {e}")),
+        }
+    }
+}
+
+/// A parameter of a header value, e.g. `boundary` of a content type.
+fn param(header: &str, name: &str) -> Option<String> {
+    header.split(';').skip(1).find_map(|part| {
+        let (k, v) = part.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// `a=1&b=%20x+y` -> [("a", "1"), ("b", " x y")].
+pub(crate) fn parse_pairs(input: &[u8]) -> Vec<(String, Vec<u8>)> {
+    input
+        .split(|&b| b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let mut it = pair.splitn(2, |&b| b == b'=');
+            let key = percent_decode(it.next().unwrap_or_default());
+            let value = percent_decode(it.next().unwrap_or_default());
+            (String::from_utf8_lossy(&key).into_owned(), value)
+        })
+        .collect()
+}
+
+fn percent_decode(input: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        match input[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < input.len() => match (hex(input[i + 1]), hex(input[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urlencoded_pairs_decode() {
+        let pairs = parse_pairs(b"a=1&b=%20x+y&c&d=%zz&e=%4");
+        let got: Vec<(&str, &[u8])> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("a", &b"1"[..]),
+                ("b", b" x y"),
+                ("c", b""),
+                ("d", b"%zz"),
+                ("e", b"%4")
+            ]
+        );
+    }
+
+    #[test]
+    fn boundary_param_is_found_quoted_or_not() {
+        assert_eq!(
+            param("multipart/form-data; boundary=abc", "boundary").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            param("multipart/form-data;BOUNDARY=\"a b\"", "boundary").as_deref(),
+            Some("a b")
+        );
+        assert_eq!(param("multipart/form-data;", "boundary"), None);
+    }
+}

@@ -1,0 +1,272 @@
+//! Site references: how a path names a site (section 8 of the API reference).
+//!
+//! A site is either its WordPress.com blog ID (digits) or its host and path
+//! with every `/` of the path written `::`: `https://example.com/demo/wp/`
+//! becomes `example.com::demo::wp`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::Error;
+
+/// A site as the partner endpoints name it in their paths.
+///
+/// ```
+/// use jetpack_partner::SiteRef;
+/// let site = SiteRef::parse("https://Example.com/demo/wp/")?;
+/// assert_eq!(site.to_string(), "example.com::demo::wp");
+/// assert_eq!(SiteRef::parse("12345")?.to_string(), "12345");
+/// # Ok::<(), jetpack_partner::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SiteRef {
+    /// A WordPress.com blog ID.
+    BlogId(u64),
+    /// A site URL: lower-case host (with a non-default port, if any) and
+    /// the path's segments.
+    Url {
+        /// Host name, lower-case, with `:port` when the URL had one that is
+        /// not the scheme's default.
+        host: String,
+        /// Path segments, as given (percent-escapes kept).
+        path: Vec<String>,
+    },
+}
+
+impl SiteRef {
+    /// Parses a blog ID, a domain, or a site URL.
+    ///
+    /// Refuses anything that cannot be part of a site reference: a query, a
+    /// fragment, user info, white space, an empty or non-ASCII host, a scheme
+    /// other than http and https.
+    pub fn parse(input: &str) -> Result<SiteRef, Error> {
+        let bad = |why: &str| {
+            Error::InvalidInput(format!(
+                "site {input:?} is not a site URL, domain or blog ID: {why}"
+            ))
+        };
+        if input.is_empty() {
+            return Err(bad("it is empty"));
+        }
+        if input.chars().any(char::is_whitespace) {
+            return Err(bad("it contains white space (check the quoting)"));
+        }
+        if input.bytes().all(|b| b.is_ascii_digit()) {
+            return match input.parse::<u64>() {
+                Ok(0) | Err(_) => Err(bad("a blog ID is a positive number")),
+                Ok(id) => Ok(SiteRef::BlogId(id)),
+            };
+        }
+        if input.contains('?') {
+            return Err(bad("it has a query ('?…'); give the site URL without it"));
+        }
+        if input.contains('#') {
+            return Err(bad(
+                "it has a fragment ('#…'); give the site URL without it",
+            ));
+        }
+        let (scheme, rest) = split_scheme(input);
+        let default_port = match scheme.as_deref() {
+            None => None,
+            Some("https") => Some("443"),
+            Some("http") => Some("80"),
+            Some(_) => return Err(bad("only http:// and https:// URLs name a WordPress site")),
+        };
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        if authority.contains('@') {
+            return Err(bad(
+                "it has user info ('user@'); never put credentials in a site URL",
+            ));
+        }
+        let host = parse_host(authority, default_port).map_err(|why| bad(&why))?;
+        let mut segments = Vec::new();
+        for segment in path.split('/').filter(|s| !s.is_empty()) {
+            if segment == "." || segment == ".." {
+                return Err(bad(
+                    "its path has '.' or '..' segments; give the site's real path",
+                ));
+            }
+            if segment.contains(':') {
+                return Err(bad(
+                    "a path segment contains ':', which the reference uses as separator",
+                ));
+            }
+            segments.push(segment.to_owned());
+        }
+        Ok(SiteRef::Url {
+            host,
+            path: segments,
+        })
+    }
+}
+
+/// Splits off `scheme://`, lower-cased, if there is one.
+fn split_scheme(input: &str) -> (Option<String>, &str) {
+    match input.split_once("://") {
+        Some((scheme, rest))
+            if !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            (Some(scheme.to_ascii_lowercase()), rest)
+        }
+        _ => (None, input),
+    }
+}
+
+fn parse_host(authority: &str, default_port: Option<&str>) -> Result<String, String> {
+    if authority.starts_with('[') {
+        return Err(
+            "an IPv6 address cannot be written in a site reference; use the blog ID".into(),
+        );
+    }
+    let (name, port) = match authority.split_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (authority, None),
+    };
+    if name.is_empty() {
+        return Err("the host is empty".into());
+    }
+    if !name.is_ascii() {
+        return Err(format!(
+            "the host is not ASCII; write it in its punycode form (xn--…), \
+             as the site's WordPress settings show it, or use the blog ID ({name})"
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-._".contains(*c)))
+    {
+        return Err(format!("the host contains {c:?}"));
+    }
+    let name = name.to_ascii_lowercase();
+    match port {
+        None => Ok(name),
+        Some(p) if p.parse::<u16>().is_ok_and(|n| n > 0) => {
+            let p = p.trim_start_matches('0');
+            if Some(p) == default_port {
+                Ok(name)
+            } else {
+                Ok(format!("{name}:{p}"))
+            }
+        }
+        Some(p) => Err(format!("the port {p:?} is not a number from 1 to 65535")),
+    }
+}
+
+impl FromStr for SiteRef {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        SiteRef::parse(s)
+    }
+}
+
+/// The path segment to send: the blog ID, or host and path joined with `::`,
+/// percent-encoded where a character cannot stand in a URL path.
+impl fmt::Display for SiteRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SiteRef::BlogId(id) => write!(f, "{id}"),
+            SiteRef::Url { host, path } => {
+                f.write_str(host)?;
+                for segment in path {
+                    f.write_str("::")?;
+                    write_escaped(f, segment)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Keeps RFC 3986 unreserved characters and existing `%XX` escapes; escapes
+/// every other byte.
+fn write_escaped(f: &mut fmt::Formatter<'_>, segment: &str) -> fmt::Result {
+    let bytes = segment.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape_ahead = b == b'%'
+            && bytes.len() > i + 2
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes[i + 2].is_ascii_hexdigit();
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || escape_ahead {
+            write!(f, "{}", b as char)?;
+        } else {
+            write!(f, "%{b:02X}")?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_of_accepted_references() {
+        let table = [
+            ("example.com", "example.com"),
+            ("https://example.com/", "example.com"),
+            ("http://example.com", "example.com"),
+            ("example.com/demo", "example.com::demo"),
+            ("example.com/demo/wp", "example.com::demo::wp"),
+            ("https://example.com/demo/wp/", "example.com::demo::wp"),
+            ("HTTPS://Example.COM/Blog", "example.com::Blog"),
+            ("example.com:8080", "example.com:8080"),
+            ("https://example.com:8443/wp", "example.com:8443::wp"),
+            ("https://example.com:443/", "example.com"),
+            ("http://example.com:80/wp", "example.com::wp"),
+            ("http://example.com:443/", "example.com:443"),
+            ("example.com//double//", "example.com::double"),
+            ("12345", "12345"),
+            ("007", "7"),
+            ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+            ("sub_domain.example.com", "sub_domain.example.com"),
+            ("127.0.0.1/wp", "127.0.0.1::wp"),
+            ("example.com/caf%C3%A9", "example.com::caf%C3%A9"),
+            ("example.com/café", "example.com::caf%C3%A9"),
+            ("example.com/100%/x", "example.com::100%25::x"),
+            ("example.com/a+b", "example.com::a%2Bb"),
+            ("example.com/~user", "example.com::~user"),
+        ];
+        for (input, want) in table {
+            match SiteRef::parse(input) {
+                Ok(site) => assert_eq!(site.to_string(), want, "{input}"),
+                Err(e) => panic!("{input}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn table_of_refused_references() {
+        let table = [
+            ("", "empty"),
+            ("example.com/?p=1", "query"),
+            ("example.com#top", "fragment"),
+            ("https://user:pw@example.com", "user info"),
+            ("example .com", "white space"),
+            ("example.com\n", "white space"),
+            ("https://", "host is empty"),
+            ("https:///blog", "host is empty"),
+            ("/blog", "host is empty"),
+            ("bücher.example", "punycode"),
+            ("ftp://example.com", "only http"),
+            ("example.com:0", "port"),
+            ("example.com:99999", "port"),
+            ("example.com:http", "port"),
+            ("[::1]/wp", "IPv6"),
+            ("0", "positive"),
+            ("99999999999999999999999", "positive"),
+            ("example.com/../etc", "'..'"),
+            ("exa!mple.com", "contains '!'"),
+            ("example.com/a:b", "separator"),
+        ];
+        for (input, why) in table {
+            match SiteRef::parse(input) {
+                Ok(site) => panic!("{input:?} was accepted as {site}"),
+                Err(Error::InvalidInput(msg)) => assert!(msg.contains(why), "{input:?}: {msg}"),
+                Err(e) => panic!("{input:?}: wrong error {e:?}"),
+            }
+        }
+    }
+}

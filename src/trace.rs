@@ -1,0 +1,47 @@
+//! What the client reports about each exchange, for `-v` and the demo.
+//!
+//! The library never prints. A caller that wants to watch passes a closure
+//! to [`ClientBuilder::trace`](crate::ClientBuilder::trace); it receives
+//! these events, in which secrets are already `***`.
+
+use std::time::Duration;
+
+/// One step of an exchange with the API. Secrets never appear in it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum TraceEvent {
+    /// A request is about to be sent.
+    Request {
+        /// `GET` or `POST`.
+        method: &'static str,
+        /// The full URL (it never holds a secret).
+        url: String,
+        /// The body's content type, when there is a body.
+        content_type: Option<String>,
+        /// The body's length in bytes.
+        content_length: usize,
+        /// Form fields as `(name, value)`, secrets as `***`.
+        fields: Vec<(String, String)>,
+        /// Whether an `Authorization: Bearer ***` header is sent.
+        bearer: bool,
+    },
+    /// An answer arrived and was read.
+    Response {
+        /// HTTP status.
+        status: u16,
+        /// Time from sending to the end of the body.
+        elapsed: Duration,
+        /// Body length in bytes.
+        bytes: usize,
+    },
+    /// The request got no answer.
+    Failed {
+        /// The error's stable code (`timeout`, `connect_failed`, …).
+        code: String,
+        /// Time from sending to the failure.
+        elapsed: Duration,
+    },
+}
+
+/// The callback type that receives trace events.
+pub type TraceFn = dyn Fn(&TraceEvent) + Send + Sync;

@@ -1,0 +1,189 @@
+//! Shared helpers: a real sandbox on 127.0.0.1, the real binary, and small
+//! raw TCP servers for answers the sandbox does not give.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use jetpack_partner::sandbox::Sandbox;
+use serde_json::Value;
+
+pub const PARTNER_ID: &str = "1234";
+pub const SECRET: &str = "s3cret-partner-value";
+
+/// A sandbox with the test partner.
+pub fn sandbox() -> Sandbox {
+    sandbox_with(SECRET)
+}
+
+pub fn sandbox_with(secret: &str) -> Sandbox {
+    Sandbox::builder()
+        .partner(PARTNER_ID, secret)
+        .start()
+        .unwrap_or_else(|e| panic!("sandbox: {e}"))
+}
+
+/// What a run of the binary left behind.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// The stderr JSON line of a failed call.
+    pub fn error(&self) -> Value {
+        let line = self.stderr.lines().last().unwrap_or_default();
+        serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("stderr is not one JSON line ({e}): {:?}", self.stderr))
+    }
+
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "exit code; run: {self:#?}");
+        self
+    }
+
+    /// Neither stream holds `needle`.
+    pub fn assert_hidden(&self, needle: &str) -> &Self {
+        assert!(
+            !self.stdout.contains(needle),
+            "stdout shows a secret: {self:#?}"
+        );
+        assert!(
+            !self.stderr.contains(needle),
+            "stderr shows a secret: {self:#?}"
+        );
+        self
+    }
+}
+
+/// Runs the binary with a clean environment plus `env`, feeding `stdin`.
+pub fn cli(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jetpack-partner"));
+    cmd.args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn: {e}"));
+    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(input)
+            .unwrap_or_else(|e| panic!("stdin: {e}"));
+    }
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait: {e}"));
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Total requests the sandbox has counted.
+pub fn requests(sandbox: &Sandbox) -> u64 {
+    sandbox.stats()["requests"].as_u64().unwrap_or(u64::MAX)
+}
+
+/// A loopback port with nothing listening on it.
+pub fn closed_port() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A server that accepts connections, reads, and never answers. Lives
+/// until the test process ends.
+pub fn silent_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("addr: {e}"));
+    thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// A server that answers every request with exactly `response` (a whole
+/// HTTP/1.1 response, head and body) and closes the connection.
+pub fn fixed_server(response: Vec<u8>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("addr: {e}"));
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let response = response.clone();
+            thread::spawn(move || answer_once(stream, &response));
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn answer_once(mut stream: TcpStream, response: &[u8]) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    // Read the head and as much body as Content-Length announces.
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        seen.extend_from_slice(&buf[..n]);
+        if let Some(end) = find(&seen, b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&seen[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if seen.len() >= end + 4 + length {
+                break;
+            }
+        }
+    }
+    let _ = stream.write_all(response);
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// An HTTP/1.1 response with the given status, content type and body.
+pub fn http_response(status: u16, content_type: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// A file with `content`, in a fresh directory under the target dir.
+pub fn temp_file(name: &str, content: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "jetpack-partner-test-{}-{}",
+        std::process::id(),
+        jetpack_partner::sandbox::random_secret()
+    ));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap_or_else(|e| panic!("write: {e}"));
+    path
+}
