@@ -74,6 +74,23 @@ impl Secret {
         Ok(Secret(text))
     }
 
+    /// Reads a key file exactly as it is, final newline included (some SSH
+    /// implementations refuse a key without it).
+    pub fn from_key_file(path: &Path, what: &str) -> Result<Secret, Error> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::io(format!("cannot read the {what} file {}", path.display()), e))?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::InvalidInput(format!("the {what} file {} is not text", path.display()))
+        })?;
+        if text.trim().is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "the {what} file {} is empty",
+                path.display()
+            )));
+        }
+        Ok(Secret(text))
+    }
+
     /// Reads a secret from a file (see [`Secret::read_from`]).
     pub fn from_file(path: &Path, what: &str) -> Result<Secret, Error> {
         let file = File::open(path)

@@ -162,6 +162,25 @@ impl Client {
         self.finish(started, request.send(&encoded.body[..]))
     }
 
+    /// GETs a path and returns the successful answer's JSON.
+    pub(crate) fn get(&self, path: &str, bearer: Option<&AccessToken>) -> Result<Value, Error> {
+        let url = format!("{}{path}", self.api_base);
+        self.emit(|| TraceEvent::Request {
+            method: "GET",
+            url: url.clone(),
+            content_type: None,
+            content_length: 0,
+            fields: Vec::new(),
+            bearer: bearer.is_some(),
+        });
+        let mut request = self.agent.get(&url).header("Accept", "application/json");
+        if let Some(token) = bearer {
+            request = request.header("Authorization", format!("Bearer {}", token.expose()));
+        }
+        let started = Instant::now();
+        self.finish(started, request.call())
+    }
+
     fn finish(
         &self,
         started: Instant,

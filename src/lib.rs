@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod api;
 pub mod auth;
 pub mod client;
 pub mod error;
@@ -39,6 +40,9 @@ pub mod trace;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
+pub use api::cancel::{Cancel, CancelAnswer, CancelOutcome};
+pub use api::provision::{Provision, ProvisionAnswer};
+pub use api::ssh::{FtpCredentials, SshCredentials};
 pub use auth::{AccessToken, Credentials, Secret, TokenResponse};
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, Error};

@@ -1,12 +1,10 @@
 //! `demo`: the whole flow against an in-process sandbox, step by step.
 
-use jetpack_partner::sandbox::Sandbox;
-use jetpack_partner::{Client, Credentials, Error, Secret};
-use pico_args::Arguments;
-
-use crate::args;
+use crate::args::Parsed;
 use crate::globals::Globals;
 use crate::output::{self, Failure};
+use jetpack_partner::sandbox::Sandbox;
+use jetpack_partner::{Client, Credentials, Error, Secret};
 
 pub const HELP: &str = "\
 Start a sandbox on a free loopback port and walk through the partner flow
@@ -18,8 +16,7 @@ Usage: jetpack-partner demo
 
 const PARTNER_ID: &str = "1234";
 
-pub fn run(args: Arguments, globals: &Globals) -> Result<(), Failure> {
-    args::finish(args, "demo")?;
+pub fn run(_: &Parsed, globals: &Globals) -> Result<(), Failure> {
     let secret = jetpack_partner::sandbox::random_secret();
     let sandbox = Sandbox::builder().partner(PARTNER_ID, &secret).start()?;
     let out = &globals.out;

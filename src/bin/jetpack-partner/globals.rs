@@ -1,80 +1,64 @@
 //! The global options: where the API is, who the partner is, how to print.
 
+use std::cell::Cell;
 use std::path::Path;
 use std::time::Duration;
 
 use jetpack_partner::client::{DEFAULT_API_BASE, DEFAULT_TIMEOUT};
-use jetpack_partner::{Client, Credentials, Secret};
+use jetpack_partner::{AccessToken, Client, Credentials, Secret};
 use pico_args::Arguments;
 
 use crate::args::{self, Flag, Parsed, Source};
 use crate::output::{Failure, Output};
 
 pub const FLAGS: &[Flag] = &[
-    Flag {
-        key: "api-base",
-        names: &["--api-base"],
-        value: Some("URL"),
-        env: Some("JETPACK_API_BASE"),
-        help: "API base URL (default https://public-api.wordpress.com)\n  \
-               (or env JETPACK_START_API_HOST=HOST, as the old scripts read it)",
-    },
-    Flag {
-        key: "start-api-host",
-        names: &[],
-        value: Some("HOST"),
-        env: Some("JETPACK_START_API_HOST"),
-        help: "",
-    },
-    Flag {
-        key: "partner-id",
-        names: &["--partner-id"],
-        value: Some("ID"),
-        env: Some("JETPACK_PARTNER_ID"),
-        help: "partner ID (the OAuth client id)",
-    },
-    Flag {
-        key: "partner-secret-file",
-        names: &["--partner-secret-file"],
-        value: Some("PATH"),
-        env: None,
-        help: "read the partner secret from PATH ('-' reads stdin)",
-    },
-    Flag {
-        key: "partner-secret",
-        names: &["--partner-secret"],
-        value: Some("VALUE"),
-        env: Some("JETPACK_PARTNER_SECRET"),
-        help: "the partner secret itself; as a flag, other users see it in ps",
-    },
-    Flag {
-        key: "access-token",
-        names: &["--access-token"],
-        value: Some("TOKEN"),
-        env: Some("JETPACK_ACCESS_TOKEN"),
-        help: "use this access token instead of requesting one",
-    },
-    Flag {
-        key: "timeout",
-        names: &["--timeout"],
-        value: Some("SECS"),
-        env: None,
-        help: "budget for the whole command, in seconds (default 30)",
-    },
-    Flag {
-        key: "pretty",
-        names: &["--pretty"],
-        value: None,
-        env: None,
-        help: "pretty-print JSON answers",
-    },
-    Flag {
-        key: "verbose",
-        names: &["-v", "--verbose"],
-        value: None,
-        env: None,
-        help: "trace requests and answers on stderr (secrets shown as ***)",
-    },
+    Flag::value(
+        "api-base",
+        &["--api-base"],
+        "URL",
+        "API base URL (default https://public-api.wordpress.com)",
+    )
+    .env("JETPACK_API_BASE"),
+    Flag::value("start-api-host", &[], "HOST", "").env("JETPACK_START_API_HOST"),
+    Flag::value(
+        "partner-id",
+        &["--partner-id"],
+        "ID",
+        "partner ID (the OAuth client id)",
+    )
+    .env("JETPACK_PARTNER_ID"),
+    Flag::value(
+        "partner-secret-file",
+        &["--partner-secret-file"],
+        "PATH",
+        "read the partner secret from PATH ('-' reads stdin)",
+    ),
+    Flag::value(
+        "partner-secret",
+        &["--partner-secret"],
+        "VALUE",
+        "the partner secret itself; as a flag, other users see it in ps",
+    )
+    .env("JETPACK_PARTNER_SECRET"),
+    Flag::value(
+        "access-token",
+        &["--access-token"],
+        "TOKEN",
+        "use this access token instead of requesting one",
+    )
+    .env("JETPACK_ACCESS_TOKEN"),
+    Flag::value(
+        "timeout",
+        &["--timeout"],
+        "SECS",
+        "budget for the whole command, in seconds (default 30)",
+    ),
+    Flag::switch("pretty", &["--pretty"], "pretty-print JSON answers"),
+    Flag::switch(
+        "verbose",
+        &["-v", "--verbose"],
+        "trace requests and answers on stderr (secrets as ***)",
+    ),
 ];
 
 /// The global options, read and checked.
@@ -82,6 +66,7 @@ pub struct Globals {
     parsed: Parsed,
     pub out: Output,
     pub verbose: bool,
+    stdin_taken: Cell<Option<&'static str>>,
 }
 
 impl Globals {
@@ -96,6 +81,7 @@ impl Globals {
             parsed,
             out,
             verbose,
+            stdin_taken: Cell::new(None),
         })
     }
 
@@ -136,6 +122,29 @@ impl Globals {
         Ok(builder.build()?)
     }
 
+    /// Reads a secret from a file, or from stdin for `-`. Only one secret
+    /// can come from stdin; `flag` names the option in messages.
+    pub fn read_secret(
+        &self,
+        path: &str,
+        flag: &'static str,
+        what: &str,
+    ) -> Result<Secret, Failure> {
+        let secret = if path == "-" {
+            if let Some(first) = self.stdin_taken.replace(Some(flag)) {
+                return Err(Failure::usage(
+                    format!("{first} and {flag} both read standard input"),
+                    "give at most one of them as '-'; read the other from a file",
+                ));
+            }
+            Secret::read_from(std::io::stdin().lock(), &format!("{what} on stdin"))?
+        } else {
+            Secret::from_file(Path::new(path), what)?
+        };
+        self.out.redactor.add(secret.expose());
+        Ok(secret)
+    }
+
     /// Partner ID and secret, from flags, files, stdin or the environment.
     pub fn credentials(&self) -> Result<Credentials, Failure> {
         let Some(id) = self.parsed.text("partner-id") else {
@@ -157,17 +166,19 @@ impl Globals {
                 "--partner-secret and --partner-secret-file are both given",
                 "give the secret one way",
             )),
-            (Some("-"), _) => Ok(Secret::read_from(
-                std::io::stdin().lock(),
-                "partner secret on stdin",
-            )?),
-            (Some(path), _) => Ok(Secret::from_file(Path::new(path), "partner secret")?),
+            (Some(path), _) => self.read_secret(path, "--partner-secret-file", "partner secret"),
             (None, Some((value, source))) => {
                 if let Source::Flag(name) = source {
                     self.out.note(&format!(
                         "jetpack-partner: warning: {name} makes the secret visible to other \
                          users (ps, shell history); use --partner-secret-file PATH, \
                          --partner-secret-file - (stdin) or JETPACK_PARTNER_SECRET"
+                    ));
+                }
+                if value.is_empty() {
+                    return Err(Failure::usage(
+                        "the partner secret is empty",
+                        "check the value",
                     ));
                 }
                 Ok(Secret::new(value))
@@ -177,5 +188,40 @@ impl Globals {
                 "pass --partner-secret-file PATH ('-' for stdin) or set JETPACK_PARTNER_SECRET",
             )),
         }
+    }
+
+    /// Checks that the partner's credentials are there (or a token is),
+    /// without reading them yet: commands call it before any side effect.
+    pub fn check_credentials(&self) -> Result<(), Failure> {
+        if self.parsed.text("access-token").is_some() {
+            return Ok(());
+        }
+        if self.parsed.text("partner-id").is_none() {
+            return Err(Failure::usage(
+                "no partner ID given",
+                "pass --partner-id ID or set JETPACK_PARTNER_ID (or --access-token TOKEN)",
+            ));
+        }
+        if self.parsed.text("partner-secret-file").is_none()
+            && self.parsed.text("partner-secret").is_none()
+        {
+            return Err(Failure::usage(
+                "no partner secret given",
+                "pass --partner-secret-file PATH ('-' for stdin) or set JETPACK_PARTNER_SECRET",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The access token: `--access-token`, or a fresh one from the
+    /// partner's credentials.
+    pub fn access_token(&self, client: &Client) -> Result<AccessToken, Failure> {
+        if let Some(token) = self.parsed.text("access-token") {
+            self.out.redactor.add(token);
+            return Ok(AccessToken::new(token));
+        }
+        let answer = client.request_token(&self.credentials()?)?;
+        self.out.redactor.add(answer.access_token.expose());
+        Ok(answer.access_token)
     }
 }

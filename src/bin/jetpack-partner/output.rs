@@ -24,6 +24,13 @@ pub enum Failure {
     Usage { message: String, hint: String },
     /// A library error.
     Lib(Error),
+    /// A refusal that is not an API error: nothing to cancel, a failed
+    /// WP-CLI authorization. Exit 1 with the usual JSON line.
+    Refused {
+        code: String,
+        message: String,
+        http_status: Option<u16>,
+    },
 }
 
 impl Failure {
@@ -123,6 +130,22 @@ impl Output {
             Failure::Lib(e) => {
                 self.note(&error_json(&e).to_string());
                 ExitCode::from(exit_code(&e))
+            }
+            Failure::Refused {
+                code,
+                message,
+                http_status,
+            } => {
+                let line = ErrorLine {
+                    success: false,
+                    error_code: code,
+                    error_message: message,
+                    http_status,
+                    excerpt: None,
+                    retry_after: None,
+                };
+                self.note(&line.to_string());
+                ExitCode::from(exit::REFUSED)
             }
         }
     }

@@ -1,19 +1,25 @@
 //! `sandbox`: serve the local fake of the API until stopped.
 
-use jetpack_partner::sandbox::Sandbox;
-use pico_args::Arguments;
-
-use crate::args::{self, Flag};
+use crate::args::{Flag, Parsed};
 use crate::globals::Globals;
 use crate::output::Failure;
+use jetpack_partner::sandbox::Sandbox;
 
-pub const FLAGS: &[Flag] = &[Flag {
-    key: "listen",
-    names: &["--listen"],
-    value: Some("ADDR"),
-    env: None,
-    help: "address to listen on (default 127.0.0.1:0, a free port)",
-}];
+pub const FLAGS: &[Flag] = &[
+    Flag::value(
+        "listen",
+        &["--listen"],
+        "ADDR",
+        "address to listen on (default 127.0.0.1:0, a free port)",
+    ),
+    Flag::value(
+        "partner",
+        &["--partner"],
+        "ID:SECRET",
+        "a partner that may request tokens (repeatable; split at the\nfirst colon; sandbox secrets are not real ones)",
+    )
+    .many(),
+];
 
 pub const HELP: &str = "\
 Serve a local fake of the Jetpack Start API over plain HTTP, for tests and
@@ -21,15 +27,10 @@ trials. Its first line on stdout is its base URL; pass it as --api-base.
 It keeps its state in memory and serves until stopped (Ctrl-C, kill).
 
 Usage: jetpack-partner sandbox [--listen ADDR] --partner ID:SECRET [--partner ...]
-
-  --partner ID:SECRET  a partner that may request tokens (repeatable; split
-                       at the first colon; sandbox secrets are not real ones)
 ";
 
-pub fn run(mut args: Arguments, globals: &Globals) -> Result<(), Failure> {
-    let partners = args::take_all(&mut args, "--partner")?;
-    let flags = args::take(&mut args, FLAGS)?;
-    args::finish(args, "sandbox")?;
+pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
+    let partners = flags.all("partner");
     if partners.is_empty() {
         return Err(Failure::usage(
             "the sandbox needs at least one partner",
@@ -37,7 +38,7 @@ pub fn run(mut args: Arguments, globals: &Globals) -> Result<(), Failure> {
         ));
     }
     let mut builder = Sandbox::builder().listen(flags.text("listen").unwrap_or("127.0.0.1:0"));
-    for partner in &partners {
+    for partner in partners {
         let Some((id, secret)) = partner
             .split_once(':')
             .filter(|(id, s)| !id.is_empty() && !s.is_empty())

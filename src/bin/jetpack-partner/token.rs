@@ -1,18 +1,14 @@
 //! `token`: exchange the partner ID and secret for an access token.
 
-use pico_args::Arguments;
-
-use crate::args::{self, Flag};
+use crate::args::{Flag, Parsed};
 use crate::globals::Globals;
 use crate::output::Failure;
 
-pub const FLAGS: &[Flag] = &[Flag {
-    key: "json",
-    names: &["--json"],
-    value: None,
-    env: None,
-    help: "print the whole answer as JSON instead of the bare token",
-}];
+pub const FLAGS: &[Flag] = &[Flag::switch(
+    "json",
+    &["--json"],
+    "print the whole answer as JSON instead of the bare token",
+)];
 
 pub const HELP: &str = "\
 Exchange the partner ID and secret for an access token and print it.
@@ -23,9 +19,7 @@ The token goes to stdout on its own line, so it can be captured:
   TOKEN=$(jetpack-partner --partner-id 1234 --partner-secret-file ~/.jetpack-secret token)
 ";
 
-pub fn run(mut args: Arguments, globals: &Globals) -> Result<(), Failure> {
-    let flags = args::take(&mut args, FLAGS)?;
-    args::finish(args, "token")?;
+pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     let client = globals.client()?;
     let credentials = globals.credentials()?;
     let answer = client.request_token(&credentials)?;

@@ -1,0 +1,155 @@
+//! `POST /rest/v1.3/jpphp/{site}/partner-cancel`: cancel what this partner
+//! provisioned for a site.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{form_bool, JPPHP_V13};
+use crate::auth::AccessToken;
+use crate::client::Client;
+use crate::error::{Error, UnexpectedResponse};
+use crate::form::Form;
+use crate::response;
+use crate::site::SiteRef;
+
+/// A cancel request.
+///
+/// ```
+/// use jetpack_partner::{api::cancel::Cancel, SiteRef};
+/// let everything = Cancel::new(SiteRef::parse("example.com/blog")?).cancel_all(true);
+/// let backups = Cancel::new(SiteRef::parse("12345")?).plan("jetpack-backup-daily");
+/// # let _ = (everything, backups);
+/// # Ok::<(), jetpack_partner::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Cancel {
+    site: SiteRef,
+    plan: Option<String>,
+    cancel_all: bool,
+}
+
+impl Cancel {
+    /// Cancels the site's plan from this partner.
+    pub fn new(site: SiteRef) -> Self {
+        Cancel {
+            site,
+            plan: None,
+            cancel_all: false,
+        }
+    }
+
+    /// The slug to cancel; required for stand-alone items such as backups.
+    pub fn plan(mut self, plan: impl Into<String>) -> Self {
+        self.plan = Some(plan.into());
+        self
+    }
+
+    /// Cancel everything this partner provisioned for the site.
+    pub fn cancel_all(mut self, on: bool) -> Self {
+        self.cancel_all = on;
+        self
+    }
+
+    /// The site this request cancels for.
+    pub fn site(&self) -> &SiteRef {
+        &self.site
+    }
+
+    pub(crate) fn form(&self) -> Result<Form, Error> {
+        let mut form = Form::new();
+        if let Some(plan) = &self.plan {
+            if plan.trim().is_empty() {
+                return Err(Error::InvalidInput("the plan to cancel is empty".into()));
+            }
+            form.text("plan", plan)?;
+        }
+        if self.cancel_all {
+            form.text("cancel-all", form_bool(true))?;
+        }
+        Ok(form)
+    }
+}
+
+/// The answer to a cancel request.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct CancelAnswer {
+    /// `true` when something was cancelled.
+    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    pub success: bool,
+    /// With `cancel-all`: the activations that were cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activations: Option<Vec<Value>>,
+    /// With `cancel-all`: the pending activations that were cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_activations: Option<Vec<Value>>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
+}
+
+/// What a cancel request did.
+#[derive(Clone, Debug)]
+pub enum CancelOutcome {
+    /// Something was cancelled.
+    Cancelled(CancelAnswer),
+    /// The API answered `"success": false`: the site had no such plan from
+    /// this partner. Not worth a retry.
+    NothingToCancel(CancelAnswer),
+}
+
+impl CancelOutcome {
+    /// The answer, whichever the outcome.
+    pub fn answer(&self) -> &CancelAnswer {
+        match self {
+            CancelOutcome::Cancelled(a) | CancelOutcome::NothingToCancel(a) => a,
+        }
+    }
+}
+
+impl Client {
+    /// Cancels a plan, a product, or everything this partner provisioned
+    /// for a site. `"success": false` without an error code is
+    /// [`CancelOutcome::NothingToCancel`], not an error.
+    pub fn cancel(&self, token: &AccessToken, request: &Cancel) -> Result<CancelOutcome, Error> {
+        let form = request.form()?;
+        let path = format!("{JPPHP_V13}/{}/partner-cancel", request.site);
+        let json = self.post_form(&path, Some(token), &form)?;
+        if let Some(refusal) = response::refusal(&json).filter(|r| r.code != "unsuccessful") {
+            return Err(Error::Api(refusal));
+        }
+        let answer: CancelAnswer = serde_json::from_value(json).map_err(|_| {
+            Error::UnexpectedResponse(UnexpectedResponse {
+                status: 200,
+                reason: "the cancel answer is not the documented object".into(),
+                excerpt: String::new(),
+            })
+        })?;
+        Ok(if answer.success {
+            CancelOutcome::Cancelled(answer)
+        } else {
+            CancelOutcome::NothingToCancel(answer)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields() -> Result<(), Error> {
+        let site = SiteRef::parse("x.com")?;
+        assert!(Cancel::new(site.clone()).form()?.is_empty());
+        let all = Cancel::new(site.clone())
+            .plan("free")
+            .cancel_all(true)
+            .form()?
+            .describe();
+        assert_eq!(
+            all,
+            [("plan", "free"), ("cancel-all", "true")].map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        assert!(Cancel::new(site).plan(" ").form().is_err());
+        Ok(())
+    }
+}

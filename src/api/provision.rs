@@ -1,0 +1,317 @@
+//! `POST /rest/v1.3/jpphp/provision`: give a site a plan or a product.
+
+use serde::{Deserialize, Serialize};
+
+use super::ssh::{FtpCredentials, SshCredentials};
+use super::{encode_query_value, form_bool, JPPHP_V13};
+use crate::auth::{AccessToken, Secret};
+use crate::client::{typed, Client};
+use crate::error::Error;
+use crate::form::Form;
+
+/// A provision request. `local_user`, `siteurl` and `plan` are required;
+/// everything else is optional and sent only when set.
+///
+/// ```
+/// use jetpack_partner::api::provision::Provision;
+/// let request = Provision::new("admin", "https://example.com", "professional")
+///     .force_register(true)
+///     .partner_tracking_id("customer-42");
+/// # let _ = request;
+/// ```
+#[derive(Clone, Debug)]
+pub struct Provision {
+    local_user: String,
+    siteurl: String,
+    plan: String,
+    force_register: Option<bool>,
+    force_connect: Option<bool>,
+    onboarding: Option<bool>,
+    wpcom_user_id: Option<u64>,
+    wpcom_user_email: Option<String>,
+    partner_tracking_id: Option<String>,
+    ssh: Option<SshCredentials>,
+    ftp: Option<FtpCredentials>,
+}
+
+impl Provision {
+    /// `local_user`: username, user ID or e-mail of a user of the WordPress
+    /// site; `siteurl`: where WordPress lives, with its scheme; `plan`: the
+    /// product slug (`personal`, `jetpack-backup-daily`, …).
+    pub fn new(
+        local_user: impl Into<String>,
+        siteurl: impl Into<String>,
+        plan: impl Into<String>,
+    ) -> Self {
+        Provision {
+            local_user: local_user.into(),
+            siteurl: siteurl.into(),
+            plan: plan.into(),
+            force_register: None,
+            force_connect: None,
+            onboarding: None,
+            wpcom_user_id: None,
+            wpcom_user_email: None,
+            partner_tracking_id: None,
+            ssh: None,
+            ftp: None,
+        }
+    }
+
+    /// Re-register the site even if it has tokens (fixes a bad state).
+    pub fn force_register(mut self, on: bool) -> Self {
+        self.force_register = Some(on);
+        self
+    }
+
+    /// Reconnect the user even if tokens exist.
+    pub fn force_connect(mut self, on: bool) -> Self {
+        self.force_connect = Some(on);
+        self
+    }
+
+    /// Send the user through the onboarding wizard.
+    pub fn onboarding(mut self, on: bool) -> Self {
+        self.onboarding = Some(on);
+        self
+    }
+
+    /// Connect this WordPress.com user non-interactively (some keys only).
+    pub fn wpcom_user_id(mut self, id: u64) -> Self {
+        self.wpcom_user_id = Some(id);
+        self
+    }
+
+    /// Connect, creating if needed, the WordPress.com account with this
+    /// e-mail (some keys only).
+    pub fn wpcom_user_email(mut self, email: impl Into<String>) -> Self {
+        self.wpcom_user_email = Some(email.into());
+        self
+    }
+
+    /// The partner's own ID for the site, attached to the activation.
+    pub fn partner_tracking_id(mut self, id: impl Into<String>) -> Self {
+        self.partner_tracking_id = Some(id.into());
+        self
+    }
+
+    /// Jetpack Backup SSH access.
+    pub fn ssh(mut self, ssh: SshCredentials) -> Self {
+        self.ssh = Some(ssh);
+        self
+    }
+
+    /// Jetpack Backup FTP access.
+    pub fn ftp(mut self, ftp: FtpCredentials) -> Self {
+        self.ftp = Some(ftp);
+        self
+    }
+
+    /// Replaces the site URL (for callers that learn it after building the
+    /// request, e.g. from WP-CLI).
+    pub fn with_siteurl(mut self, siteurl: impl Into<String>) -> Self {
+        self.siteurl = siteurl.into();
+        self
+    }
+
+    /// Checks the request as [`Client::provision`] would, without sending
+    /// it: required fields, the SSH and FTP groups.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.form().map(drop)
+    }
+
+    /// The site URL this request provisions.
+    pub fn siteurl(&self) -> &str {
+        &self.siteurl
+    }
+
+    /// The plan this request provisions.
+    pub fn plan(&self) -> &str {
+        &self.plan
+    }
+
+    /// The form to send; checks every group first.
+    pub(crate) fn form(&self) -> Result<Form, Error> {
+        for (name, value) in [
+            ("local_user", &self.local_user),
+            ("siteurl", &self.siteurl),
+            ("plan", &self.plan),
+        ] {
+            if value.trim().is_empty() {
+                return Err(Error::InvalidInput(format!("{name} is required")));
+            }
+        }
+        let mut form = Form::new();
+        form.text("local_user", &self.local_user)?
+            .text("siteurl", &self.siteurl)?
+            .text("plan", &self.plan)?;
+        for (name, value) in [
+            ("force_register", self.force_register),
+            ("force_connect", self.force_connect),
+            ("onboarding", self.onboarding),
+        ] {
+            if let Some(on) = value {
+                form.text(name, form_bool(on))?;
+            }
+        }
+        if let Some(id) = self.wpcom_user_id {
+            form.text("wpcom_user_id", id.to_string())?;
+        }
+        if let Some(email) = &self.wpcom_user_email {
+            if !email.contains('@') {
+                return Err(Error::InvalidInput(format!(
+                    "wpcom_user_email {email:?} is not an e-mail address"
+                )));
+            }
+            form.text("wpcom_user_email", email)?;
+        }
+        if let Some(ssh) = &self.ssh {
+            ssh.add_to(&mut form, false)?;
+        }
+        if let Some(ftp) = &self.ftp {
+            ftp.add_to(&mut form)?;
+        }
+        Ok(form)
+    }
+
+    pub(crate) fn path(&self) -> String {
+        match self
+            .partner_tracking_id
+            .as_deref()
+            .filter(|t| !t.is_empty())
+        {
+            Some(id) => format!(
+                "{JPPHP_V13}/provision?partner-tracking-id={}",
+                encode_query_value(id)
+            ),
+            None => format!("{JPPHP_V13}/provision"),
+        }
+    }
+}
+
+/// The answer to a provision request.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProvisionAnswer {
+    /// Whether the plan was provisioned (or recorded as pending).
+    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    pub success: bool,
+    /// Whether the user must still authorize the connection at `next_url`.
+    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    pub auth_required: bool,
+    /// Where to send the user to finish. Empty when WordPress.com could not
+    /// reach the site: the user then finishes from wp-admin.
+    #[serde(default, deserialize_with = "crate::api::lenient::string")]
+    pub next_url: String,
+    /// A token for `wp jetpack authorize_user --token=…`, when a
+    /// WordPress.com user was connected non-interactively.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<Secret>,
+    /// With SSH fields: whether the credentials were stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_set: Option<bool>,
+    /// With SSH fields: why they were not stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_error: Option<String>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Client {
+    /// Provisions a plan or product for a site.
+    pub fn provision(
+        &self,
+        token: &AccessToken,
+        request: &Provision,
+    ) -> Result<ProvisionAnswer, Error> {
+        let form = request.form()?;
+        let json = self.post_form(&request.path(), Some(token), &form)?;
+        typed(json, "the provision answer is not the documented object")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_fields_are_checked_before_sending() {
+        for (u, s, p) in [
+            ("", "x.com", "free"),
+            ("a", " ", "free"),
+            ("a", "x.com", ""),
+        ] {
+            assert!(matches!(
+                Provision::new(u, s, p).form(),
+                Err(Error::InvalidInput(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn optional_fields_are_sent_only_when_set() -> Result<(), Error> {
+        let plain = Provision::new("admin", "https://x.com", "free")
+            .form()?
+            .describe();
+        assert_eq!(plain.len(), 3);
+        let full = Provision::new("admin", "https://x.com", "free")
+            .force_register(true)
+            .force_connect(false)
+            .onboarding(true)
+            .wpcom_user_id(42)
+            .wpcom_user_email("a@b.c")
+            .ssh(SshCredentials::new("u").ssh_pass(Secret::new("p")))
+            .form()?
+            .describe();
+        let names: Vec<&str> = full.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "local_user",
+                "siteurl",
+                "plan",
+                "force_register",
+                "force_connect",
+                "onboarding",
+                "wpcom_user_id",
+                "wpcom_user_email",
+                "ssh_user",
+                "ssh_pass"
+            ]
+        );
+        assert_eq!(full[3].1, "true");
+        assert_eq!(full[4].1, "false");
+        Ok(())
+    }
+
+    #[test]
+    fn tracking_id_goes_in_the_query() {
+        let p = Provision::new("a", "b", "c").partner_tracking_id("id 7&x");
+        assert_eq!(
+            p.path(),
+            "/rest/v1.3/jpphp/provision?partner-tracking-id=id%207%26x"
+        );
+        assert_eq!(
+            Provision::new("a", "b", "c").path(),
+            "/rest/v1.3/jpphp/provision"
+        );
+    }
+
+    #[test]
+    fn a_bad_email_is_refused() {
+        let p = Provision::new("a", "b", "c").wpcom_user_email("nobody");
+        assert!(matches!(p.form(), Err(Error::InvalidInput(_))));
+    }
+
+    #[test]
+    fn answer_decodes_and_hides_its_token() -> Result<(), serde_json::Error> {
+        let a: ProvisionAnswer = serde_json::from_str(
+            r#"{"success":true,"auth_required":false,"next_url":"","access_token":"tok3n","new_field":1}"#,
+        )?;
+        assert!(a.success && !a.auth_required);
+        assert!(!format!("{a:?}").contains("tok3n"));
+        assert_eq!(a.access_token.as_ref().map(Secret::expose), Some("tok3n"));
+        assert!(a.extra.contains_key("new_field"));
+        Ok(())
+    }
+}

@@ -1,0 +1,249 @@
+//! SSH and FTP credentials for Jetpack Backup, and
+//! `POST /rest/v1.3/jpphp/{blog_id}/ssh-credentials`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{AccessToken, Secret};
+use crate::client::{typed, Client};
+use crate::error::Error;
+use crate::form::Form;
+
+/// SSH access for Jetpack Backup: a user, and a password or a private key.
+///
+/// ```
+/// use jetpack_partner::{api::ssh::SshCredentials, Secret};
+/// let ssh = SshCredentials::new("deploy").ssh_pass(Secret::new("pw")).ssh_port(2222);
+/// # let _ = ssh;
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct SshCredentials {
+    ssh_user: String,
+    ssh_pass: Option<Secret>,
+    ssh_private_key: Option<Secret>,
+    ssh_host: Option<String>,
+    ssh_port: Option<u16>,
+}
+
+impl SshCredentials {
+    /// Credentials for `ssh_user`; add a password or a private key.
+    pub fn new(ssh_user: impl Into<String>) -> Self {
+        SshCredentials {
+            ssh_user: ssh_user.into(),
+            ..SshCredentials::default()
+        }
+    }
+
+    /// The SSH password.
+    pub fn ssh_pass(mut self, pass: Secret) -> Self {
+        self.ssh_pass = Some(pass);
+        self
+    }
+
+    /// The SSH private key (the PEM text, not a path).
+    pub fn ssh_private_key(mut self, key: Secret) -> Self {
+        self.ssh_private_key = Some(key);
+        self
+    }
+
+    /// The SSH host; when provisioning it defaults to the site's host.
+    pub fn ssh_host(mut self, host: impl Into<String>) -> Self {
+        self.ssh_host = Some(host.into());
+        self
+    }
+
+    /// The SSH port (default 22).
+    pub fn ssh_port(mut self, port: u16) -> Self {
+        self.ssh_port = Some(port);
+        self
+    }
+
+    /// Checks the group and adds its fields to `form`. `host_required`
+    /// is true for the ssh-credentials endpoint, false when provisioning.
+    pub(crate) fn add_to(&self, form: &mut Form, host_required: bool) -> Result<(), Error> {
+        if self.ssh_user.is_empty() {
+            return Err(Error::InvalidInput("ssh_user is empty".into()));
+        }
+        if self.ssh_pass.is_none() && self.ssh_private_key.is_none() {
+            return Err(Error::InvalidInput(
+                "ssh_user needs ssh_pass or ssh_private_key".into(),
+            ));
+        }
+        if self.ssh_port == Some(0) {
+            return Err(Error::InvalidInput("ssh_port must be 1 to 65535".into()));
+        }
+        let host = self.ssh_host.as_deref().filter(|h| !h.is_empty());
+        if host_required && host.is_none() {
+            return Err(Error::InvalidInput("ssh_host is required".into()));
+        }
+        form.text("ssh_user", &self.ssh_user)?;
+        if let Some(pass) = &self.ssh_pass {
+            form.secret("ssh_pass", pass)?;
+        }
+        if let Some(key) = &self.ssh_private_key {
+            form.secret("ssh_private_key", key)?;
+        }
+        if let Some(host) = host {
+            form.text("ssh_host", host)?;
+        }
+        if let Some(port) = self.ssh_port {
+            form.text("ssh_port", port.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+/// FTP access for Jetpack Backup: a user and a password.
+#[derive(Clone, Debug)]
+pub struct FtpCredentials {
+    ftp_user: String,
+    ftp_pass: Secret,
+    ftp_host: Option<String>,
+    ftp_port: Option<u16>,
+}
+
+impl FtpCredentials {
+    /// Credentials for `ftp_user` with its password.
+    pub fn new(ftp_user: impl Into<String>, ftp_pass: Secret) -> Self {
+        FtpCredentials {
+            ftp_user: ftp_user.into(),
+            ftp_pass,
+            ftp_host: None,
+            ftp_port: None,
+        }
+    }
+
+    /// The FTP host; defaults to the site's host.
+    pub fn ftp_host(mut self, host: impl Into<String>) -> Self {
+        self.ftp_host = Some(host.into());
+        self
+    }
+
+    /// The FTP port (default 21).
+    pub fn ftp_port(mut self, port: u16) -> Self {
+        self.ftp_port = Some(port);
+        self
+    }
+
+    pub(crate) fn add_to(&self, form: &mut Form) -> Result<(), Error> {
+        if self.ftp_user.is_empty() || self.ftp_pass.is_empty() {
+            return Err(Error::InvalidInput(
+                "ftp_user and ftp_pass must not be empty".into(),
+            ));
+        }
+        if self.ftp_port == Some(0) {
+            return Err(Error::InvalidInput("ftp_port must be 1 to 65535".into()));
+        }
+        form.text("ftp_user", &self.ftp_user)?
+            .secret("ftp_pass", &self.ftp_pass)?;
+        if let Some(host) = self.ftp_host.as_deref().filter(|h| !h.is_empty()) {
+            form.text("ftp_host", host)?;
+        }
+        if let Some(port) = self.ftp_port {
+            form.text("ftp_port", port.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+/// The answer to `ssh-credentials`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SshCredentialsAnswer {
+    /// Whether the credentials were stored.
+    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    pub success: bool,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Client {
+    /// Stores SSH credentials for Jetpack Backup on a site
+    /// (`POST /rest/v1.3/jpphp/{blog_id}/ssh-credentials`). `ssh_host` is
+    /// required here.
+    pub fn ssh_credentials(
+        &self,
+        token: &AccessToken,
+        blog_id: u64,
+        credentials: &SshCredentials,
+    ) -> Result<SshCredentialsAnswer, Error> {
+        if blog_id == 0 {
+            return Err(Error::InvalidInput(
+                "the blog ID must be a positive number".into(),
+            ));
+        }
+        let mut form = Form::new();
+        credentials.add_to(&mut form, true)?;
+        let path = format!("{}/{blog_id}/ssh-credentials", super::JPPHP_V13);
+        let json = self.post_form(&path, Some(token), &form)?;
+        typed(json, "the ssh-credentials answer is not an object")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(ssh: &SshCredentials, host_required: bool) -> Result<Vec<(String, String)>, Error> {
+        let mut form = Form::new();
+        ssh.add_to(&mut form, host_required)?;
+        Ok(form.describe())
+    }
+
+    #[test]
+    fn ssh_needs_a_password_or_a_key() {
+        assert!(matches!(
+            fields(&SshCredentials::new("u"), false),
+            Err(Error::InvalidInput(_))
+        ));
+        let with_key = SshCredentials::new("u").ssh_private_key(Secret::new("KEY"));
+        assert!(fields(&with_key, false).is_ok());
+    }
+
+    #[test]
+    fn ssh_host_is_required_only_for_the_endpoint() {
+        let ssh = SshCredentials::new("u").ssh_pass(Secret::new("p"));
+        assert!(fields(&ssh, false).is_ok());
+        assert!(matches!(fields(&ssh, true), Err(Error::InvalidInput(_))));
+    }
+
+    #[test]
+    fn secrets_are_masked_and_ports_are_numbers() -> Result<(), Error> {
+        let ssh = SshCredentials::new("u")
+            .ssh_pass(Secret::new("pw"))
+            .ssh_host("h")
+            .ssh_port(2222);
+        let shown = fields(&ssh, true)?;
+        assert_eq!(
+            shown,
+            [
+                ("ssh_user", "u"),
+                ("ssh_pass", "***"),
+                ("ssh_host", "h"),
+                ("ssh_port", "2222")
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        let zero = SshCredentials::new("u")
+            .ssh_pass(Secret::new("p"))
+            .ssh_port(0);
+        assert!(fields(&zero, false).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn ftp_fields() -> Result<(), Error> {
+        let mut form = Form::new();
+        FtpCredentials::new("f", Secret::new("pw"))
+            .ftp_port(2121)
+            .add_to(&mut form)?;
+        assert_eq!(
+            form.describe()[1],
+            ("ftp_pass".to_owned(), "***".to_owned())
+        );
+        let mut form = Form::new();
+        assert!(FtpCredentials::new("", Secret::new("pw"))
+            .add_to(&mut form)
+            .is_err());
+        Ok(())
+    }
+}

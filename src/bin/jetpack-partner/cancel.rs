@@ -1,0 +1,99 @@
+//! `cancel`: cancel what this partner provisioned for a site. Also accepts
+//! the spellings of `partner-cancel.sh`.
+
+use jetpack_partner::{Cancel, CancelOutcome, SiteRef};
+
+use crate::args::{Flag, Parsed};
+use crate::globals::Globals;
+use crate::output::Failure;
+use crate::wp_cli::{self, WpCli};
+
+pub const FLAGS: &[Flag] = &[
+    Flag::value(
+        "site",
+        &["--site"],
+        "SITE",
+        "the site: a URL, a domain or a blog ID",
+    ),
+    Flag::value(
+        "url",
+        &["--url"],
+        "URL",
+        "the site URL (partner-cancel.sh's spelling; also WP-CLI's --url)",
+    ),
+    Flag::value(
+        "plan",
+        &["--plan"],
+        "SLUG",
+        "the product to cancel (required for stand-alone items such as backups)",
+    ),
+    Flag::switch(
+        "cancel-all",
+        &["--cancel-all"],
+        "cancel everything this partner provisioned for the site",
+    ),
+    Flag::value(
+        "partner-tracking-id",
+        &["--partner-tracking-id"],
+        "ID",
+        "accepted for partner-cancel.sh compatibility; the cancel endpoint takes none",
+    ),
+    wp_cli::FLAGS[0],
+    wp_cli::FLAGS[1],
+    wp_cli::FLAGS[2],
+];
+
+pub const HELP: &str = "\
+Cancel a plan or product this partner provisioned for a site
+(POST /rest/v1.3/jpphp/{site}/partner-cancel) and print the API's answer.
+When the site has no such plan from this partner, nothing is cancelled: exit 1
+with error_code nothing_to_cancel (not worth a retry).
+
+Usage: jetpack-partner [global options] cancel --site SITE [--plan SLUG | --cancel-all]
+
+Examples:
+  jetpack-partner cancel --site https://example.com/blog
+  jetpack-partner cancel --site 12345 --plan jetpack-backup-daily
+  jetpack-partner cancel --site example.com --cancel-all
+";
+
+pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
+    let given = match (flags.text("site"), flags.text("url")) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::usage(
+                "--site and --url both name the site",
+                "give one of them",
+            ))
+        }
+        (a, b) => a.or(b),
+    };
+    let wp = WpCli::from_flags(flags, flags.text("url"), None);
+    let site = match (given, &wp) {
+        (Some(site), _) => SiteRef::parse(site)?,
+        (None, Some(wp)) => SiteRef::parse(&wp.siteurl()?)?,
+        (None, None) => {
+            return Err(Failure::usage(
+                "--site is required",
+                "add --site URL (a URL, a domain or a blog ID), or --wp-cli to read it",
+            ))
+        }
+    };
+    let mut request = Cancel::new(site).cancel_all(flags.switch("cancel-all"));
+    if let Some(plan) = flags.text("plan") {
+        request = request.plan(plan);
+    }
+    globals.check_credentials()?;
+    let client = globals.client()?;
+    let token = globals.access_token(&client)?;
+    match client.cancel(&token, &request)? {
+        CancelOutcome::Cancelled(answer) => globals.out.json(&answer),
+        CancelOutcome::NothingToCancel(_) => Err(Failure::Refused {
+            code: "nothing_to_cancel".into(),
+            message: format!(
+                "the API answered \"success\": false: site {} has no such plan from this partner; nothing was cancelled",
+                request.site()
+            ),
+            http_status: Some(200),
+        }),
+    }
+}

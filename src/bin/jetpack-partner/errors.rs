@@ -1,0 +1,27 @@
+//! `errors`: the API's error catalogue.
+
+use crate::args::{Flag, Parsed};
+use crate::globals::Globals;
+use crate::output::Failure;
+
+pub const FLAGS: &[Flag] = &[Flag::switch(
+    "verbose",
+    &["--verbose"],
+    "give each error's cause and solution (after the command; -v still traces)",
+)];
+
+pub const HELP: &str = "\
+Print the API's error catalogue: error code to description
+(GET /rest/v1.3/jpphp/errors).
+
+Usage: jetpack-partner [global options] errors [--verbose]
+";
+
+pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
+    globals.check_credentials()?;
+    let client = globals.client()?;
+    let token = globals.access_token(&client)?;
+    globals
+        .out
+        .json(&client.errors(&token, flags.switch("verbose"))?)
+}
