@@ -7,23 +7,38 @@ use crate::args::{self, Flag};
 use crate::globals::Globals;
 use crate::output::Failure;
 
-pub const FLAGS: &[Flag] = &[Flag {
-    key: "listen",
-    names: &["--listen"],
-    value: Some("ADDR"),
-    env: None,
-    help: "address to listen on (default 127.0.0.1:0, a free port)",
-}];
+pub const FLAGS: &[Flag] = &[
+    Flag {
+        key: "listen",
+        names: &["--listen"],
+        value: Some("ADDR"),
+        env: None,
+        help: "address to listen on (default 127.0.0.1:0, a free port)",
+    },
+    Flag {
+        key: "state",
+        names: &["--state"],
+        value: Some("FILE"),
+        env: None,
+        help: "keep partner keys, tokens and sites in FILE across runs (corrupt: exit 5)",
+    },
+];
 
 pub const HELP: &str = "\
 Serve a local fake of the Jetpack Start API over plain HTTP, for tests and
 trials. Its first line on stdout is its base URL; pass it as --api-base.
-It keeps its state in memory and serves until stopped (Ctrl-C, kill).
+It keeps its state in memory (and in FILE with --state) and serves until
+stopped (Ctrl-C, kill).
 
-Usage: jetpack-partner sandbox [--listen ADDR] --partner ID:SECRET [--partner ...]
+Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRET [--partner ...]
 
   --partner ID:SECRET  a partner that may request tokens (repeatable; split
-                       at the first colon; sandbox secrets are not real ones)
+                       at the first colon; sandbox secrets are not real ones;
+                       replaces a partner of the same ID in the state file)
+
+Reserved test hosts: *.nojetpack.test (Jetpack not active), *.badstate.test
+(needs force_register), *.pending.test (unreachable: pending activation),
+*.undeletable.test (cancelling fails).
 ";
 
 pub fn run(mut args: Arguments, globals: &Globals) -> Result<(), Failure> {
@@ -37,6 +52,9 @@ pub fn run(mut args: Arguments, globals: &Globals) -> Result<(), Failure> {
         ));
     }
     let mut builder = Sandbox::builder().listen(flags.text("listen").unwrap_or("127.0.0.1:0"));
+    if let Some(path) = flags.text("state") {
+        builder = builder.state_file(path);
+    }
     for partner in &partners {
         let Some((id, secret)) = partner
             .split_once(':')
