@@ -1196,3 +1196,54 @@ fn a_corrupt_state_file_stops_the_start() {
         "{run:?}"
     );
 }
+
+/// Starts `jetpack-partner sandbox` with `args`; returns the child and the
+/// base URL it printed first.
+fn sandbox_process(args: &[&str]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jetpack-partner"))
+        .arg("sandbox")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut first = String::new();
+    if let Some(out) = child.stdout.take() {
+        BufReader::new(out)
+            .read_line(&mut first)
+            .unwrap_or_default();
+    }
+    (child, first.trim().to_owned())
+}
+
+#[test]
+fn the_sandbox_command_keeps_its_state_file() {
+    let file = state_dir().join("cli-state.json");
+    let path = file.to_string_lossy().into_owned();
+    let partner = format!("{PARTNER_ID}:{SECRET}");
+    let args = ["--state", path.as_str(), "--partner", partner.as_str()];
+    let (mut child, base) = sandbox_process(&args);
+    let bearer = format!(
+        "Bearer {}",
+        token(&base, PARTNER_ID, SECRET, "jetpack-partner")
+    );
+    let fields = [
+        ("siteurl", "cli.test"),
+        ("local_user", "admin"),
+        ("plan", "personal"),
+    ];
+    let (status, json) = post_raw(&base, PROVISION, Some(&bearer), &fields);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 200, "{json}");
+    let (mut child, base) = sandbox_process(&args);
+    let (status, json) = get_raw(&base, "/rest/v1.4/jpphp/cli.test/status", Some(&bearer));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        status, 200,
+        "the token and the site survive a restart: {json}"
+    );
+    assert_eq!(json["products"][0]["slug"], "personal");
+}
