@@ -1,8 +1,15 @@
 //! A local fake of the Jetpack Start partner API, for tests and the demo.
 //!
-//! It serves plain HTTP on a loopback port, keeps its state in memory, and
-//! validates requests the way the real service does, answering in the real
-//! error shapes. `GET /_sandbox/stats` reports what it has seen.
+//! It serves plain HTTP on a loopback port, keeps its state in memory (and,
+//! if asked, in a file), and validates requests the way the real service
+//! does, answering in the real error shapes. `GET /_sandbox/stats` reports
+//! what it has seen.
+//!
+//! Sites under a few reserved test domains meet the failures the
+//! documentation describes: `*.nojetpack.test` (Jetpack not active),
+//! `*.badstate.test` (needs `force_register`), `*.pending.test` (not
+//! reachable: the activation stays pending) and `*.undeletable.test`
+//! (cancelling fails).
 //!
 //! ```
 //! use jetpack_partner::sandbox::Sandbox;
@@ -11,13 +18,25 @@
 //! # Ok::<(), jetpack_partner::Error>(())
 //! ```
 
+mod bearer;
+mod cancel;
+mod catalogue;
+mod errors;
 mod oauth;
+mod partner_keys;
+mod persist;
+mod provision;
 mod reply;
 mod request;
 mod routes;
+mod sites;
+mod ssh_credentials;
 mod state;
+mod status;
+mod upgrade_paths;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -36,6 +55,8 @@ const WORKERS: usize = 8;
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
     state: Mutex<State>,
+    /// Where the state is kept between runs, if anywhere.
+    state_file: Option<PathBuf>,
 }
 
 impl Shared {
@@ -45,13 +66,29 @@ impl Shared {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// Writes the state file if a request changed the state. The lock is
+    /// held while writing, so the file follows the order of the changes.
+    fn persist(&self) -> std::io::Result<()> {
+        let mut state = self.lock();
+        if !state.dirty {
+            return Ok(());
+        }
+        if let Some(path) = &self.state_file {
+            persist::save(path, &state)?;
+        }
+        state.dirty = false;
+        Ok(())
+    }
 }
 
 /// Configures a [`Sandbox`].
 #[derive(Clone, Debug)]
 pub struct SandboxBuilder {
     listen: String,
-    partners: Vec<(String, Vec<u8>)>,
+    /// (client ID, secret, disabled)
+    partners: Vec<(String, Vec<u8>, bool)>,
+    state_file: Option<PathBuf>,
 }
 
 impl SandboxBuilder {
@@ -61,14 +98,51 @@ impl SandboxBuilder {
         self
     }
 
-    /// Adds a partner that may request tokens.
+    /// Adds a partner that may request tokens and use the partner
+    /// endpoints. It replaces a partner of the same ID from the state file.
     pub fn partner(mut self, id: impl Into<String>, secret: impl AsRef<[u8]>) -> Self {
-        self.partners.push((id.into(), secret.as_ref().to_vec()));
+        self.partners
+            .push((id.into(), secret.as_ref().to_vec(), false));
         self
     }
 
-    /// Binds the address and starts serving.
+    /// Adds a partner whose key is disabled: it still gets tokens, but every
+    /// partner endpoint answers `partner_key_disabled`.
+    pub fn disabled_partner(mut self, id: impl Into<String>, secret: impl AsRef<[u8]>) -> Self {
+        self.partners
+            .push((id.into(), secret.as_ref().to_vec(), true));
+        self
+    }
+
+    /// Keeps the state (partner keys made through the API, tokens, sites
+    /// and what they hold, blog IDs) in `path`: loaded at start if the file
+    /// exists, rewritten after every change. A corrupt file makes
+    /// [`start`](Self::start) fail.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// The starting state: the file's, then the partners given here on top.
+    fn initial_state(&self) -> Result<State, Error> {
+        let mut state = match &self.state_file {
+            Some(path) => persist::load(path)?.unwrap_or_default(),
+            None => State::default(),
+        };
+        for (id, secret, disabled) in &self.partners {
+            let partner = Partner {
+                secret: secret.clone(),
+                disabled: *disabled,
+                sub_key: None,
+            };
+            state.partners.insert(id.clone(), partner);
+        }
+        Ok(state)
+    }
+
+    /// Loads the state file, if any, binds the address and starts serving.
     pub fn start(self) -> Result<Sandbox, Error> {
+        let state = self.initial_state()?;
         let server = tiny_http::Server::http(self.listen.as_str()).map_err(|e| {
             Error::io(
                 format!("the sandbox cannot listen on {}", self.listen),
@@ -79,13 +153,10 @@ impl SandboxBuilder {
             .server_addr()
             .to_ip()
             .ok_or_else(|| Error::InvalidInput(format!("{} is not an IP address", self.listen)))?;
-        let shared = Arc::new(Shared::default());
-        {
-            let mut state = shared.lock();
-            for (id, secret) in self.partners {
-                state.partners.insert(id, Partner { secret });
-            }
-        }
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            state_file: self.state_file,
+        });
         let server = Arc::new(server);
         let stopping = Arc::new(AtomicBool::new(false));
         let workers = (0..WORKERS)
@@ -129,6 +200,7 @@ impl Sandbox {
         SandboxBuilder {
             listen: "127.0.0.1:0".into(),
             partners: Vec::new(),
+            state_file: None,
         }
     }
 
@@ -179,12 +251,21 @@ fn answer(shared: &Shared, mut rq: tiny_http::Request) {
     let Ok(incoming) = Incoming::read(&mut rq) else {
         return;
     };
-    let (endpoint, reply) = if incoming.path == "/_sandbox/stats" {
+    let (endpoint, mut reply) = if incoming.path == "/_sandbox/stats" {
         (None, routes::stats(shared))
     } else {
         let (name, reply) = routes::dispatch(shared, &incoming);
         (Some(name), reply)
     };
+    if let Err(e) = shared.persist() {
+        // The change is made in memory but would be lost: say so rather
+        // than pretend it is kept.
+        reply = Reply::rest_error(
+            500,
+            "state_not_saved",
+            &format!("The sandbox could not write its state file: {e}"),
+        );
+    }
     if let Some(endpoint) = endpoint {
         shared.lock().stats.record(&endpoint, reply.status);
     }

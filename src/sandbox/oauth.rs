@@ -15,10 +15,6 @@ pub(crate) fn token(shared: &Shared, rq: &Incoming) -> Reply {
         Ok(fields) => fields,
         Err(why) => return Reply::oauth_error(400, "invalid_request", &why),
     };
-    shared
-        .lock()
-        .stats
-        .record_fields("POST /oauth2/token", &fields.0);
     let Some(grant_type) = fields.text("grant_type") else {
         return Reply::oauth_error(
             400,

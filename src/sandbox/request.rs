@@ -3,6 +3,8 @@
 
 use std::io::Read;
 
+use super::reply::Reply;
+
 /// Largest request body the sandbox reads.
 const MAX_REQUEST_BODY: u64 = 8 * 1024 * 1024;
 
@@ -13,6 +15,8 @@ pub(crate) struct Incoming {
     pub path: String,
     pub query: Vec<(String, String)>,
     pub content_type: Option<String>,
+    /// The `Authorization` header, as sent.
+    pub authorization: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -29,6 +33,7 @@ impl Incoming {
                 .map(|h| h.value.as_str().to_owned())
         };
         let content_type = header("Content-Type");
+        let authorization = header("Authorization");
         let mut body = Vec::new();
         rq.as_reader()
             .take(MAX_REQUEST_BODY)
@@ -41,6 +46,7 @@ impl Incoming {
                 .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
                 .collect(),
             content_type,
+            authorization,
             body,
         })
     }
@@ -50,6 +56,21 @@ impl Incoming {
         self.query
             .iter()
             .any(|(k, v)| k == name && v != "false" && v != "0")
+    }
+
+    /// The value of query parameter `name`, if present.
+    pub fn query_value(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The form fields, or the partner endpoints' refusal of a body that
+    /// is not a form.
+    pub fn form(&self) -> Result<Fields, Reply> {
+        self.fields()
+            .map_err(|why| Reply::rest_error(400, "invalid_input", &why))
     }
 
     /// The form fields of the body, multipart or urlencoded.
@@ -94,6 +115,20 @@ impl Fields {
             .filter(|v| !v.is_empty())
             .map(|v| String::from_utf8_lossy(v).into_owned())
     }
+
+    /// A boolean field: `true`, `1` and `yes` (any case) are true; anything
+    /// else, and absence, is false, as PHP's loose checks read them.
+    pub fn flag(&self, name: &str) -> bool {
+        self.text(name).is_some_and(|v| {
+            let v = v.trim().to_ascii_lowercase();
+            v == "true" || v == "1" || v == "yes"
+        })
+    }
+
+    /// Whether any of these fields was sent with a value.
+    pub fn any(&self, names: &[&str]) -> bool {
+        names.iter().any(|n| self.text(n).is_some())
+    }
 }
 
 /// Reads a multipart body with the `multipart` crate: an independent parser,
@@ -134,20 +169,26 @@ pub(crate) fn parse_pairs(input: &[u8]) -> Vec<(String, Vec<u8>)> {
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let mut it = pair.splitn(2, |&b| b == b'=');
-            let key = percent_decode(it.next().unwrap_or_default());
-            let value = percent_decode(it.next().unwrap_or_default());
+            let key = percent_decode(it.next().unwrap_or_default(), true);
+            let value = percent_decode(it.next().unwrap_or_default(), true);
             (String::from_utf8_lossy(&key).into_owned(), value)
         })
         .collect()
 }
 
-fn percent_decode(input: &[u8]) -> Vec<u8> {
+/// Decodes `%XX` in a URL path segment, where `+` stays a plus.
+pub(crate) fn percent_decode_path(input: &[u8]) -> Vec<u8> {
+    percent_decode(input, false)
+}
+
+/// Decodes `%XX`; `+` is a space in forms and queries only.
+fn percent_decode(input: &[u8], plus_is_space: bool) -> Vec<u8> {
     let hex = |b: u8| (b as char).to_digit(16);
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
         match input[i] {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' if i + 2 < input.len() => match (hex(input[i + 1]), hex(input[i + 2])) {
                 (Some(h), Some(l)) => {
                     out.push((h * 16 + l) as u8);
@@ -182,6 +223,27 @@ mod tests {
                 ("d", b"%zz"),
                 ("e", b"%4")
             ]
+        );
+    }
+
+    #[test]
+    fn path_segments_keep_their_plus_signs() {
+        assert_eq!(percent_decode_path(b"a+b%3A%3Ac"), b"a+b::c");
+    }
+
+    #[test]
+    fn boolean_fields_read_like_the_service() {
+        let fields = Fields(
+            ["true", "1", "yes", "YES", "false", "0", "", "no", "maybe"]
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("f{i}"), v.as_bytes().to_vec()))
+                .collect(),
+        );
+        let read: Vec<bool> = (0..10).map(|i| fields.flag(&format!("f{i}"))).collect();
+        assert_eq!(
+            read,
+            [true, true, true, true, false, false, false, false, false, false]
         );
     }
 

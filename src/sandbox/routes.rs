@@ -1,13 +1,15 @@
 //! The route table: method, path pattern, handler.
 //!
-//! A pattern segment `{site}` matches one path segment and hands it to the
-//! handler; every other segment must match exactly.
+//! A pattern segment `{site}` or `{blog_id}` matches one non-empty path
+//! segment and hands it, still percent-encoded, to the handler; every other
+//! segment must match exactly.
 
 use serde_json::json;
 
 use super::reply::Reply;
 use super::request::Incoming;
-use super::{oauth, Shared};
+use super::{cancel, errors, oauth, partner_keys, provision, ssh_credentials, status};
+use super::{upgrade_paths, Shared};
 
 /// The path parameters a pattern captured.
 #[derive(Debug, Default)]
@@ -23,11 +25,47 @@ pub(crate) struct Route {
     pub handler: Handler,
 }
 
-pub(crate) const ROUTES: &[Route] = &[Route {
-    method: "POST",
-    pattern: "/oauth2/token",
-    handler: |shared, rq, _| oauth::token(shared, rq),
-}];
+const fn route(method: &'static str, pattern: &'static str, handler: Handler) -> Route {
+    Route {
+        method,
+        pattern,
+        handler,
+    }
+}
+
+pub(crate) const ROUTES: &[Route] = &[
+    route("POST", "/oauth2/token", |shared, rq, _| {
+        oauth::token(shared, rq)
+    }),
+    route("POST", "/rest/v1.3/jpphp/provision", |shared, rq, _| {
+        provision::provision(shared, rq)
+    }),
+    route(
+        "POST",
+        "/rest/v1.3/jpphp/{site}/partner-cancel",
+        cancel::cancel,
+    ),
+    route("GET", "/rest/v1.4/jpphp/{site}/status", status::status),
+    route("GET", "/rest/v1.3/jpphp/{site}/status", status::status_v13),
+    route(
+        "GET",
+        "/rest/v1.3/jpphp/{site}/upgrade-paths",
+        upgrade_paths::upgrade_paths,
+    ),
+    route("GET", "/rest/v1.3/jpphp/errors", |shared, rq, _| {
+        errors::errors(shared, rq)
+    }),
+    route(
+        "POST",
+        "/rest/v1.3/jpphp/{blog_id}/ssh-credentials",
+        ssh_credentials::ssh_credentials,
+    ),
+    route(
+        "POST",
+        "/rest/v1.3/jpphp/partner-keys/new",
+        |shared, rq, _| partner_keys::new_key(shared, rq),
+    ),
+];
 
 /// Finds the route for a request: `(endpoint name, answer)`. The endpoint
 /// name is `METHOD /pattern`, or `unmatched`.
@@ -38,6 +76,7 @@ pub(crate) fn dispatch(shared: &Shared, rq: &Incoming) -> (String, Reply) {
             path_known = true;
             if route.method == rq.method {
                 let name = format!("{} {}", route.method, route.pattern);
+                record_fields(shared, &name, rq);
                 return (name, (route.handler)(shared, rq, &params));
             }
         }
@@ -54,6 +93,18 @@ pub(crate) fn dispatch(shared: &Shared, rq: &Incoming) -> (String, Reply) {
     ("unmatched".into(), reply)
 }
 
+/// Keeps the form fields of a POST for the stats, secrets masked; done here
+/// so no handler can forget it, and before validation, so refused requests
+/// show what was sent too.
+fn record_fields(shared: &Shared, endpoint: &str, rq: &Incoming) {
+    if rq.method != "POST" {
+        return;
+    }
+    if let Ok(fields) = rq.fields() {
+        shared.lock().stats.record_fields(endpoint, &fields.0);
+    }
+}
+
 fn matches(pattern: &str, path: &str) -> Option<Params> {
     let mut params = Params::default();
     let mut want = pattern.split('/');
@@ -61,7 +112,7 @@ fn matches(pattern: &str, path: &str) -> Option<Params> {
     loop {
         match (want.next(), got.next()) {
             (None, None) => return Some(params),
-            (Some("{site}"), Some(segment)) if !segment.is_empty() => {
+            (Some("{site}" | "{blog_id}"), Some(segment)) if !segment.is_empty() => {
                 params.site = Some(segment.to_owned())
             }
             (Some(w), Some(g)) if w == g => {}
@@ -90,5 +141,22 @@ mod tests {
         );
         assert_eq!(p.and_then(|p| p.site).as_deref(), Some("example.com::wp"));
         assert!(matches("/rest/v1.3/jpphp/{site}/status", "/rest/v1.3/jpphp//status").is_none());
+    }
+
+    #[test]
+    fn fixed_paths_and_site_paths_do_not_overlap() {
+        for path in [
+            "/rest/v1.3/jpphp/provision",
+            "/rest/v1.3/jpphp/errors",
+            "/rest/v1.3/jpphp/partner-keys/new",
+            "/rest/v1.3/jpphp/1000/ssh-credentials",
+            "/rest/v1.3/jpphp/x.test/partner-cancel",
+        ] {
+            let hits = ROUTES
+                .iter()
+                .filter(|r| matches(r.pattern, path).is_some())
+                .count();
+            assert_eq!(hits, 1, "{path}");
+        }
     }
 }

@@ -1,9 +1,10 @@
 //! `sandbox`: serve the local fake of the API until stopped.
 
+use jetpack_partner::sandbox::Sandbox;
+
 use crate::args::{Flag, Parsed};
 use crate::globals::Globals;
 use crate::output::Failure;
-use jetpack_partner::sandbox::Sandbox;
 
 pub const FLAGS: &[Flag] = &[
     Flag::value(
@@ -16,17 +17,30 @@ pub const FLAGS: &[Flag] = &[
         "partner",
         &["--partner"],
         "ID:SECRET",
-        "a partner that may request tokens (repeatable; split at the\nfirst colon; sandbox secrets are not real ones)",
+        "a partner that may request tokens (repeatable; split at the first\n\
+         colon; replaces a partner of the same ID in the state file;\n\
+         sandbox secrets are not real ones)",
     )
     .many(),
+    Flag::value(
+        "state",
+        &["--state"],
+        "FILE",
+        "keep partner keys, tokens and sites in FILE across runs (corrupt: exit 5)",
+    ),
 ];
 
 pub const HELP: &str = "\
 Serve a local fake of the Jetpack Start API over plain HTTP, for tests and
 trials. Its first line on stdout is its base URL; pass it as --api-base.
-It keeps its state in memory and serves until stopped (Ctrl-C, kill).
+It keeps its state in memory (and in FILE with --state) and serves until
+stopped (Ctrl-C, kill).
 
-Usage: jetpack-partner sandbox [--listen ADDR] --partner ID:SECRET [--partner ...]
+Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRET [--partner ...]
+
+Reserved test hosts: *.nojetpack.test (Jetpack not active), *.badstate.test
+(needs force_register), *.pending.test (unreachable: pending activation),
+*.undeletable.test (cancelling fails).
 ";
 
 pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
@@ -38,6 +52,9 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
         ));
     }
     let mut builder = Sandbox::builder().listen(flags.text("listen").unwrap_or("127.0.0.1:0"));
+    if let Some(path) = flags.text("state") {
+        builder = builder.state_file(path);
+    }
     for partner in partners {
         let Some((id, secret)) = partner
             .split_once(':')

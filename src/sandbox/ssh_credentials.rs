@@ -1,0 +1,78 @@
+//! `POST /rest/v1.3/jpphp/{blog_id}/ssh-credentials` (section 7), and the
+//! SSH checks that provision shares with it.
+
+use serde_json::json;
+
+use super::bearer;
+use super::reply::Reply;
+use super::request::{Fields, Incoming};
+use super::routes::Params;
+use super::sites;
+use super::Shared;
+
+/// The form fields that carry SSH access.
+pub(crate) const SSH_FIELDS: &[&str] = &[
+    "ssh_user",
+    "ssh_pass",
+    "ssh_private_key",
+    "ssh_host",
+    "ssh_port",
+];
+
+/// A refusal of SSH fields: the error code and the message.
+pub(crate) type Refusal = (&'static str, &'static str);
+
+pub(crate) fn ssh_credentials(shared: &Shared, rq: &Incoming, params: &Params) -> Reply {
+    run(shared, rq, params).unwrap_or_else(|refusal| refusal)
+}
+
+fn run(shared: &Shared, rq: &Incoming, params: &Params) -> Result<Reply, Reply> {
+    let mut state = shared.lock();
+    bearer::check(&state, rq, "set backup credentials for partner sites")?;
+    let fields = rq.form()?;
+    let segment = params.site.as_deref().unwrap_or_default();
+    // This endpoint takes the blog ID only, unlike the `{site}` endpoints.
+    if !segment.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(sites::invalid_blog(400, segment));
+    }
+    let key = sites::known(&state, Some(segment))?;
+    check(&fields, true).map_err(|(code, message)| Reply::rest_error(400, code, message))?;
+    if let Some(site) = state.sites.get_mut(&key) {
+        site.has_backups_credentials = true;
+    }
+    state.dirty = true;
+    Ok(Reply::ok(json!({"success": true})))
+}
+
+/// Whether the SSH fields are complete: a user, a password or a private
+/// key, a port from 1 to 65535 if one is given, and a host when
+/// `host_required` (provision defaults it from `siteurl`).
+pub(crate) fn check(fields: &Fields, host_required: bool) -> Result<(), Refusal> {
+    if fields.text("ssh_user").is_none() {
+        return Err(("missing_ssh_user", "The ssh_user argument is required."));
+    }
+    if host_required && fields.text("ssh_host").is_none() {
+        return Err(("missing_ssh_host", "The ssh_host argument is required."));
+    }
+    if !fields.any(&["ssh_pass", "ssh_private_key"]) {
+        return Err((
+            "missing_ssh_credentials",
+            "Either ssh_pass or ssh_private_key is required.",
+        ));
+    }
+    if !port_ok(fields, "ssh_port") {
+        return Err((
+            "invalid_ssh_port",
+            "The ssh_port argument must be a number from 1 to 65535.",
+        ));
+    }
+    Ok(())
+}
+
+/// An absent port is fine (the default applies); a given one must be a
+/// number from 1 to 65535.
+pub(crate) fn port_ok(fields: &Fields, name: &str) -> bool {
+    fields.text(name).is_none_or(|port| {
+        port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|n| n > 0)
+    })
+}

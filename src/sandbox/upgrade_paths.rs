@@ -1,0 +1,30 @@
+//! `GET /rest/v1.3/jpphp/{site}/upgrade-paths` (section 5).
+
+use serde_json::json;
+
+use super::bearer;
+use super::catalogue;
+use super::reply::Reply;
+use super::request::Incoming;
+use super::routes::Params;
+use super::sites;
+use super::Shared;
+
+/// For every family, what the site may be given now; see the catalogue for
+/// the superset rules.
+pub(crate) fn upgrade_paths(shared: &Shared, rq: &Incoming, params: &Params) -> Reply {
+    let state = shared.lock();
+    let found = bearer::check(&state, rq, "view upgrade paths of partner sites")
+        .and_then(|_| sites::known(&state, params.site.as_deref()));
+    match found {
+        Ok(key) => {
+            let held: Vec<&str> = state
+                .sites
+                .get(&key)
+                .map(|site| site.slugs().collect())
+                .unwrap_or_default();
+            Reply::ok(json!(catalogue::upgrade_paths(held.iter().copied())))
+        }
+        Err(refusal) => refusal,
+    }
+}
