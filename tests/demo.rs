@@ -20,6 +20,15 @@ fn demo_walks_through_the_flow_and_masks_secrets() {
         r#""access_token":"***""#,
         "invalid_client",
         "< HTTP 400",
+        "POST http://127.0.0.1:",
+        "/rest/v1.3/jpphp/provision",
+        "Authorization: Bearer ***",
+        "/rest/v1.4/jpphp/example.com::shop/status",
+        r#""slug":"personal""#,
+        "/rest/v1.3/jpphp/example.com::shop/upgrade-paths",
+        r#""jetpack-plans":["premium","professional","complete"]"#,
+        "/rest/v1.3/jpphp/example.com::shop/partner-cancel",
+        r#""products":[]"#,
     ] {
         assert!(
             run.stdout.contains(needle),

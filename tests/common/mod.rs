@@ -187,3 +187,51 @@ pub fn temp_file(name: &str, content: &[u8]) -> std::path::PathBuf {
     std::fs::write(&path, content).unwrap_or_else(|e| panic!("write: {e}"));
     path
 }
+
+/// The access token the sandbox issues to the test partner.
+pub fn token_of(sandbox: &Sandbox, secret: &str) -> String {
+    let client = jetpack_partner::Client::builder()
+        .api_base(sandbox.base_url())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    client
+        .request_token(&jetpack_partner::Credentials::new(
+            PARTNER_ID,
+            jetpack_partner::Secret::new(secret),
+        ))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .access_token
+        .expose()
+        .to_owned()
+}
+
+/// GETs a path with a bearer token: (status, body text).
+pub fn raw_get(base: &str, path: &str, token: &str) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut answer = agent
+        .get(format!("{base}{path}"))
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = answer.status().as_u16();
+    (
+        status,
+        answer.body_mut().read_to_string().unwrap_or_default(),
+    )
+}
+
+/// The fields the sandbox recorded for the last request to `endpoint`.
+pub fn last_fields(sandbox: &Sandbox, endpoint: &str) -> Value {
+    sandbox.stats()["last_fields"][endpoint].clone()
+}
+
+/// Runs the binary against `sandbox` as the test partner (secret from the
+/// environment), with `args` after the global options.
+pub fn partner_cli(sandbox: &Sandbox, args: &[&str]) -> Run {
+    let mut full = vec!["--api-base", sandbox.base_url(), "--partner-id", PARTNER_ID];
+    full.extend_from_slice(args);
+    cli(&full, &[("JETPACK_PARTNER_SECRET", SECRET)], None)
+}

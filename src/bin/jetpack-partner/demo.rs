@@ -1,20 +1,24 @@
 //! `demo`: the whole flow against an in-process sandbox, step by step.
 
+use jetpack_partner::sandbox::Sandbox;
+use jetpack_partner::{Cancel, Client, Credentials, Error, Provision, Secret, SiteRef};
+use serde::Serialize;
+
 use crate::args::Parsed;
 use crate::globals::Globals;
-use crate::output::{self, Failure};
-use jetpack_partner::sandbox::Sandbox;
-use jetpack_partner::{Client, Credentials, Error, Secret};
+use crate::output::{self, Failure, Output};
 
 pub const HELP: &str = "\
 Start a sandbox on a free loopback port and walk through the partner flow
-against it with the real client over TCP, showing each request (secrets as
-***) and each answer. Needs no account and no network.
+against it with the real client over TCP: token, provision, status, upgrade
+paths, cancel, status. Shows each request (secrets as ***) and each answer.
+Needs no account and no network.
 
 Usage: jetpack-partner demo
 ";
 
 const PARTNER_ID: &str = "1234";
+const SITE: &str = "https://example.com/shop";
 
 pub fn run(_: &Parsed, globals: &Globals) -> Result<(), Failure> {
     let secret = jetpack_partner::sandbox::random_secret();
@@ -36,17 +40,40 @@ pub fn run(_: &Parsed, globals: &Globals) -> Result<(), Failure> {
         })
         .build()?;
 
-    out.line("1. Exchange the partner ID and secret for an access token (POST /oauth2/token):")?;
+    out.line("1. Exchange the partner ID and secret for an access token:")?;
     let answer = client.request_token(&Credentials::new(PARTNER_ID, Secret::new(secret)))?;
-    out.redactor.add(answer.access_token.expose());
-    let mut shown =
-        serde_json::to_value(&answer).map_err(|e| Error::InvalidInput(e.to_string()))?;
-    shown["access_token"] = "***".into();
-    out.line(&format!("    answer: {shown}\n"))?;
+    let token = answer.access_token.clone();
+    out.redactor.add(token.expose());
+    show(out, &answer)?;
 
-    out.line("2. The same with a wrong secret, to show a refusal:")?;
-    let wrong = Credentials::new(PARTNER_ID, Secret::new("not-the-secret"));
-    match client.request_token(&wrong) {
+    out.line(&format!(
+        "2. Provision the personal plan for {SITE}, owned by its user 'admin':"
+    ))?;
+    show(
+        out,
+        &client.provision(&token, &Provision::new("admin", SITE, "personal"))?,
+    )?;
+
+    let site = SiteRef::parse(SITE)?;
+    out.line(&format!(
+        "3. The site's status (its reference in paths is {site}):"
+    ))?;
+    show(out, &client.status(&token, &site)?)?;
+
+    out.line("4. What the site may be given now:")?;
+    show(out, &client.upgrade_paths(&token, &site)?)?;
+
+    out.line("5. Cancel the plan:")?;
+    show(
+        out,
+        client.cancel(&token, &Cancel::new(site.clone()))?.answer(),
+    )?;
+
+    out.line("6. The status again:")?;
+    show(out, &client.status(&token, &site)?)?;
+
+    out.line("7. A refusal, for comparison: the token request with a wrong secret:")?;
+    match client.request_token(&Credentials::new(PARTNER_ID, Secret::new("not-the-secret"))) {
         Err(e @ Error::Api(_)) => out.line(&format!(
             "    the CLI would exit {} and print on stderr: {}\n",
             output::exit_code(&e),
@@ -58,10 +85,16 @@ pub fn run(_: &Parsed, globals: &Globals) -> Result<(), Failure> {
         }
     }
 
-    let stats = sandbox.stats();
     out.line(&format!(
-        "The sandbox saw {} requests. Against the real API, drop the sandbox and run:\n  \
-         jetpack-partner --partner-id ID --partner-secret-file PATH token",
-        stats["requests"]
+        "The sandbox saw {} requests. Against the real API, drop the sandbox and run e.g.:\n  \
+         jetpack-partner --partner-id ID --partner-secret-file PATH provision \\\n      \
+         --local-user admin --siteurl https://your-customer.example --plan personal",
+        sandbox.stats()["requests"]
     ))
+}
+
+/// Prints an answer with every secret masked.
+fn show(out: &Output, answer: &impl Serialize) -> Result<(), Failure> {
+    let json = serde_json::to_string(answer).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    out.line(&format!("    answer: {}\n", out.redactor.clean(&json)))
 }

@@ -117,6 +117,13 @@ impl Output {
     /// Reports a failure on stderr and returns its exit code.
     pub fn fail(&self, failure: Failure) -> ExitCode {
         match failure {
+            // The reader went away (`| head`): nothing to report, as with
+            // other Unix filters.
+            Failure::Lib(Error::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::BrokenPipe =>
+            {
+                ExitCode::SUCCESS
+            }
             Failure::Usage { message, hint } => {
                 self.note(&format!("jetpack-partner: {message}\nhint: {hint}"));
                 ExitCode::from(exit::USAGE)

@@ -1,0 +1,96 @@
+//! The examples, built by `cargo test`, run against a real sandbox.
+#![cfg(feature = "sandbox")]
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::*;
+
+/// Where cargo put the examples: beside the test binary's `deps` folder.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|d| d.join("examples").join(name))
+        .unwrap_or_default();
+    assert!(
+        dir.exists(),
+        "{} is missing: `cargo test` builds the examples",
+        dir.display()
+    );
+    dir
+}
+
+fn run(name: &str, base: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(example(name))
+        .arg("--api-base")
+        .arg(base)
+        .args(args)
+        .env_clear()
+        .env("JETPACK_PARTNER_ID", PARTNER_ID)
+        .env("JETPACK_PARTNER_SECRET", SECRET)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn provision_one_prints_where_to_send_the_user() {
+    let sandbox = sandbox();
+    let (code, out, err) = run(
+        "provision_one",
+        sandbox.base_url(),
+        &["https://ex.test", "admin", "premium"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("Send the owner of https://ex.test to https://"),
+        "{out}"
+    );
+    let (code, out, _) = run(
+        "provision_one",
+        sandbox.base_url(),
+        &["https://later.pending.test", "admin", "premium"],
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("finishes from wp-admin"), "{out}");
+    let (code, _, err) = run(
+        "provision_one",
+        sandbox.base_url(),
+        &["https://ex.test", "admin", "personal"],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("plan_downgrade_disallowed"), "{err}");
+}
+
+#[test]
+fn cancel_all_lists_what_was_cancelled() {
+    let sandbox = sandbox();
+    run(
+        "provision_one",
+        sandbox.base_url(),
+        &["https://all.test", "admin", "personal"],
+    );
+    run(
+        "provision_one",
+        sandbox.base_url(),
+        &["https://all.test", "admin", "jetpack-scan"],
+    );
+    let (code, out, err) = run("cancel_all", sandbox.base_url(), &["all.test"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("cancelled personal, jetpack-scan")
+            || out.contains("cancelled jetpack-scan, personal"),
+        "{out}"
+    );
+    let (code, out, _) = run("cancel_all", sandbox.base_url(), &["all.test"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("nothing to cancel"), "{out}");
+}
