@@ -250,26 +250,13 @@ fn answer(
 fn authorize_url(key: &str, plan: &str, onboarding: bool) -> String {
     let mut url = format!(
         "{AUTHORIZE_URL}?site={}&plan={}",
-        encode_component(key),
-        encode_component(plan)
+        crate::api::encode_query_value(key),
+        crate::api::encode_query_value(plan)
     );
     if onboarding {
         url.push_str("&onboarding=1");
     }
     url
-}
-
-/// Percent-encodes all but RFC 3986 unreserved characters.
-fn encode_component(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -282,6 +269,5 @@ mod tests {
             authorize_url("example.com::blog", "premium", true),
             "https://jetpack.wordpress.com/jetpack.authorize/1/?site=example.com%3A%3Ablog&plan=premium&onboarding=1"
         );
-        assert_eq!(encode_component("café"), "caf%C3%A9");
     }
 }
