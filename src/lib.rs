@@ -33,7 +33,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub mod form;
-mod response;
+pub mod response;
 pub mod site;
 pub mod trace;
 

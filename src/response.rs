@@ -23,6 +23,20 @@ pub(crate) struct Raw {
     pub body: Vec<u8>,
 }
 
+/// Decodes an answer read by any HTTP stack: its status, its `Retry-After`
+/// header if any, and its body. Gives the JSON of a successful answer (an
+/// `http_envelope` taken off), or the [`Error`] the answer stands for. A
+/// `"success": false` in a 200 is left to the caller (see
+/// [`ApiError::from_json`]).
+pub fn decode_answer(status: u16, retry_after: Option<&str>, body: &[u8]) -> Result<Value, Error> {
+    decode(Raw {
+        status,
+        retry_after: retry_after.map(str::to_owned),
+        location: None,
+        body: body.to_vec(),
+    })
+}
+
 /// The JSON of a successful answer, or the error it stands for.
 pub(crate) fn decode(raw: Raw) -> Result<Value, Error> {
     let parsed = serde_json::from_slice::<Value>(&raw.body).ok();
