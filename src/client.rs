@@ -5,12 +5,14 @@ use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use ureq::tls::{RootCerts, TlsConfig};
 use ureq::Agent;
 
 use crate::auth::{AccessToken, Credentials, TokenResponse};
 use crate::error::{Error, Transport, TransportKind, UnexpectedResponse};
 use crate::form::Form;
 use crate::response::{self, Raw, MAX_BODY};
+use crate::retry;
 use crate::trace::{TraceEvent, TraceFn};
 
 /// The production API.
@@ -19,12 +21,19 @@ pub const DEFAULT_API_BASE: &str = "https://public-api.wordpress.com";
 /// Default budget for one whole call.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Longest wait for a connection within a call's budget.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Configures a [`Client`].
 #[derive(Clone)]
 pub struct ClientBuilder {
     api_base: String,
     timeout: Duration,
+    deadline: Option<Instant>,
+    retries: u32,
     user_agent: String,
+    root_certs_pem: Option<Vec<u8>>,
+    allow_insecure_http: bool,
     trace: Option<Arc<TraceFn>>,
 }
 
@@ -33,7 +42,11 @@ impl Default for ClientBuilder {
         ClientBuilder {
             api_base: DEFAULT_API_BASE.to_owned(),
             timeout: DEFAULT_TIMEOUT,
+            deadline: None,
+            retries: crate::retry::DEFAULT_RETRIES,
             user_agent: concat!("jetpack-partner/", env!("CARGO_PKG_VERSION")).to_owned(),
+            root_certs_pem: None,
+            allow_insecure_http: false,
             trace: None,
         }
     }
@@ -47,9 +60,38 @@ impl ClientBuilder {
         self
     }
 
-    /// Budget for one whole call: connecting, sending and reading the answer.
+    /// Budget for one whole call, retries included: connecting, sending,
+    /// waiting, reading the answer.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// A moment no call may run past, whatever its own budget: for a
+    /// program that makes several calls within one overall time limit.
+    pub fn deadline(mut self, deadline: Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Extra attempts for temporary failures (default 2): a connection
+    /// refused or broken before an answer, a time-out, 429, 502, 503, 504.
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retries = retries;
+        self
+    }
+
+    /// Trust these PEM root certificates instead of the bundled Mozilla
+    /// roots (a private CA, an inspecting proxy), as curl's `--cacert` does.
+    pub fn root_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certs_pem = Some(pem.into());
+        self
+    }
+
+    /// Allow a plain `http://` API base on a host that is not loopback. Off
+    /// by default, so that a typo cannot send a secret in clear text.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
         self
     }
 
@@ -67,21 +109,29 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let api_base = check_api_base(&self.api_base)?;
+        let api_base = check_api_base(&self.api_base, self.allow_insecure_http)?;
         if self.timeout.is_zero() {
             return Err(Error::InvalidInput(
                 "the time-out must be above zero".into(),
             ));
+        }
+        let mut tls = TlsConfig::builder();
+        if let Some(pem) = &self.root_certs_pem {
+            tls = tls.root_certs(RootCerts::new_with_certs(&certificates(pem)?));
         }
         let config = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(self.timeout))
             .user_agent(self.user_agent.as_str())
+            .tls_config(tls.build())
             .build();
         Ok(Client {
             agent: Agent::new_with_config(config),
             api_base,
+            timeout: self.timeout,
+            deadline: self.deadline,
+            retries: self.retries,
             trace: self.trace,
         })
     }
@@ -93,6 +143,9 @@ impl ClientBuilder {
 pub struct Client {
     agent: Agent,
     api_base: String,
+    timeout: Duration,
+    deadline: Option<Instant>,
+    retries: u32,
     trace: Option<Arc<TraceFn>>,
 }
 
@@ -150,16 +203,21 @@ impl Client {
             fields: form.describe(),
             bearer: bearer.is_some(),
         });
-        let mut request = self
-            .agent
-            .post(&url)
-            .header("Accept", "application/json")
-            .header("Content-Type", &encoded.content_type);
-        if let Some(token) = bearer {
-            request = request.header("Authorization", format!("Bearer {}", token.expose()));
-        }
-        let started = Instant::now();
-        self.finish(started, request.send(&encoded.body[..]))
+        self.exchange(|budget| {
+            let mut request = self
+                .agent
+                .post(&url)
+                .config()
+                .timeout_global(Some(budget))
+                .timeout_connect(Some(budget.min(CONNECT_TIMEOUT)))
+                .build()
+                .header("Accept", "application/json")
+                .header("Content-Type", &encoded.content_type);
+            if let Some(token) = bearer {
+                request = request.header("Authorization", format!("Bearer {}", token.expose()));
+            }
+            request.send(&encoded.body[..])
+        })
     }
 
     /// GETs a path and returns the successful answer's JSON.
@@ -173,15 +231,59 @@ impl Client {
             fields: Vec::new(),
             bearer: bearer.is_some(),
         });
-        let mut request = self.agent.get(&url).header("Accept", "application/json");
-        if let Some(token) = bearer {
-            request = request.header("Authorization", format!("Bearer {}", token.expose()));
-        }
-        let started = Instant::now();
-        self.finish(started, request.call())
+        self.exchange(|budget| {
+            let mut request = self
+                .agent
+                .get(&url)
+                .config()
+                .timeout_global(Some(budget))
+                .timeout_connect(Some(budget.min(CONNECT_TIMEOUT)))
+                .build()
+                .header("Accept", "application/json");
+            if let Some(token) = bearer {
+                request = request.header("Authorization", format!("Bearer {}", token.expose()));
+            }
+            request.call()
+        })
     }
 
-    fn finish(
+    /// Sends with `send(budget)` until an answer is final, the retries are
+    /// spent, or the next wait would pass the call's budget.
+    fn exchange(
+        &self,
+        send: impl Fn(Duration) -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Value, Error> {
+        let started = Instant::now();
+        let budget_end = started + self.timeout;
+        let deadline = self.deadline.map_or(budget_end, |d| d.min(budget_end));
+        let mut attempt = 1;
+        loop {
+            let now = Instant::now();
+            let budget = deadline.saturating_duration_since(now);
+            let result = if budget.is_zero() {
+                Err(out_of_time())
+            } else {
+                self.attempt(now, send(budget))
+            };
+            let error = match result {
+                Err(e) if attempt <= self.retries && retry::is_retryable(&e) => e,
+                other => return other,
+            };
+            let wait = retry::wait_before_next(attempt, &error);
+            if Instant::now() + wait >= deadline {
+                return Err(error);
+            }
+            self.emit(|| TraceEvent::Retry {
+                attempt,
+                code: error.code().to_owned(),
+                wait,
+            });
+            std::thread::sleep(wait);
+            attempt += 1;
+        }
+    }
+
+    fn attempt(
         &self,
         started: Instant,
         sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
@@ -199,6 +301,11 @@ impl Client {
             }),
         }
         response::decode(raw?)
+    }
+
+    /// Reports something that did not stop the work, through the trace.
+    pub(crate) fn note(&self, text: String) {
+        self.emit(|| TraceEvent::Note(text));
     }
 
     fn emit(&self, event: impl FnOnce() -> TraceEvent) {
@@ -295,9 +402,48 @@ fn from_ureq(e: ureq::Error) -> Error {
     })
 }
 
+fn out_of_time() -> Error {
+    Error::Transport(Transport {
+        kind: TransportKind::Timeout,
+        detail: "the time budget was spent before this attempt".into(),
+    })
+}
+
+/// The certificates of a PEM bundle; none is an error.
+fn certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>, Error> {
+    let mut found = Vec::new();
+    for item in ureq::tls::parse_pem(pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(cert)) => found.push(cert),
+            Ok(_) => {}
+            Err(e) => {
+                return Err(Error::InvalidInput(format!(
+                    "the CA file is not valid PEM: {e}"
+                )))
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(Error::InvalidInput(
+            "the CA file holds no certificate (-----BEGIN CERTIFICATE-----)".into(),
+        ));
+    }
+    Ok(found)
+}
+
+/// Whether a URL host (without port) is this machine.
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Accepts `http://` and `https://` bases with a host and no query or
-/// fragment; drops trailing slashes.
-fn check_api_base(base: &str) -> Result<String, Error> {
+/// fragment; drops trailing slashes. Plain `http://` only to loopback,
+/// unless allowed.
+fn check_api_base(base: &str, allow_insecure_http: bool) -> Result<String, Error> {
     let bad = |why: &str| {
         Err(Error::InvalidInput(format!(
             "API base {base:?} is not usable: {why} (example: {DEFAULT_API_BASE})"
@@ -316,12 +462,20 @@ fn check_api_base(base: &str) -> Result<String, Error> {
     if base.contains(['?', '#']) || base.chars().any(char::is_whitespace) {
         return bad("it must not hold a query, a fragment or white space");
     }
-    if rest
-        .split('/')
-        .next()
-        .is_some_and(|host| host.contains('@'))
-    {
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.contains('@') {
         return bad("it must not hold user info");
+    }
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => host,
+        _ => authority,
+    };
+    if lower.starts_with("http://") && !allow_insecure_http && !is_loopback(host) {
+        return Err(Error::InvalidInput(format!(
+            "API base {base:?} is plain http to a host that is not this machine: the secret \
+             and tokens would cross the network unencrypted; use https://, or pass \
+             --allow-insecure-http if you really mean it"
+        )));
     }
     Ok(base.trim_end_matches('/').to_owned())
 }
@@ -332,7 +486,7 @@ mod tests {
 
     #[test]
     fn api_base_is_checked_and_trimmed() {
-        let ok = |b: &str| check_api_base(b).unwrap_or_else(|e| panic!("{b}: {e}"));
+        let ok = |b: &str| check_api_base(b, false).unwrap_or_else(|e| panic!("{b}: {e}"));
         assert_eq!(
             ok("https://public-api.wordpress.com/"),
             "https://public-api.wordpress.com"
@@ -354,9 +508,40 @@ mod tests {
             "https://x y",
         ] {
             assert!(
-                matches!(check_api_base(bad), Err(Error::InvalidInput(_))),
+                matches!(check_api_base(bad, false), Err(Error::InvalidInput(_))),
                 "{bad}"
             );
+        }
+        assert_eq!(ok("http://localhost:8080/"), "http://localhost:8080");
+        assert_eq!(ok("http://[::1]:8080"), "http://[::1]:8080");
+        assert_eq!(ok("http://127.9.9.9"), "http://127.9.9.9");
+    }
+
+    #[test]
+    fn plain_http_leaves_this_machine_only_when_allowed() {
+        for remote in [
+            "http://public-api.wordpress.com",
+            "http://10.0.0.1:80",
+            "http://127.example.com",
+        ] {
+            let refused = check_api_base(remote, false);
+            assert!(
+                matches!(&refused, Err(Error::InvalidInput(m)) if m.contains("--allow-insecure-http")),
+                "{remote}: {refused:?}"
+            );
+            assert!(check_api_base(remote, true).is_ok(), "{remote}");
+        }
+    }
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused() {
+        for pem in [
+            &b""[..],
+            b"not pem",
+            b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        ] {
+            let built = Client::builder().root_certificates_pem(pem).build();
+            assert!(matches!(built, Err(Error::InvalidInput(_))), "{pem:?}");
         }
     }
 

@@ -34,7 +34,10 @@ pub mod client;
 pub mod error;
 pub mod form;
 pub mod response;
+pub mod retry;
+mod session;
 pub mod site;
+pub mod token_cache;
 pub mod trace;
 
 #[cfg(feature = "sandbox")]
@@ -46,7 +49,9 @@ pub use api::ssh::{FtpCredentials, SshCredentials};
 pub use auth::{AccessToken, Credentials, Secret, TokenResponse};
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, Error};
+pub use session::Session;
 pub use site::SiteRef;
+pub use token_cache::TokenCache;
 pub use trace::TraceEvent;
 
 /// The README's examples, compiled as doc tests so they cannot rot.

@@ -4,8 +4,6 @@
 //! taken off, 429 and 5xx are temporary, a redirect or a body that is not
 //! JSON is unexpected, an error body is the API refusing.
 
-use std::time::Duration;
-
 use serde_json::Value;
 
 use crate::error::{excerpt, ApiError, Error, Unavailable, UnexpectedResponse};
@@ -56,7 +54,9 @@ pub(crate) fn decode(raw: Raw) -> Result<Value, Error> {
         let message = json.as_ref().and_then(|j| ApiError::from_json(status, j));
         return Err(Error::Unavailable(Unavailable {
             status,
-            retry_after: retry_after.as_deref().and_then(parse_retry_after),
+            retry_after: retry_after
+                .as_deref()
+                .and_then(|v| crate::retry::parse_retry_after(v, std::time::SystemTime::now())),
             excerpt: message.map_or_else(|| excerpt(&raw.body), |e| e.to_string()),
         }));
     }
@@ -125,15 +125,11 @@ fn unwrap_envelope(json: Value) -> Result<(u16, Value, Option<String>), Value> {
     Ok((status, body, retry_after))
 }
 
-/// `Retry-After` in seconds. (HTTP-date values are read by the retry policy.)
-fn parse_retry_after(value: &str) -> Option<Duration> {
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::time::Duration;
 
     fn raw(status: u16, body: &str) -> Raw {
         Raw {

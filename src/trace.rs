@@ -34,6 +34,18 @@ pub enum TraceEvent {
         /// Body length in bytes.
         bytes: usize,
     },
+    /// A temporary failure; the call waits, then tries again.
+    Retry {
+        /// The attempt that failed, counting from 1.
+        attempt: u32,
+        /// Its error's stable code.
+        code: String,
+        /// How long the client waits before the next attempt.
+        wait: Duration,
+    },
+    /// Something worth knowing that did not stop the call (e.g. a token
+    /// cache that cannot be written).
+    Note(String),
     /// The request got no answer.
     Failed {
         /// The error's stable code (`timeout`, `connect_failed`, …).

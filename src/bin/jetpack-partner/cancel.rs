@@ -84,8 +84,8 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     }
     globals.check_credentials()?;
     let client = globals.client()?;
-    let token = globals.access_token(&client)?;
-    match client.cancel(&token, &request)? {
+    let session = globals.session(client)?;
+    match globals.call(&session, |client, token| client.cancel(token, &request))? {
         CancelOutcome::Cancelled(answer) => globals.out.json(&answer),
         CancelOutcome::NothingToCancel(_) => Err(Failure::Refused {
             code: "nothing_to_cancel".into(),

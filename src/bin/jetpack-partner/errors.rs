@@ -20,8 +20,8 @@ Usage: jetpack-partner [global options] errors [--verbose]
 pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     globals.check_credentials()?;
     let client = globals.client()?;
-    let token = globals.access_token(&client)?;
-    globals
-        .out
-        .json(&client.errors(&token, flags.switch("verbose"))?)
+    let session = globals.session(client)?;
+    let verbose = flags.switch("verbose");
+    let catalogue = globals.call(&session, |client, token| client.errors(token, verbose))?;
+    globals.out.json(&catalogue)
 }

@@ -2,10 +2,10 @@
 
 use std::cell::Cell;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jetpack_partner::client::{DEFAULT_API_BASE, DEFAULT_TIMEOUT};
-use jetpack_partner::{AccessToken, Client, Credentials, Secret};
+use jetpack_partner::{AccessToken, Client, Credentials, Secret, Session, TokenCache};
 use pico_args::Arguments;
 
 use crate::args::{self, Flag, Parsed, Source};
@@ -51,7 +51,36 @@ pub const FLAGS: &[Flag] = &[
         "timeout",
         &["--timeout"],
         "SECS",
-        "budget for the whole command, in seconds (default 30)",
+        "budget for the whole command, retries included, in seconds (default 30)",
+    ),
+    Flag::value(
+        "retries",
+        &["--retries"],
+        "N",
+        "extra attempts after a temporary failure (default 2)",
+    ),
+    Flag::value(
+        "token-cache",
+        &["--token-cache"],
+        "DIR",
+        "keep access tokens in DIR (default $XDG_CACHE_HOME/jetpack-partner)",
+    )
+    .env("JETPACK_TOKEN_CACHE"),
+    Flag::switch(
+        "no-token-cache",
+        &["--no-token-cache"],
+        "request a token on every run",
+    ),
+    Flag::value(
+        "ca-file",
+        &["--ca-file"],
+        "PATH",
+        "trust the PEM root certificates in PATH instead of the bundled ones",
+    ),
+    Flag::switch(
+        "allow-insecure-http",
+        &["--allow-insecure-http"],
+        "allow a plain http:// API base that is not this machine",
     ),
     Flag::switch("pretty", &["--pretty"], "pretty-print JSON answers"),
     Flag::switch(
@@ -64,6 +93,7 @@ pub const FLAGS: &[Flag] = &[
 /// The global options, read and checked.
 pub struct Globals {
     parsed: Parsed,
+    started: Instant,
     pub out: Output,
     pub verbose: bool,
     stdin_taken: Cell<Option<&'static str>>,
@@ -79,6 +109,7 @@ impl Globals {
         let verbose = parsed.switch("verbose");
         Ok(Globals {
             parsed,
+            started: Instant::now(),
             out,
             verbose,
             stdin_taken: Cell::new(None),
@@ -111,15 +142,91 @@ impl Globals {
         }
     }
 
-    /// A client configured from the options; with `-v` it traces.
+    /// A client configured from the options; with `-v` it traces. Every
+    /// call it makes ends within `--timeout` of the program's start.
     pub fn client(&self) -> Result<Client, Failure> {
+        let timeout = self.timeout()?;
+        let retries = self
+            .parsed
+            .parse::<u32>("retries", "a number of retries (0 or more)")?;
         let mut builder = Client::builder()
             .api_base(self.api_base())
-            .timeout(self.timeout()?);
+            .timeout(timeout)
+            .deadline(self.started + timeout)
+            .retries(retries.unwrap_or(jetpack_partner::retry::DEFAULT_RETRIES))
+            .allow_insecure_http(self.parsed.switch("allow-insecure-http"));
+        if let Some(path) = self.parsed.text("ca-file") {
+            let pem = std::fs::read(path).map_err(|e| jetpack_partner::Error::Io {
+                context: format!("cannot read the CA file {path}"),
+                source: e,
+            })?;
+            builder = builder.root_certificates_pem(pem);
+        }
         if self.verbose {
             builder = builder.trace(self.out.tracer());
         }
         Ok(builder.build()?)
+    }
+
+    /// The partner's session: `--access-token` as given, or the partner's
+    /// credentials with the token cache unless `--no-token-cache`.
+    pub fn session(&self, client: Client) -> Result<Session, Failure> {
+        if let Some(token) = self.parsed.text("access-token") {
+            self.out.redactor.add(token);
+            return Ok(Session::with_access_token(client, AccessToken::new(token)));
+        }
+        Ok(self.with_cache(Session::new(client, self.credentials()?)))
+    }
+
+    /// Adds the token cache of `--token-cache`, `$JETPACK_TOKEN_CACHE` or
+    /// the default place, unless `--no-token-cache`.
+    fn with_cache(&self, session: Session) -> Session {
+        if self.parsed.switch("no-token-cache") {
+            return session;
+        }
+        let dir = self
+            .parsed
+            .text("token-cache")
+            .map(Into::into)
+            .or_else(TokenCache::default_dir);
+        match dir {
+            Some(dir) => session.token_cache(TokenCache::new(dir)),
+            None => {
+                if self.verbose {
+                    self.out
+                        .note("! no token cache: neither HOME nor XDG_CACHE_HOME is set");
+                }
+                session
+            }
+        }
+    }
+
+    /// The session `token` uses: always the partner's credentials (it
+    /// requests a new token), with the cache it refreshes.
+    pub fn session_for_token(&self, client: Client) -> Result<Session, Failure> {
+        if self.parsed.text("access-token").is_some() && self.parsed.text("partner-id").is_none() {
+            return Err(Failure::usage(
+                "token requests a new token, which needs the partner ID and secret",
+                "pass --partner-id ID and the secret; --access-token is for the other commands",
+            ));
+        }
+        Ok(self.with_cache(Session::new(client, self.credentials()?)))
+    }
+
+    /// Runs one call in the session, teaching the redactor its token.
+    pub fn call<T>(
+        &self,
+        session: &Session,
+        call: impl Fn(&Client, &AccessToken) -> Result<T, jetpack_partner::Error>,
+    ) -> Result<T, Failure> {
+        if let Ok(token) = session.access_token() {
+            self.out.redactor.add(token.expose());
+        }
+        let result = session.call(call);
+        if let Ok(token) = session.access_token() {
+            self.out.redactor.add(token.expose());
+        }
+        Ok(result?)
     }
 
     /// Reads a secret from a file, or from stdin for `-`. Only one secret
@@ -139,11 +246,31 @@ impl Globals {
             }
             Secret::read_from(std::io::stdin().lock(), &format!("{what} on stdin"))?
         } else {
+            self.warn_if_readable_by_others(path, flag);
             Secret::from_file(Path::new(path), what)?
         };
         self.out.redactor.add(secret.expose());
         Ok(secret)
     }
+
+    /// A secret file that group or others may read gets a warning, as ssh
+    /// gives for keys.
+    #[cfg(unix)]
+    fn warn_if_readable_by_others(&self, path: &str, flag: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                self.out.note(&format!(
+                    "jetpack-partner: warning: {flag} {path} is readable by other users \
+                     (mode {mode:04o}); run: chmod 600 {path}"
+                ));
+            }
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn warn_if_readable_by_others(&self, _: &str, _: &str) {}
 
     /// Partner ID and secret, from flags, files, stdin or the environment.
     pub fn credentials(&self) -> Result<Credentials, Failure> {
@@ -211,17 +338,5 @@ impl Globals {
             ));
         }
         Ok(())
-    }
-
-    /// The access token: `--access-token`, or a fresh one from the
-    /// partner's credentials.
-    pub fn access_token(&self, client: &Client) -> Result<AccessToken, Failure> {
-        if let Some(token) = self.parsed.text("access-token") {
-            self.out.redactor.add(token);
-            return Ok(AccessToken::new(token));
-        }
-        let answer = client.request_token(&self.credentials()?)?;
-        self.out.redactor.add(answer.access_token.expose());
-        Ok(answer.access_token)
     }
 }

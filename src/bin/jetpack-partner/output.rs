@@ -251,6 +251,15 @@ pub fn describe(event: &TraceEvent) -> Vec<String> {
             "< HTTP {status}, {bytes} bytes in {:.1} ms",
             elapsed.as_secs_f64() * 1000.0
         )],
+        TraceEvent::Retry {
+            attempt,
+            code,
+            wait,
+        } => vec![format!(
+            "! attempt {attempt} failed ({code}); trying again in {:.1} s",
+            wait.as_secs_f64()
+        )],
+        TraceEvent::Note(text) => vec![format!("! {text}")],
         TraceEvent::Failed { code, elapsed } => vec![format!(
             "< no answer ({code}) after {:.1} ms",
             elapsed.as_secs_f64() * 1000.0

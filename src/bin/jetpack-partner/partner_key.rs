@@ -58,8 +58,10 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     }
     globals.check_credentials()?;
     let client = globals.client()?;
-    let token = globals.access_token(&client)?;
-    let key = client.partner_key_new(&token, &request)?;
+    let session = globals.session(client)?;
+    let key = globals.call(&session, |client, token| {
+        client.partner_key_new(token, &request)
+    })?;
     globals.out.redactor.add(key.client_secret.expose());
     globals.out.json(&key)
 }

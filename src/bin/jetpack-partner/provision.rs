@@ -148,8 +148,8 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
         request = request.with_siteurl(wp.siteurl()?);
     }
     request.validate()?;
-    let token = globals.access_token(&client)?;
-    let answer = client.provision(&token, &request)?;
+    let session = globals.session(client)?;
+    let answer = globals.call(&session, |client, token| client.provision(token, &request))?;
     if let Some(access_token) = &answer.access_token {
         globals.out.redactor.add(access_token.expose());
         if let (Some(wp), Some(_)) = (&wp, wpcom_user_id) {

@@ -54,11 +54,13 @@ pub fn status(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     let site = site(flags)?;
     globals.check_credentials()?;
     let client = globals.client()?;
-    let token = globals.access_token(&client)?;
+    let session = globals.session(client)?;
     if flags.switch("v1.3") {
-        globals.out.json(&client.status_v13(&token, &site)?)
+        let status = globals.call(&session, |client, token| client.status_v13(token, &site))?;
+        globals.out.json(&status)
     } else {
-        globals.out.json(&client.status(&token, &site)?)
+        let status = globals.call(&session, |client, token| client.status(token, &site))?;
+        globals.out.json(&status)
     }
 }
 
@@ -66,6 +68,7 @@ pub fn upgrade_paths(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     let site = site(flags)?;
     globals.check_credentials()?;
     let client = globals.client()?;
-    let token = globals.access_token(&client)?;
-    globals.out.json(&client.upgrade_paths(&token, &site)?)
+    let session = globals.session(client)?;
+    let paths = globals.call(&session, |client, token| client.upgrade_paths(token, &site))?;
+    globals.out.json(&paths)
 }

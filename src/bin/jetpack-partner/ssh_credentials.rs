@@ -56,8 +56,9 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
             "add --ssh-user USER",
         ));
     };
-    let token = globals.access_token(&client)?;
-    globals
-        .out
-        .json(&client.ssh_credentials(&token, blog_id, &ssh)?)
+    let session = globals.session(client)?;
+    let answer = globals.call(&session, |client, token| {
+        client.ssh_credentials(token, blog_id, &ssh)
+    })?;
+    globals.out.json(&answer)
 }

@@ -21,8 +21,7 @@ The token goes to stdout on its own line, so it can be captured:
 
 pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     let client = globals.client()?;
-    let credentials = globals.credentials()?;
-    let answer = client.request_token(&credentials)?;
+    let answer = globals.session_for_token(client)?.request_new_token()?;
     globals.out.redactor.add(answer.access_token.expose());
     if flags.switch("json") {
         globals.out.json(&answer)
