@@ -186,12 +186,34 @@ impl Client {
         typed(json, "the token answer has no access_token string")
     }
 
-    /// POSTs a form and returns the successful answer's JSON.
+    /// POSTs a form that may safely be sent again, and returns the
+    /// successful answer's JSON.
     pub(crate) fn post_form(
         &self,
         path: &str,
         bearer: Option<&AccessToken>,
         form: &Form,
+    ) -> Result<Value, Error> {
+        self.post(path, bearer, form, true)
+    }
+
+    /// POSTs a form whose repetition would do its work twice: retried only
+    /// when it surely never reached the service.
+    pub(crate) fn post_form_once(
+        &self,
+        path: &str,
+        bearer: Option<&AccessToken>,
+        form: &Form,
+    ) -> Result<Value, Error> {
+        self.post(path, bearer, form, false)
+    }
+
+    fn post(
+        &self,
+        path: &str,
+        bearer: Option<&AccessToken>,
+        form: &Form,
+        repeatable: bool,
     ) -> Result<Value, Error> {
         let url = format!("{}{path}", self.api_base);
         let encoded = form.encode();
@@ -203,7 +225,7 @@ impl Client {
             fields: form.describe(),
             bearer: bearer.is_some(),
         });
-        self.exchange(|budget| {
+        self.exchange(repeatable, |budget| {
             let mut request = self
                 .agent
                 .post(&url)
@@ -231,7 +253,7 @@ impl Client {
             fields: Vec::new(),
             bearer: bearer.is_some(),
         });
-        self.exchange(|budget| {
+        self.exchange(true, |budget| {
             let mut request = self
                 .agent
                 .get(&url)
@@ -251,6 +273,7 @@ impl Client {
     /// spent, or the next wait would pass the call's budget.
     fn exchange(
         &self,
+        repeatable: bool,
         send: impl Fn(Duration) -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<Value, Error> {
         let started = Instant::now();
@@ -266,7 +289,7 @@ impl Client {
                 self.attempt(now, send(budget))
             };
             let error = match result {
-                Err(e) if attempt <= self.retries && retry::is_retryable(&e) => e,
+                Err(e) if attempt <= self.retries && retry::is_retryable(&e, repeatable) => e,
                 other => return other,
             };
             let wait = retry::wait_before_next(attempt, &error);

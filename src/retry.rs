@@ -19,14 +19,19 @@ pub const DEFAULT_RETRIES: u32 = 2;
 const BASE: Duration = Duration::from_millis(250);
 const MAX_STEP: Duration = Duration::from_secs(8);
 
-/// Whether trying again can help, and is safe.
-pub(crate) fn is_retryable(e: &Error) -> bool {
+/// Whether trying again can help, and is safe. A request whose repetition
+/// would do the work twice (`repeatable` false: creating a partner key) is
+/// only retried when it surely never reached the service: the connection
+/// was refused, or the service said 429 or 503 before acting.
+pub(crate) fn is_retryable(e: &Error, repeatable: bool) -> bool {
     match e {
-        Error::Transport(t) => matches!(
+        Error::Transport(t) if repeatable => matches!(
             t.kind,
             TransportKind::Connect | TransportKind::Network | TransportKind::Timeout
         ),
-        Error::Unavailable(u) => matches!(u.status, 429 | 502 | 503 | 504),
+        Error::Transport(t) => t.kind == TransportKind::Connect,
+        Error::Unavailable(u) if repeatable => matches!(u.status, 429 | 502 | 503 | 504),
+        Error::Unavailable(u) => matches!(u.status, 429 | 503),
         _ => false,
     }
 }
@@ -118,20 +123,37 @@ mod tests {
     #[test]
     fn only_temporary_failures_are_retried() {
         for status in [429, 502, 503, 504] {
-            assert!(is_retryable(&unavailable(status, None)), "{status}");
+            assert!(is_retryable(&unavailable(status, None), true), "{status}");
         }
-        assert!(!is_retryable(&unavailable(500, None)));
+        assert!(!is_retryable(&unavailable(500, None), true));
         let transport = |kind| {
             Error::Transport(Transport {
                 kind,
                 detail: String::new(),
             })
         };
-        assert!(is_retryable(&transport(TransportKind::Connect)));
-        assert!(is_retryable(&transport(TransportKind::Timeout)));
-        assert!(!is_retryable(&transport(TransportKind::Tls)));
-        assert!(!is_retryable(&transport(TransportKind::Dns)));
-        assert!(!is_retryable(&Error::InvalidInput("x".into())));
+        assert!(is_retryable(&transport(TransportKind::Connect), true));
+        assert!(is_retryable(&transport(TransportKind::Timeout), true));
+        assert!(!is_retryable(&transport(TransportKind::Tls), true));
+        assert!(!is_retryable(&transport(TransportKind::Dns), true));
+        assert!(!is_retryable(&Error::InvalidInput("x".into()), true));
+    }
+
+    #[test]
+    fn work_that_must_not_happen_twice_is_retried_only_when_surely_not_done() {
+        let transport = |kind| {
+            Error::Transport(Transport {
+                kind,
+                detail: String::new(),
+            })
+        };
+        assert!(is_retryable(&transport(TransportKind::Connect), false));
+        assert!(!is_retryable(&transport(TransportKind::Network), false));
+        assert!(!is_retryable(&transport(TransportKind::Timeout), false));
+        assert!(is_retryable(&unavailable(429, None), false));
+        assert!(is_retryable(&unavailable(503, None), false));
+        assert!(!is_retryable(&unavailable(502, None), false));
+        assert!(!is_retryable(&unavailable(504, None), false));
     }
 
     #[test]

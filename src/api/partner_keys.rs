@@ -117,7 +117,8 @@ impl Client {
         request: &NewPartnerKey,
     ) -> Result<PartnerKey, Error> {
         let form = request.form()?;
-        let json = self.post_form(&format!("{JPPHP_V13}/partner-keys/new"), Some(token), &form)?;
+        let json =
+            self.post_form_once(&format!("{JPPHP_V13}/partner-keys/new"), Some(token), &form)?;
         typed(
             json,
             "the new partner key answer has no client_id and client_secret",
