@@ -587,3 +587,28 @@ fn help_and_version() {
         format!("jetpack-partner {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn a_redirect_is_not_followed() {
+    let response = b"HTTP/1.1 301 Moved\r\nLocation: https://elsewhere.example/oauth2/token\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+    let run = cli(
+        &[
+            "--api-base",
+            &fixed_server(response),
+            "--partner-id",
+            PARTNER_ID,
+            "token",
+        ],
+        &[("JETPACK_PARTNER_SECRET", SECRET)],
+        None,
+    );
+    run.assert_code(4);
+    let error = run.error();
+    assert_eq!(error["http_status"], 301);
+    assert!(
+        error["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("elsewhere.example")),
+        "{error}"
+    );
+}
