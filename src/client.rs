@@ -163,6 +163,15 @@ impl Client {
         ClientBuilder::default()
     }
 
+    /// The same client (same connection pool, same settings) with another
+    /// trace: e.g. one per worker thread, to count each one's attempts.
+    pub fn with_trace(&self, f: impl Fn(&TraceEvent) + Send + Sync + 'static) -> Client {
+        Client {
+            trace: Some(Arc::new(f)),
+            ..self.clone()
+        }
+    }
+
     /// The API base this client talks to, without a trailing `/`.
     pub fn api_base(&self) -> &str {
         &self.api_base

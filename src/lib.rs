@@ -30,6 +30,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod batch;
 pub mod client;
 pub mod error;
 pub mod form;

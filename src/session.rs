@@ -138,19 +138,25 @@ impl Session {
                 Err(e) => self.client.note(format!("token cache not used: {e}")),
             }
         }
-        drop(kept);
+        // The lock is held while the token is requested: threads that need
+        // it meanwhile wait for this one instead of asking again.
         let token = self.client.request_token(credentials)?.access_token;
-        self.keep(credentials, &token);
+        self.cache_store(credentials, &token);
+        *kept = Some(token.clone());
         Ok((token, Origin::Fresh))
     }
 
     fn keep(&self, credentials: &Credentials, token: &AccessToken) {
+        self.cache_store(credentials, token);
+        *self.token.lock().unwrap_or_else(PoisonError::into_inner) = Some(token.clone());
+    }
+
+    fn cache_store(&self, credentials: &Credentials, token: &AccessToken) {
         if let Some(cache) = &self.cache {
             if let Err(e) = cache.store(self.client.api_base(), credentials.partner_id(), token) {
                 self.client.note(format!("token not cached: {e}"));
             }
         }
-        *self.token.lock().unwrap_or_else(PoisonError::into_inner) = Some(token.clone());
     }
 
     fn forget(&self, refused: &AccessToken) {

@@ -50,6 +50,16 @@ impl Cancel {
         self
     }
 
+    /// The slug this request cancels, if it names one.
+    pub fn plan_slug(&self) -> Option<&str> {
+        self.plan.as_deref()
+    }
+
+    /// Whether this request cancels everything.
+    pub fn is_cancel_all(&self) -> bool {
+        self.cancel_all
+    }
+
     /// The site this request cancels for.
     pub fn site(&self) -> &SiteRef {
         &self.site

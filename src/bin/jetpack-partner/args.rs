@@ -68,6 +68,7 @@ impl Flag {
     }
 
     /// May be given more than once.
+    #[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
     pub const fn many(mut self) -> Flag {
         self.many = true;
         self
@@ -119,6 +120,7 @@ impl Parsed {
     }
 
     /// Every value of a repeatable option, in order.
+    #[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
     pub fn all(&self, key: &str) -> &[String] {
         self.many.get(key).map_or(&[], Vec::as_slice)
     }

@@ -6,6 +6,7 @@
 
 mod args;
 mod backup;
+mod batch;
 mod cancel;
 mod compat;
 #[cfg(feature = "sandbox")]
@@ -96,6 +97,20 @@ const COMMANDS: &[Command] = &[
         help: partner_key::HELP,
         flags: partner_key::FLAGS,
         run: partner_key::run,
+    },
+    Command {
+        name: "batch provision",
+        summary: "provision many sites from a file; resumable",
+        help: batch::HELP_PROVISION,
+        flags: batch::FLAGS,
+        run: batch::provision,
+    },
+    Command {
+        name: "batch cancel",
+        summary: "cancel for many sites from a file; resumable",
+        help: batch::HELP_CANCEL,
+        flags: batch::FLAGS,
+        run: batch::cancel,
     },
     #[cfg(feature = "sandbox")]
     Command {
@@ -205,6 +220,12 @@ fn find_command(args: &[OsString]) -> Result<Option<(usize, &'static Command, us
             return Err(Failure::usage(
                 "partner-key needs a subcommand",
                 "the only one is 'partner-key new'; see 'jetpack-partner partner-key new --help'",
+            ));
+        }
+        if arg == "batch" {
+            return Err(Failure::usage(
+                "batch needs a subcommand",
+                "'batch provision' or 'batch cancel'; see 'jetpack-partner batch provision --help'",
             ));
         }
         let known: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
