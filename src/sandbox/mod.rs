@@ -11,6 +11,15 @@
 //! reachable: the activation stays pending) and `*.undeletable.test`
 //! (cancelling fails).
 //!
+//! It can also misbehave on request, so that clients' retries and
+//! time-outs can be tested: added [latency](SandboxBuilder::latency) and
+//! [faults](Fault) (error pages, 429 with `Retry-After`, connections that
+//! drop, stop short, trickle or hang), drawn at random at a chosen rate,
+//! reproducibly with a [seed](SandboxBuilder::fault_seed). Faulted requests
+//! still count in the stats' `requests` and `by_endpoint` (under the status
+//! sent, or 0 when none is: `reset` and `hang`), and `faults` counts them
+//! by kind.
+//!
 //! ```
 //! use jetpack_partner::sandbox::Sandbox;
 //! let sandbox = Sandbox::builder().partner("1234", "s3cret").start()?;
@@ -22,6 +31,8 @@ mod bearer;
 mod cancel;
 mod catalogue;
 mod errors;
+mod faults;
+mod front;
 mod oauth;
 mod partner_keys;
 mod persist;
@@ -33,20 +44,25 @@ mod sites;
 mod ssh_credentials;
 mod state;
 mod status;
+mod stop;
 mod upgrade_paths;
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::error::Error;
+pub use faults::Fault;
+use faults::{FaultPlan, Faults};
+use front::Front;
 use reply::Reply;
 use request::Incoming;
 use state::{Partner, State};
+use stop::Stop;
 
 /// Worker threads answering requests.
 const WORKERS: usize = 8;
@@ -89,6 +105,7 @@ pub struct SandboxBuilder {
     /// (client ID, secret, disabled)
     partners: Vec<(String, Vec<u8>, bool)>,
     state_file: Option<PathBuf>,
+    faults: FaultPlan,
 }
 
 impl SandboxBuilder {
@@ -123,6 +140,55 @@ impl SandboxBuilder {
         self
     }
 
+    /// Waits `delay` before handling each API request (every path but
+    /// `/_sandbox/*`); the request is handled after the wait. The wait
+    /// holds one of the sandbox's eight workers. Default: none.
+    pub fn latency(mut self, delay: Duration) -> Self {
+        self.faults.latency = delay;
+        self
+    }
+
+    /// Gives API requests `fault` with probability `rate` (0 to 1; 1:
+    /// every request). May be called for several kinds: each request rolls
+    /// them in the order given and gets the first that hits, so at most
+    /// one. A rate outside 0..=1 makes [`start`](Self::start) fail.
+    ///
+    /// `500-html`, `502-html`, `503`, `429`, `reset` and `hang` replace the
+    /// handler: the request has no effect. `truncate` and `slow` let it
+    /// run (its changes are made) and mangle only the answer. See
+    /// [`Fault`] for what each sends.
+    pub fn fault(mut self, fault: Fault, rate: f64) -> Self {
+        self.faults.kinds.push((fault, rate));
+        self
+    }
+
+    /// Seeds the dice, so the same requests, made one after another, meet
+    /// the same faults on every run. Default: a random seed.
+    pub fn fault_seed(mut self, seed: u64) -> Self {
+        self.faults.seed = Some(seed);
+        self
+    }
+
+    /// Lets the first `requests` API requests through without a fault.
+    pub fn fault_after(mut self, requests: u64) -> Self {
+        self.faults.after = requests;
+        self
+    }
+
+    /// The `Retry-After` of the `429` fault, sent in whole seconds
+    /// (rounded up). Default: 1 second.
+    pub fn retry_after(mut self, delay: Duration) -> Self {
+        self.faults.retry_after = delay;
+        self
+    }
+
+    /// The pause before each byte of a body sent by the `slow` fault.
+    /// Default: 1 second.
+    pub fn slow_interval(mut self, every: Duration) -> Self {
+        self.faults.slow = every;
+        self
+    }
+
     /// The starting state: the file's, then the partners given here on top.
     fn initial_state(&self) -> Result<State, Error> {
         let mut state = match &self.state_file {
@@ -143,47 +209,65 @@ impl SandboxBuilder {
     /// Loads the state file, if any, binds the address and starts serving.
     pub fn start(self) -> Result<Sandbox, Error> {
         let state = self.initial_state()?;
-        let server = tiny_http::Server::http(self.listen.as_str()).map_err(|e| {
-            Error::io(
-                format!("the sandbox cannot listen on {}", self.listen),
-                std::io::Error::other(e.to_string()),
-            )
-        })?;
-        let addr = server
+        let faults = Faults::new(self.faults)?;
+        let cannot_listen = |e: std::io::Error| {
+            Error::io(format!("the sandbox cannot listen on {}", self.listen), e)
+        };
+        let listener = TcpListener::bind(self.listen.as_str()).map_err(cannot_listen)?;
+        let addr = listener.local_addr().map_err(cannot_listen)?;
+        // The inner server is private: only the front connects to it.
+        let server = tiny_http::Server::http("127.0.0.1:0")
+            .map_err(|e| cannot_listen(std::io::Error::other(e.to_string())))?;
+        let inner = server
             .server_addr()
             .to_ip()
-            .ok_or_else(|| Error::InvalidInput(format!("{} is not an IP address", self.listen)))?;
-        let shared = Arc::new(Shared {
-            state: Mutex::new(state),
-            state_file: self.state_file,
+            .ok_or_else(|| cannot_listen(std::io::Error::other("no inner address")))?;
+        let stop = Arc::new(Stop::default());
+        let (front, accepting) = Front::start(listener, inner, stop.clone());
+        let ctx = Arc::new(Context {
+            shared: Shared {
+                state: Mutex::new(state),
+                state_file: self.state_file,
+            },
+            faults,
+            front,
+            stop,
         });
         let server = Arc::new(server);
-        let stopping = Arc::new(AtomicBool::new(false));
         let workers = (0..WORKERS)
             .map(|_| {
-                let (server, shared, stopping) = (server.clone(), shared.clone(), stopping.clone());
-                std::thread::spawn(move || serve(&server, &shared, &stopping))
+                let (server, ctx) = (server.clone(), ctx.clone());
+                std::thread::spawn(move || serve(&server, &ctx))
             })
             .collect();
         Ok(Sandbox {
             base_url: format!("http://{addr}"),
             addr,
             server,
-            shared,
-            stopping,
+            ctx,
             workers,
+            accepting: Some(accepting),
         })
     }
 }
 
-/// A running sandbox. Dropping it stops the server.
+/// What the worker threads share.
+struct Context {
+    shared: Shared,
+    faults: Faults,
+    front: Arc<Front>,
+    stop: Arc<Stop>,
+}
+
+/// A running sandbox. Dropping it stops the server and closes every
+/// connection, hung ones included.
 pub struct Sandbox {
     base_url: String,
     addr: SocketAddr,
     server: Arc<tiny_http::Server>,
-    shared: Arc<Shared>,
-    stopping: Arc<AtomicBool>,
+    ctx: Arc<Context>,
     workers: Vec<JoinHandle<()>>,
+    accepting: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -195,12 +279,13 @@ impl std::fmt::Debug for Sandbox {
 }
 
 impl Sandbox {
-    /// A builder: loopback, a free port, no partners.
+    /// A builder: loopback, a free port, no partners, no faults.
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder {
             listen: "127.0.0.1:0".into(),
             partners: Vec::new(),
             state_file: None,
+            faults: FaultPlan::default(),
         }
     }
 
@@ -216,7 +301,7 @@ impl Sandbox {
 
     /// What `GET /_sandbox/stats` answers.
     pub fn stats(&self) -> Value {
-        self.shared.lock().stats.to_json()
+        self.ctx.shared.lock().stats.to_json()
     }
 
     /// Serves until the process ends.
@@ -229,35 +314,49 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        self.stopping.store(true, Ordering::SeqCst);
+        self.ctx.stop.stop();
+        self.ctx.front.close(self.addr);
         for _ in &self.workers {
             self.server.unblock();
         }
         for worker in self.workers.drain(..) {
             let _ = worker.join();
         }
-    }
-}
-
-fn serve(server: &tiny_http::Server, shared: &Shared, stopping: &AtomicBool) {
-    while !stopping.load(Ordering::SeqCst) {
-        if let Ok(rq) = server.recv() {
-            answer(shared, rq);
+        if let Some(accepting) = self.accepting.take() {
+            let _ = accepting.join();
         }
     }
 }
 
-fn answer(shared: &Shared, mut rq: tiny_http::Request) {
+fn serve(server: &tiny_http::Server, ctx: &Arc<Context>) {
+    while !ctx.stop.is_stopped() {
+        if let Ok(rq) = server.recv() {
+            answer(ctx, rq);
+        }
+    }
+}
+
+fn answer(ctx: &Arc<Context>, mut rq: tiny_http::Request) {
     let Ok(incoming) = Incoming::read(&mut rq) else {
         return;
     };
-    let (endpoint, mut reply) = if incoming.path == "/_sandbox/stats" {
-        (None, routes::stats(shared))
-    } else {
-        let (name, reply) = routes::dispatch(shared, &incoming);
-        (Some(name), reply)
-    };
-    if let Err(e) = shared.persist() {
+    if incoming.path == "/_sandbox/stats" {
+        return respond(rq, &incoming, routes::stats(&ctx.shared));
+    }
+    let mut fault = None;
+    if !incoming.path.starts_with("/_sandbox/") {
+        if !ctx.stop.sleep(ctx.faults.latency()) {
+            return;
+        }
+        fault = ctx.faults.pick();
+    }
+    if let Some(fault) = fault.filter(|f| f.replaces_handler()) {
+        let endpoint = routes::endpoint(&incoming);
+        record(&ctx.shared, &endpoint, fault.status(), Some(fault));
+        return faults::replace(&ctx.faults, &ctx.front, rq, fault);
+    }
+    let (endpoint, mut reply) = routes::dispatch(&ctx.shared, &incoming);
+    if let Err(e) = ctx.shared.persist() {
         // The change is made in memory but would be lost: say so rather
         // than pretend it is kept.
         reply = Reply::rest_error(
@@ -266,14 +365,32 @@ fn answer(shared: &Shared, mut rq: tiny_http::Request) {
             &format!("The sandbox could not write its state file: {e}"),
         );
     }
-    if let Some(endpoint) = endpoint {
-        shared.lock().stats.record(&endpoint, reply.status);
+    record(&ctx.shared, &endpoint, reply.status, fault);
+    match fault {
+        Some(fault) => {
+            let answer = reply.render(&incoming);
+            faults::mangle(&ctx.faults, &ctx.front, &ctx.stop, rq, answer, fault);
+        }
+        None => respond(rq, &incoming, reply),
     }
-    respond(rq, &incoming, reply);
+}
+
+/// Counts a request, before it is answered, so that a client that has its
+/// answer finds it in the stats.
+fn record(shared: &Shared, endpoint: &str, status: u16, fault: Option<Fault>) {
+    let mut state = shared.lock();
+    state.stats.record(endpoint, status);
+    if let Some(fault) = fault {
+        state.stats.record_fault(fault.name());
+    }
 }
 
 fn respond(rq: tiny_http::Request, incoming: &Incoming, reply: Reply) {
     let (status, body, headers) = reply.render(incoming);
+    send(rq, status, body, &headers);
+}
+
+fn send(rq: tiny_http::Request, status: u16, body: Vec<u8>, headers: &[(String, String)]) {
     let mut response = tiny_http::Response::from_data(body).with_status_code(status);
     for (name, value) in headers {
         if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {

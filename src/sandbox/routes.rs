@@ -70,17 +70,14 @@ pub(crate) const ROUTES: &[Route] = &[
 /// Finds the route for a request: `(endpoint name, answer)`. The endpoint
 /// name is `METHOD /pattern`, or `unmatched`.
 pub(crate) fn dispatch(shared: &Shared, rq: &Incoming) -> (String, Reply) {
-    let mut path_known = false;
-    for route in ROUTES {
-        if let Some(params) = matches(route.pattern, &rq.path) {
-            path_known = true;
-            if route.method == rq.method {
-                let name = format!("{} {}", route.method, route.pattern);
-                record_fields(shared, &name, rq);
-                return (name, (route.handler)(shared, rq, &params));
-            }
+    let path_known = match find(rq) {
+        Ok((route, params)) => {
+            let name = name(route);
+            record_fields(shared, &name, rq);
+            return (name, (route.handler)(shared, rq, &params));
         }
-    }
+        Err(path_known) => path_known,
+    };
     let reply = if path_known {
         Reply::rest_error(
             405,
@@ -91,6 +88,30 @@ pub(crate) fn dispatch(shared: &Shared, rq: &Incoming) -> (String, Reply) {
         Reply::rest_error(404, "unknown_path", &format!("Unknown path {:?}.", rq.path))
     };
     ("unmatched".into(), reply)
+}
+
+/// The endpoint name [`dispatch`] would give, without handling anything.
+pub(crate) fn endpoint(rq: &Incoming) -> String {
+    find(rq).map_or_else(|_| "unmatched".into(), |(route, _)| name(route))
+}
+
+/// The route of a request and what its pattern captured; else whether
+/// the path is known (with another method).
+fn find(rq: &Incoming) -> Result<(&'static Route, Params), bool> {
+    let mut path_known = false;
+    for route in ROUTES {
+        if let Some(params) = matches(route.pattern, &rq.path) {
+            path_known = true;
+            if route.method == rq.method {
+                return Ok((route, params));
+            }
+        }
+    }
+    Err(path_known)
+}
+
+fn name(route: &Route) -> String {
+    format!("{} {}", route.method, route.pattern)
 }
 
 /// Keeps the form fields of a POST for the stats, secrets masked; done here

@@ -196,6 +196,8 @@ pub(crate) struct Stats {
     pub last_fields: BTreeMap<String, Vec<(String, String)>>,
     /// site key -> successful provision requests, repeats included
     pub provisions: BTreeMap<String, u64>,
+    /// fault kind -> requests it was injected into
+    pub faults: BTreeMap<&'static str, u64>,
 }
 
 /// Fields whose values the stats never show.
@@ -233,6 +235,10 @@ impl Stats {
         self.last_fields.insert(endpoint.to_owned(), shown);
     }
 
+    pub fn record_fault(&mut self, kind: &'static str) {
+        *self.faults.entry(kind).or_default() += 1;
+    }
+
     pub fn record_provision(&mut self, site: &str) {
         *self.provisions.entry(site.to_owned()).or_default() += 1;
     }
@@ -253,13 +259,17 @@ impl Stats {
             "by_endpoint": by_endpoint,
             "last_fields": last_fields,
             "provisions": self.provisions,
+            "faults": self.faults,
         })
     }
 }
 
 /// 64 hex digits from the standard library's OS-seeded hash keys.
 pub(crate) fn random_token() -> String {
-    (0..4)
-        .map(|_| format!("{:016x}", RandomState::new().build_hasher().finish()))
-        .collect()
+    (0..4).map(|_| format!("{:016x}", random_u64())).collect()
+}
+
+/// 64 random bits from the standard library's OS-seeded hash keys.
+pub(crate) fn random_u64() -> u64 {
+    RandomState::new().build_hasher().finish()
 }

@@ -1,6 +1,8 @@
 //! `sandbox`: serve the local fake of the API until stopped.
 
-use jetpack_partner::sandbox::Sandbox;
+use std::time::Duration;
+
+use jetpack_partner::sandbox::{Fault, Sandbox, SandboxBuilder};
 
 use crate::args::{Flag, Parsed};
 use crate::globals::Globals;
@@ -28,6 +30,45 @@ pub const FLAGS: &[Flag] = &[
         "FILE",
         "keep partner keys, tokens and sites in FILE across runs (corrupt: exit 5)",
     ),
+    Flag::value(
+        "latency",
+        &["--latency-ms"],
+        "N",
+        "wait N ms before handling each API request (not /_sandbox/*)",
+    ),
+    Flag::value(
+        "fault",
+        &["--fault"],
+        "KIND[:RATE]",
+        "give API requests this fault with probability RATE (0 to 1, default 1;\n\
+         repeatable: each request rolls the kinds in order, at most one hits);\n\
+         kinds above",
+    )
+    .many(),
+    Flag::value(
+        "fault-seed",
+        &["--fault-seed"],
+        "N",
+        "seed the fault dice: the same requests meet the same faults every run",
+    ),
+    Flag::value(
+        "fault-after",
+        &["--fault-after"],
+        "N",
+        "let the first N API requests through without a fault",
+    ),
+    Flag::value(
+        "retry-after",
+        &["--retry-after"],
+        "SECS",
+        "the Retry-After of the 429 fault (default 1)",
+    ),
+    Flag::value(
+        "slow-ms",
+        &["--slow-ms"],
+        "N",
+        "the slow fault sends one byte of the body every N ms (default 1000)",
+    ),
 ];
 
 pub const HELP: &str = "\
@@ -37,10 +78,29 @@ It keeps its state in memory (and in FILE with --state) and serves until
 stopped (Ctrl-C, kill).
 
 Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRET [--partner ...]
+         [--latency-ms N] [--fault KIND[:RATE] ...] [--fault-seed N] [--fault-after N]
+         [--retry-after SECS] [--slow-ms N]
 
 Reserved test hosts: *.nojetpack.test (Jetpack not active), *.badstate.test
 (needs force_register), *.pending.test (unreachable: pending activation),
 *.undeletable.test (cancelling fails).
+
+Fault kinds. These replace the request's handler, so the request has no
+effect (nothing is provisioned, cancelled or issued):
+  500-html   status 500 with an HTML error page
+  502-html   status 502 with a proxy's \"Bad Gateway\" HTML page
+  503        status 503, JSON {\"error\":\"service_unavailable\",\"message\":...}
+  429        status 429, Retry-After: SECS, JSON {\"error\":\"rate_limited\",...}
+  reset      the connection closes with nothing sent
+  hang       nothing is sent; the connection stays open until the client
+             leaves or the sandbox stops
+These let the handler run (its changes are made) and mangle the answer, as
+when an answer is lost after the work was done:
+  truncate   the real status and headers with the full Content-Length, half
+             the body, then the connection closes
+  slow       the real answer, its body one byte every --slow-ms ms
+GET /_sandbox/stats counts faulted requests in requests and by_endpoint
+(under the status sent; 0 for reset and hang) and by kind in faults.
 ";
 
 pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
@@ -67,8 +127,62 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
         };
         builder = builder.partner(id, secret);
     }
+    builder = faults(flags, builder)?;
     let sandbox = builder.start()?;
     globals.out.line(sandbox.base_url())?;
     sandbox.wait();
     Ok(())
+}
+
+/// The latency and fault options.
+fn faults(flags: &Parsed, mut builder: SandboxBuilder) -> Result<SandboxBuilder, Failure> {
+    let millis = |key| flags.parse::<u64>(key, "a whole number of milliseconds");
+    if let Some(ms) = millis("latency")? {
+        builder = builder.latency(Duration::from_millis(ms));
+    }
+    if let Some(ms) = millis("slow-ms")? {
+        builder = builder.slow_interval(Duration::from_millis(ms));
+    }
+    if let Some(secs) = flags.parse::<u64>("retry-after", "a whole number of seconds")? {
+        builder = builder.retry_after(Duration::from_secs(secs));
+    }
+    if let Some(seed) = flags.parse::<u64>("fault-seed", "a whole number")? {
+        builder = builder.fault_seed(seed);
+    }
+    if let Some(n) = flags.parse::<u64>("fault-after", "a number of requests")? {
+        builder = builder.fault_after(n);
+    }
+    for spec in flags.all("fault") {
+        let (fault, rate) = fault_spec(spec)?;
+        builder = builder.fault(fault, rate);
+    }
+    Ok(builder)
+}
+
+/// `KIND` or `KIND:RATE`.
+fn fault_spec(spec: &str) -> Result<(Fault, f64), Failure> {
+    let (kind, rate) = match spec.split_once(':') {
+        Some((kind, rate)) => (kind, Some(rate)),
+        None => (spec, None),
+    };
+    let fault = kind.parse::<Fault>().map_err(|e| {
+        Failure::usage(
+            format!("--fault {spec:?}: {e}"),
+            "write it as --fault KIND or --fault KIND:RATE, e.g. --fault 503:0.5",
+        )
+    })?;
+    let rate = match rate {
+        None => 1.0,
+        Some(text) => text
+            .parse::<f64>()
+            .ok()
+            .filter(|r| (0.0..=1.0).contains(r))
+            .ok_or_else(|| {
+                Failure::usage(
+                    format!("--fault {spec:?}: the rate {text:?} is not a number from 0 to 1"),
+                    "give a probability, e.g. --fault 503:0.5",
+                )
+            })?,
+    };
+    Ok((fault, rate))
 }

@@ -1,0 +1,290 @@
+//! The sandbox's public listener: a thin raw-TCP front before the inner
+//! `tiny_http` server, which listens on a private loopback port.
+//!
+//! tiny_http owns its sockets: it cannot drop a connection without
+//! answering, cut one after part of an answer, or keep one open without
+//! tying up the thread that holds the request. So each client connection
+//! is accepted here and forwarded, byte for byte, over its own connection
+//! to the inner server. The front keeps a [`Link`] per connection, keyed
+//! by the local address of that inner connection (which tiny_http reports
+//! as the request's remote address), and a worker that injects a
+//! connection-level fault takes the link over: from then on nothing the
+//! inner server writes reaches the client, and the worker decides what
+//! does (nothing, part of an answer, an answer a byte at a time) and when
+//! the connection closes.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use super::stop::Stop;
+
+/// The public side: accepts clients and pairs each with an inner connection.
+pub(crate) struct Front {
+    inner: SocketAddr,
+    stop: Arc<Stop>,
+    /// Local address of the inner connection -> its link.
+    links: Mutex<HashMap<SocketAddr, Arc<Link>>>,
+}
+
+impl Front {
+    /// Serves `listener`, forwarding to the server at `inner`, until
+    /// [`close`](Self::close). Returns the accepting thread.
+    pub fn start(
+        listener: TcpListener,
+        inner: SocketAddr,
+        stop: Arc<Stop>,
+    ) -> (Arc<Front>, JoinHandle<()>) {
+        let front = Arc::new(Front {
+            inner,
+            stop,
+            links: Mutex::new(HashMap::new()),
+        });
+        let accepting = {
+            let front = front.clone();
+            thread::spawn(move || front.accept(&listener))
+        };
+        (front, accepting)
+    }
+
+    fn links(&self) -> MutexGuard<'_, HashMap<SocketAddr, Arc<Link>>> {
+        self.links
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The link of the connection a request came in on, by the request's
+    /// remote address as the inner server saw it.
+    pub fn link(&self, inner_peer: SocketAddr) -> Option<Arc<Link>> {
+        self.links().get(&inner_peer).cloned()
+    }
+
+    /// Stops accepting and drops every connection, hung ones included.
+    /// The stop signal must be set first.
+    pub fn close(&self, listening: SocketAddr) {
+        // The accepting thread notices the stop on its next connection.
+        let _ = TcpStream::connect_timeout(&reachable(listening), Duration::from_secs(1));
+        for link in self.links().values() {
+            link.drop_both();
+        }
+    }
+
+    fn accept(self: &Arc<Self>, listener: &TcpListener) {
+        for client in listener.incoming() {
+            if self.stop.is_stopped() {
+                return;
+            }
+            let Ok(client) = client else {
+                // Out of file descriptors and the like: let it pass.
+                thread::sleep(Duration::from_millis(10));
+                continue;
+            };
+            let front = self.clone();
+            // Out of threads: the connection is dropped, not the sandbox.
+            let _ = thread::Builder::new().spawn(move || front.forward(client));
+        }
+    }
+
+    /// Pumps one client connection both ways until either side ends it.
+    fn forward(self: &Arc<Self>, client: TcpStream) {
+        let Ok((link, inner_local)) = self.connect(client) else {
+            return;
+        };
+        self.links().insert(inner_local, link.clone());
+        if self.stop.is_stopped() {
+            link.drop_both();
+        }
+        let answers = {
+            let link = link.clone();
+            thread::Builder::new().spawn(move || link.pump_answers())
+        };
+        match answers {
+            Ok(answers) => {
+                link.pump_requests();
+                let _ = answers.join();
+            }
+            Err(_) => link.drop_both(),
+        }
+        let mut links = self.links();
+        if links
+            .get(&inner_local)
+            .is_some_and(|l| Arc::ptr_eq(l, &link))
+        {
+            links.remove(&inner_local);
+        }
+    }
+
+    fn connect(&self, client: TcpStream) -> io::Result<(Arc<Link>, SocketAddr)> {
+        let _ = client.set_nodelay(true);
+        let inner = TcpStream::connect(self.inner)?;
+        let _ = inner.set_nodelay(true);
+        let wire = client.try_clone()?;
+        let inner_local = inner.local_addr()?;
+        let link = Link {
+            out: Mutex::new(Out {
+                wire,
+                mode: Mode::Forward,
+            }),
+            client,
+            inner,
+        };
+        Ok((Arc::new(link), inner_local))
+    }
+}
+
+/// Where to connect to reach a listener bound to `addr`.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        match addr {
+            SocketAddr::V4(_) => addr.set_ip([127, 0, 0, 1].into()),
+            SocketAddr::V6(_) => addr.set_ip(std::net::Ipv6Addr::LOCALHOST.into()),
+        }
+    }
+    addr
+}
+
+/// One client connection and its inner twin.
+pub(crate) struct Link {
+    /// The way to the client, and who may use it.
+    out: Mutex<Out>,
+    /// The client's socket, to read requests from and to shut down
+    /// without waiting for the lock.
+    client: TcpStream,
+    /// The connection to the inner server.
+    inner: TcpStream,
+}
+
+struct Out {
+    /// The client's socket, as written to.
+    wire: TcpStream,
+    mode: Mode,
+}
+
+/// Who writes to the client.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The inner server's answers, forwarded.
+    Forward,
+    /// A fault took the connection over and closes it when done; the
+    /// inner server's output is dropped.
+    TakenOver,
+    /// A `hang` fault: nothing is written, and the connection stays open
+    /// until the client leaves or the sandbox stops.
+    Hung,
+}
+
+impl Link {
+    fn out(&self) -> MutexGuard<'_, Out> {
+        self.out
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Client -> inner server, until the client stops sending. Once a
+    /// fault has taken the connection over, what the client sends is read
+    /// and dropped, so that its leaving is noticed.
+    fn pump_requests(&self) {
+        let (mut from, mut to) = (&self.client, &self.inner);
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let mode = self.out().mode;
+            let forwarded = mode != Mode::Forward || to.write_all(&buf[..n]).is_ok();
+            if !forwarded && self.out().mode == Mode::Forward {
+                break;
+            }
+        }
+        let _ = self.inner.shutdown(Shutdown::Write);
+    }
+
+    /// Inner server -> client, unless a fault took the connection over.
+    fn pump_answers(&self) {
+        let mut from = &self.inner;
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let mut out = self.out();
+            if out.mode == Mode::Forward && out.wire.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+        let out = self.out();
+        if out.mode == Mode::Forward {
+            let _ = out.wire.shutdown(Shutdown::Write);
+        }
+    }
+
+    /// Shuts down both connections; every pump and writer stops.
+    fn drop_both(&self) {
+        let _ = self.client.shutdown(Shutdown::Both);
+        let _ = self.inner.shutdown(Shutdown::Both);
+    }
+
+    /// Takes the connection over from the inner server, and lets go of
+    /// the inner connection: tiny_http gives each open connection a thread
+    /// of its own, which a long fault must not hold.
+    fn take_over(&self, mode: Mode) -> MutexGuard<'_, Out> {
+        let mut out = self.out();
+        out.mode = mode;
+        let _ = self.inner.shutdown(Shutdown::Both);
+        out
+    }
+
+    /// `reset`: the connection closes with nothing sent.
+    pub fn reset(&self) {
+        // Shut down first: a pump blocked on a write gives the lock back.
+        let _ = self.client.shutdown(Shutdown::Both);
+        drop(self.take_over(Mode::TakenOver));
+    }
+
+    /// `hang`: nothing is ever sent; the connection stays open until the
+    /// client gives up or the sandbox stops.
+    pub fn hang(&self) {
+        drop(self.take_over(Mode::Hung));
+    }
+
+    /// `truncate`: sends `bytes`, then closes the connection.
+    pub fn send_and_close(&self, bytes: &[u8]) {
+        let mut out = self.take_over(Mode::TakenOver);
+        let _ = out.wire.write_all(bytes);
+        drop(out);
+        let _ = self.client.shutdown(Shutdown::Both);
+    }
+
+    /// `slow`: sends `head` at once, then `body` one byte every `every`
+    /// on a thread of its own, then closes the connection. The lock is
+    /// not held between bytes, and a stop cuts the trickle short.
+    pub fn trickle(
+        self: Arc<Self>,
+        head: Vec<u8>,
+        body: Vec<u8>,
+        every: Duration,
+        stop: Arc<Stop>,
+    ) {
+        drop(self.take_over(Mode::TakenOver));
+        let client = self.client.try_clone();
+        let trickling = thread::Builder::new().spawn(move || {
+            let mut sent = self.out().wire.write_all(&head).is_ok();
+            for byte in body {
+                if !sent || !stop.sleep(every) {
+                    break;
+                }
+                sent = self.out().wire.write_all(&[byte]).is_ok();
+            }
+            let _ = self.client.shutdown(Shutdown::Both);
+        });
+        if let (Err(_), Ok(client)) = (trickling, client) {
+            let _ = client.shutdown(Shutdown::Both);
+        }
+    }
+}
