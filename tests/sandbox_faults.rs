@@ -1,6 +1,7 @@
 //! The sandbox misbehaving on request, over real TCP: each fault kind,
 //! the dice and their seed, `fault-after`, latency, the stats, what a
-//! faulted provision leaves behind, and the `sandbox` command's options.
+//! faulted provision leaves behind, HTTPS, and the `sandbox` command's
+//! options.
 #![cfg(feature = "sandbox")]
 
 mod common;
@@ -520,11 +521,128 @@ fn latency_delays_every_api_answer() {
     assert_eq!(sandbox.stats()["faults"], serde_json::json!({}));
 }
 
+/// A CA, and a certificate for `localhost` and 127.0.0.1 that it signed:
+/// (CA PEM, server chain PEM, server key PEM).
+fn certificates() -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().unwrap_or_else(|e| panic!("rcgen: {e}"));
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())
+        .unwrap_or_else(|e| panic!("rcgen: {e}"));
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "jetpack-partner test CA");
+    ca_params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
+    let ca_cert = ca_params
+        .self_signed(&ca_key)
+        .unwrap_or_else(|e| panic!("rcgen: {e}"));
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap_or_else(|e| panic!("rcgen: {e}"));
+    let params =
+        rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .unwrap_or_else(|e| panic!("rcgen: {e}"));
+    let cert = params
+        .signed_by(&key, &issuer)
+        .unwrap_or_else(|e| panic!("rcgen: {e}"));
+    (ca_cert.pem(), cert.pem(), key.serialize_pem())
+}
+
+fn trusting(ca_pem: &[u8]) -> ureq::Agent {
+    let ca = ureq::tls::Certificate::from_pem(ca_pem).unwrap_or_else(|e| panic!("CA: {e}"));
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&[ca]))
+        .build();
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .tls_config(tls)
+        .build()
+        .into()
+}
+
+#[test]
+fn tls_serves_clients_that_trust_the_certificate_only() {
+    let (ca, chain, key) = certificates();
+    let ca_file = temp_file("ca.pem", ca.as_bytes());
+    let sandbox = sandbox_with_faults(|b| b.tls(chain.as_bytes(), key.as_bytes()));
+    let base = sandbox.base_url().to_owned();
+    assert!(base.starts_with("https://localhost:"), "{base}");
+    let url = format!("{base}{TOKEN}");
+
+    let ca_pem = std::fs::read(&ca_file).unwrap_or_else(|e| panic!("{e}"));
+    let answer = post_with(&trusting(&ca_pem), &url, None, &token_form())
+        .unwrap_or_else(|e| panic!("over HTTPS: {e}"));
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.json()["token_type"], "bearer");
+
+    let error = post_with(
+        &agent(Some(Duration::from_secs(10))),
+        &url,
+        None,
+        &token_form(),
+    )
+    .err();
+    assert!(
+        format!("{error:?}").contains("UnknownIssuer"),
+        "an unknown issuer is refused: {error:?}"
+    );
+    // Plain HTTP on the HTTPS port gets nowhere either.
+    let plain = format!("http://127.0.0.1:{}{TOKEN}", sandbox.addr().port());
+    let answer = post_with(
+        &agent(Some(Duration::from_secs(10))),
+        &plain,
+        None,
+        &token_form(),
+    );
+    assert!(answer.is_err(), "{answer:?}");
+    assert_eq!(stats_count(&sandbox, "/requests"), 1);
+}
+
+#[test]
+fn faults_reach_https_clients_too() {
+    let (ca, chain, key) = certificates();
+    let sandbox = sandbox_with_faults(|b| {
+        b.tls(chain.as_bytes(), key.as_bytes())
+            .fault(Fault::Truncate, 1.0)
+            .fault(Fault::Reset, 1.0)
+    });
+    let url = format!("{}{TOKEN}", sandbox.base_url());
+    let answer = post_with(&trusting(ca.as_bytes()), &url, None, &token_form())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(answer.status, 200);
+    assert!(answer.body.is_err(), "truncated: {answer:?}");
+    assert_eq!(stats_count(&sandbox, "/faults/truncate"), 1);
+    assert_eq!(
+        stats_count(&sandbox, "/faults/reset"),
+        0,
+        "one fault per request"
+    );
+}
+
 #[test]
 fn rates_outside_zero_to_one_stop_the_start() {
     for rate in [-0.5, 1.5, f64::NAN] {
         let started = Sandbox::builder().fault(Fault::Reset, rate).start();
         assert!(started.is_err(), "{rate}");
+    }
+}
+
+#[test]
+fn unusable_tls_material_stops_the_start() {
+    let (_, chain, key) = certificates();
+    let (_, _, other_key) = certificates();
+    for (chain, key) in [
+        ("no PEM here", key.as_str()),
+        (chain.as_str(), "no key here"),
+        (chain.as_str(), other_key.as_str()),
+    ] {
+        let started = Sandbox::builder()
+            .partner(PARTNER_ID, SECRET)
+            .tls(chain.as_bytes(), key.as_bytes())
+            .start();
+        assert!(started.is_err(), "{chain:.20} / {key:.20}");
     }
 }
 
@@ -575,6 +693,32 @@ fn the_sandbox_command_injects_faults() {
 }
 
 #[test]
+fn the_sandbox_command_serves_https() {
+    let (ca, chain, key) = certificates();
+    let chain_file = temp_file("chain.pem", chain.as_bytes());
+    let key_file = temp_file("key.pem", key.as_bytes());
+    let partner = format!("{PARTNER_ID}:{SECRET}");
+    let (mut child, base) = sandbox_command(&[
+        "--partner",
+        &partner,
+        "--tls-cert",
+        &chain_file.to_string_lossy(),
+        "--tls-key",
+        &key_file.to_string_lossy(),
+    ]);
+    let answer = post_with(
+        &trusting(ca.as_bytes()),
+        &format!("{base}{TOKEN}"),
+        None,
+        &token_form(),
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(base.starts_with("https://localhost:"), "{base:?}");
+    assert_eq!(answer.map(|a| a.status).ok(), Some(200));
+}
+
+#[test]
 fn the_sandbox_command_checks_its_fault_options() {
     for args in [
         &["--fault", "404"][..],
@@ -582,6 +726,8 @@ fn the_sandbox_command_checks_its_fault_options() {
         &["--fault", "503:half"],
         &["--fault-seed", "-1"],
         &["--latency-ms", "soon"],
+        &["--tls-cert", "cert.pem"],
+        &["--tls-key", "key.pem"],
     ] {
         let mut full = vec!["sandbox", "--partner", "1:2"];
         full.extend_from_slice(args);
@@ -589,4 +735,18 @@ fn the_sandbox_command_checks_its_fault_options() {
         run.assert_code(2);
         assert!(!run.stderr.is_empty(), "{args:?}");
     }
+    let missing = cli(
+        &[
+            "sandbox",
+            "--partner",
+            "1:2",
+            "--tls-cert",
+            "/nonexistent/cert.pem",
+            "--tls-key",
+            "/nonexistent/key.pem",
+        ],
+        &[],
+        None,
+    );
+    missing.assert_code(5);
 }

@@ -1,5 +1,6 @@
-//! The sandbox's public listener: a thin raw-TCP front before the inner
-//! `tiny_http` server, which listens on a private loopback port.
+//! The sandbox's public listener: a thin raw-TCP front (with TLS when
+//! asked) before the inner `tiny_http` server, which listens on a private
+//! loopback port.
 //!
 //! tiny_http owns its sockets: it cannot drop a connection without
 //! answering, cut one after part of an answer, or keep one open without
@@ -20,11 +21,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use rustls::{ServerConfig, ServerConnection};
+
 use super::stop::Stop;
+use super::tls;
 
 /// The public side: accepts clients and pairs each with an inner connection.
 pub(crate) struct Front {
     inner: SocketAddr,
+    tls: Option<Arc<ServerConfig>>,
     stop: Arc<Stop>,
     /// Local address of the inner connection -> its link.
     links: Mutex<HashMap<SocketAddr, Arc<Link>>>,
@@ -36,10 +41,12 @@ impl Front {
     pub fn start(
         listener: TcpListener,
         inner: SocketAddr,
+        tls: Option<Arc<ServerConfig>>,
         stop: Arc<Stop>,
     ) -> (Arc<Front>, JoinHandle<()>) {
         let front = Arc::new(Front {
             inner,
+            tls,
             stop,
             links: Mutex::new(HashMap::new()),
         });
@@ -121,7 +128,10 @@ impl Front {
         let _ = client.set_nodelay(true);
         let inner = TcpStream::connect(self.inner)?;
         let _ = inner.set_nodelay(true);
-        let wire = client.try_clone()?;
+        let wire = match &self.tls {
+            None => Wire::Plain(client.try_clone()?),
+            Some(config) => Wire::Tls(Box::new(tls::accept(config)?), client.try_clone()?),
+        };
         let inner_local = inner.local_addr()?;
         let link = Link {
             out: Mutex::new(Out {
@@ -159,8 +169,7 @@ pub(crate) struct Link {
 }
 
 struct Out {
-    /// The client's socket, as written to.
-    wire: TcpStream,
+    wire: Wire,
     mode: Mode,
 }
 
@@ -175,6 +184,42 @@ enum Mode {
     /// A `hang` fault: nothing is written, and the connection stays open
     /// until the client leaves or the sandbox stops.
     Hung,
+}
+
+/// The client's side of the connection, as written to.
+enum Wire {
+    Plain(TcpStream),
+    Tls(Box<ServerConnection>, TcpStream),
+}
+
+impl Wire {
+    /// Plain text out of what was read from the client.
+    fn receive(&mut self, bytes: &[u8]) -> io::Result<tls::Received> {
+        match self {
+            Wire::Plain(_) => Ok(tls::Received {
+                plain: bytes.to_vec(),
+                closed: false,
+            }),
+            Wire::Tls(conn, tcp) => tls::receive(conn, tcp, bytes),
+        }
+    }
+
+    fn send(&mut self, plain: &[u8]) -> io::Result<()> {
+        match self {
+            Wire::Plain(tcp) => tcp.write_all(plain),
+            Wire::Tls(conn, tcp) => tls::send(conn, tcp, plain),
+        }
+    }
+
+    /// No more answers: the client sees the end of the stream.
+    fn finish(&mut self) {
+        match self {
+            Wire::Plain(tcp) => {
+                let _ = tcp.shutdown(Shutdown::Write);
+            }
+            Wire::Tls(conn, tcp) => tls::finish(conn, tcp),
+        }
+    }
 }
 
 impl Link {
@@ -195,8 +240,19 @@ impl Link {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
-            let mode = self.out().mode;
-            let forwarded = mode != Mode::Forward || to.write_all(&buf[..n]).is_ok();
+            let (received, mode) = {
+                let mut out = self.out();
+                (out.wire.receive(&buf[..n]), out.mode)
+            };
+            let Ok(received) = received else {
+                // A failed handshake: nothing more will make sense.
+                let _ = self.client.shutdown(Shutdown::Both);
+                break;
+            };
+            if received.closed {
+                break;
+            }
+            let forwarded = mode != Mode::Forward || to.write_all(&received.plain).is_ok();
             if !forwarded && self.out().mode == Mode::Forward {
                 break;
             }
@@ -214,13 +270,13 @@ impl Link {
                 Ok(n) => n,
             };
             let mut out = self.out();
-            if out.mode == Mode::Forward && out.wire.write_all(&buf[..n]).is_err() {
+            if out.mode == Mode::Forward && out.wire.send(&buf[..n]).is_err() {
                 break;
             }
         }
-        let out = self.out();
+        let mut out = self.out();
         if out.mode == Mode::Forward {
-            let _ = out.wire.shutdown(Shutdown::Write);
+            out.wire.finish();
         }
     }
 
@@ -256,7 +312,7 @@ impl Link {
     /// `truncate`: sends `bytes`, then closes the connection.
     pub fn send_and_close(&self, bytes: &[u8]) {
         let mut out = self.take_over(Mode::TakenOver);
-        let _ = out.wire.write_all(bytes);
+        let _ = out.wire.send(bytes);
         drop(out);
         let _ = self.client.shutdown(Shutdown::Both);
     }
@@ -274,12 +330,15 @@ impl Link {
         drop(self.take_over(Mode::TakenOver));
         let client = self.client.try_clone();
         let trickling = thread::Builder::new().spawn(move || {
-            let mut sent = self.out().wire.write_all(&head).is_ok();
+            let mut sent = self.out().wire.send(&head).is_ok();
             for byte in body {
                 if !sent || !stop.sleep(every) {
                     break;
                 }
-                sent = self.out().wire.write_all(&[byte]).is_ok();
+                sent = self.out().wire.send(&[byte]).is_ok();
+            }
+            if sent {
+                self.out().wire.finish();
             }
             let _ = self.client.shutdown(Shutdown::Both);
         });

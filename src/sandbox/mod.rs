@@ -1,9 +1,10 @@
 //! A local fake of the Jetpack Start partner API, for tests and the demo.
 //!
-//! It serves plain HTTP on a loopback port, keeps its state in memory (and,
-//! if asked, in a file), and validates requests the way the real service
-//! does, answering in the real error shapes. `GET /_sandbox/stats` reports
-//! what it has seen.
+//! It serves plain HTTP on a loopback port (or HTTPS, see
+//! [`SandboxBuilder::tls`]), keeps its state in memory (and, if asked, in
+//! a file), and validates requests the way the real service does,
+//! answering in the real error shapes. `GET /_sandbox/stats` reports what
+//! it has seen.
 //!
 //! Sites under a few reserved test domains meet the failures the
 //! documentation describes: `*.nojetpack.test` (Jetpack not active),
@@ -45,6 +46,7 @@ mod ssh_credentials;
 mod state;
 mod status;
 mod stop;
+mod tls;
 mod upgrade_paths;
 
 use std::net::{SocketAddr, TcpListener};
@@ -106,6 +108,24 @@ pub struct SandboxBuilder {
     partners: Vec<(String, Vec<u8>, bool)>,
     state_file: Option<PathBuf>,
     faults: FaultPlan,
+    tls: Option<TlsPem>,
+}
+
+/// A certificate chain and its key, as given; the key never shows in
+/// `Debug`.
+#[derive(Clone)]
+struct TlsPem {
+    cert_chain: Vec<u8>,
+    key: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsPem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsPem")
+            .field("cert_chain_bytes", &self.cert_chain.len())
+            .field("key", &crate::auth::REDACTED)
+            .finish()
+    }
 }
 
 impl SandboxBuilder {
@@ -189,6 +209,20 @@ impl SandboxBuilder {
         self
     }
 
+    /// Serves HTTPS with this certificate chain (PEM, the server's
+    /// certificate first) and private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    /// The base URL then names `localhost` rather than the loopback
+    /// address, as certificates for local servers usually do (clients
+    /// check the name). A chain or key that cannot be used makes
+    /// [`start`](Self::start) fail.
+    pub fn tls(mut self, cert_chain_pem: &[u8], key_pem: &[u8]) -> Self {
+        self.tls = Some(TlsPem {
+            cert_chain: cert_chain_pem.to_vec(),
+            key: key_pem.to_vec(),
+        });
+        self
+    }
+
     /// The starting state: the file's, then the partners given here on top.
     fn initial_state(&self) -> Result<State, Error> {
         let mut state = match &self.state_file {
@@ -210,6 +244,10 @@ impl SandboxBuilder {
     pub fn start(self) -> Result<Sandbox, Error> {
         let state = self.initial_state()?;
         let faults = Faults::new(self.faults)?;
+        let tls = match &self.tls {
+            Some(pem) => Some(tls::config(&pem.cert_chain, &pem.key)?),
+            None => None,
+        };
         let cannot_listen = |e: std::io::Error| {
             Error::io(format!("the sandbox cannot listen on {}", self.listen), e)
         };
@@ -222,8 +260,15 @@ impl SandboxBuilder {
             .server_addr()
             .to_ip()
             .ok_or_else(|| cannot_listen(std::io::Error::other("no inner address")))?;
+        let base_url = match tls {
+            Some(_) if addr.ip().is_loopback() || addr.ip().is_unspecified() => {
+                format!("https://localhost:{}", addr.port())
+            }
+            Some(_) => format!("https://{addr}"),
+            None => format!("http://{addr}"),
+        };
         let stop = Arc::new(Stop::default());
-        let (front, accepting) = Front::start(listener, inner, stop.clone());
+        let (front, accepting) = Front::start(listener, inner, tls, stop.clone());
         let ctx = Arc::new(Context {
             shared: Shared {
                 state: Mutex::new(state),
@@ -241,7 +286,7 @@ impl SandboxBuilder {
             })
             .collect();
         Ok(Sandbox {
-            base_url: format!("http://{addr}"),
+            base_url,
             addr,
             server,
             ctx,
@@ -286,10 +331,12 @@ impl Sandbox {
             partners: Vec::new(),
             state_file: None,
             faults: FaultPlan::default(),
+            tls: None,
         }
     }
 
-    /// `http://127.0.0.1:PORT`, to pass as the client's API base.
+    /// `http://127.0.0.1:PORT` (with TLS, `https://localhost:PORT`), to
+    /// pass as the client's API base.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use jetpack_partner::sandbox::{Fault, Sandbox, SandboxBuilder};
+use jetpack_partner::Error;
 
 use crate::args::{Flag, Parsed};
 use crate::globals::Globals;
@@ -69,17 +70,30 @@ pub const FLAGS: &[Flag] = &[
         "N",
         "the slow fault sends one byte of the body every N ms (default 1000)",
     ),
+    Flag::value(
+        "tls-cert",
+        &["--tls-cert"],
+        "PATH",
+        "serve HTTPS with this PEM certificate chain (needs --tls-key);\n\
+         the base URL then names localhost",
+    ),
+    Flag::value(
+        "tls-key",
+        &["--tls-key"],
+        "PATH",
+        "the PEM private key of --tls-cert",
+    ),
 ];
 
 pub const HELP: &str = "\
-Serve a local fake of the Jetpack Start API over plain HTTP, for tests and
-trials. Its first line on stdout is its base URL; pass it as --api-base.
-It keeps its state in memory (and in FILE with --state) and serves until
-stopped (Ctrl-C, kill).
+Serve a local fake of the Jetpack Start API over plain HTTP (or HTTPS with
+--tls-cert and --tls-key), for tests and trials. Its first line on stdout is
+its base URL; pass it as --api-base. It keeps its state in memory (and in
+FILE with --state) and serves until stopped (Ctrl-C, kill).
 
 Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRET [--partner ...]
          [--latency-ms N] [--fault KIND[:RATE] ...] [--fault-seed N] [--fault-after N]
-         [--retry-after SECS] [--slow-ms N]
+         [--retry-after SECS] [--slow-ms N] [--tls-cert PATH --tls-key PATH]
 
 Reserved test hosts: *.nojetpack.test (Jetpack not active), *.badstate.test
 (needs force_register), *.pending.test (unreachable: pending activation),
@@ -128,6 +142,7 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
         builder = builder.partner(id, secret);
     }
     builder = faults(flags, builder)?;
+    builder = tls(flags, builder)?;
     let sandbox = builder.start()?;
     globals.out.line(sandbox.base_url())?;
     sandbox.wait();
@@ -185,4 +200,27 @@ fn fault_spec(spec: &str) -> Result<(Fault, f64), Failure> {
             })?,
     };
     Ok((fault, rate))
+}
+
+/// `--tls-cert` and `--tls-key`, both or neither.
+fn tls(flags: &Parsed, builder: SandboxBuilder) -> Result<SandboxBuilder, Failure> {
+    let (cert, key) = match (flags.text("tls-cert"), flags.text("tls-key")) {
+        (None, None) => return Ok(builder),
+        (Some(cert), Some(key)) => (cert, key),
+        _ => {
+            return Err(Failure::usage(
+                "--tls-cert and --tls-key go together",
+                "give both, or neither for plain HTTP",
+            ))
+        }
+    };
+    let read = |flag: &str, path: &str| {
+        std::fs::read(path).map_err(|source| {
+            Failure::Lib(Error::Io {
+                context: format!("cannot read {flag} {path}"),
+                source,
+            })
+        })
+    };
+    Ok(builder.tls(&read("--tls-cert", cert)?, &read("--tls-key", key)?))
 }
