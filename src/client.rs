@@ -411,6 +411,7 @@ fn from_ureq(e: ureq::Error) -> Error {
             TransportKind::Connect
         }
         U::Tls(_) | U::Pem(_) | U::Rustls(_) | U::TlsRequired => TransportKind::Tls,
+        U::Io(io) if is_tls(io) => TransportKind::Tls,
         U::Io(io) => match io.kind() {
             ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable => TransportKind::Connect,
             ErrorKind::TimedOut | ErrorKind::WouldBlock => TransportKind::Timeout,
@@ -432,6 +433,13 @@ fn from_ureq(e: ureq::Error) -> Error {
         kind,
         detail: e.to_string(),
     })
+}
+
+/// ureq hands rustls's verdicts (unknown issuer, wrong name, expired
+/// certificate) over as I/O errors.
+fn is_tls(io: &std::io::Error) -> bool {
+    io.get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
 }
 
 fn out_of_time() -> Error {
