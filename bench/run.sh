@@ -1,0 +1,600 @@
+#!/usr/bin/env bash
+# Benchmark jetpack-partner against what a partner would otherwise use (curl,
+# and curl | jq), both talking to the built-in sandbox on 127.0.0.1.
+#
+#   bash bench/run.sh                        # builds what it needs, then measures
+#   JP_BIN=path bash bench/run.sh            # measure this client binary instead
+#   JP_SANDBOX_BIN=path bash bench/run.sh    # serve from this (default-features) build
+#   JP_BENCH_TIMER=python bash bench/run.sh  # time with the Python loop, not hyperfine
+#
+# Prints one markdown table on stdout and writes it, with the date, the
+# machine and the exact commands measured, to bench/results.md. Progress goes
+# to stderr. See bench/README.md for what each row means.
+set -euo pipefail
+export LC_ALL=C # a '.' decimal point everywhere (awk, EPOCHREALTIME)
+
+# ---- settings ---------------------------------------------------------------
+
+ROUNDS=5            # timing rounds; every command is timed in every round
+RUNS=20             # timed runs per command per round (so 100 in all)
+WARMUP=3            # untimed runs per command per round
+MEM_RUNS=20         # runs under /usr/bin/time per command
+SITES=1000          # sites per batch
+LATENCY_MS=20       # the batch sandbox's --latency-ms
+SANDBOX_WORKERS=8   # the sandbox's worker threads (WORKERS in src/sandbox/mod.rs)
+BATCH_REPEATS=3     # runs at concurrency 8 and 32 (concurrency 1 runs once)
+CURL_LOOP_PROBE=200 # the curl loop first times this many sites...
+CURL_LOOP_MAX_S=100 # ...and does the rest only if all 1,000 fit in this many seconds
+PARTNER_ID=1234
+SECRET='bench-secret'
+SITE=https://bench.test
+
+# ---- helpers ----------------------------------------------------------------
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+    say "error: $*"
+    exit 1
+}
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# Quote one word for a POSIX shell (and for hyperfine -N, and Python's shlex).
+q1() {
+    if [[ $1 =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then
+        printf '%s' "$1"
+    else
+        printf "'%s'" "${1//\'/\'\\\'\'}"
+    fi
+}
+# Quote a whole command line.
+q() {
+    local out='' word
+    for word in "$@"; do out+="$(q1 "$word") "; done
+    printf '%s' "${out% }"
+}
+
+# Arithmetic and formatting (awk: bash has integers only).
+calc() { awk "BEGIN { printf \"%.10g\", ($1) }"; }
+fmt() { awk -v x="$2" "BEGIN { printf \"$1\", x }"; }
+holds() { awk "BEGIN { exit !($1) }"; }
+verdict() { if holds "$1"; then echo PASS; else echo MISS; fi; }
+median() { # FILE: median of the numbers in it, one a line
+    sort -g "$1" | awk '{ v[NR] = $1 }
+        END { if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+now() { printf '%s' "${EPOCHREALTIME:-$(date +%s.%N)}"; }
+ms() { fmt '%.1f ms' "$(calc "$1 * 1000")"; }
+mib() { fmt '%.1f MiB' "$(calc "$1 / 1024")"; } # from KiB
+size() { printf '%s B = %s MiB' "$1" "$(fmt %.1f "$(calc "$1 / 1048576")")"; }
+ratio() { fmt '%.2fx' "$1"; }
+
+# ---- setup ------------------------------------------------------------------
+
+ORIG_PWD=$PWD
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[[ -f Cargo.toml && -d bench ]] || die "run me from the jetpack-partner repository (bash bench/run.sh)"
+
+TMP=$(mktemp -d -t jp-bench.XXXXXX)
+PIDS=()
+cleanup() {
+    local pid
+    for pid in ${PIDS[@]+"${PIDS[@]}"}; do kill "$pid" 2>/dev/null || true; done
+    for pid in ${PIDS[@]+"${PIDS[@]}"}; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Nothing from the caller's environment may steer a client elsewhere: no
+# proxies, no API base, no ready-made token, no cache in the home directory.
+unset http_proxy https_proxy all_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY \
+    JETPACK_API_BASE JETPACK_START_API_HOST JETPACK_ACCESS_TOKEN \
+    JETPACK_PARTNER_ID JETPACK_PARTNER_SECRET JETPACK_TOKEN_CACHE
+export XDG_CACHE_HOME="$TMP/xdg-cache"
+
+# ---- tools ------------------------------------------------------------------
+
+missing=()
+for tool in cargo curl jq openssl hyperfine python3 ldd; do
+    have "$tool" || missing+=("$tool")
+done
+[[ -x /usr/bin/time ]] || missing+=("/usr/bin/time")
+if ((${#missing[@]})); then
+    say "missing: ${missing[*]}"
+else
+    say "all tools found: cargo curl jq openssl hyperfine python3 ldd /usr/bin/time"
+fi
+have curl || die "curl is the baseline being compared against; install it (Debian: apt-get install curl)"
+have jq || die "jq is part of the documented curl example and reads hyperfine's results; install it (Debian: apt-get install jq)"
+if have hyperfine && [[ ${JP_BENCH_TIMER:-} != python ]]; then
+    TIMER=hyperfine
+    TIMER_DESC="hyperfine $(hyperfine --version | awk '{ print $2 }') (-N, no shell)"
+else
+    have hyperfine || say "hyperfine not found (Debian: apt-get install hyperfine): timing with a Python 3 loop timer instead"
+    have python3 || die "neither hyperfine nor python3 is available to time commands"
+    TIMER=python
+    TIMER_DESC="a Python 3 loop timer (subprocess.run; hyperfine not used)"
+    cat >"$TMP/timer.py" <<'EOF'
+# timer.py WARMUP RUNS OUTFILE COMMAND: append the wall time of each run, in s.
+import shlex, subprocess, sys, time
+warmup, runs, out, argv = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], shlex.split(sys.argv[4])
+def once():
+    start = time.perf_counter()
+    subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+for _ in range(warmup):
+    once()
+with open(out, "a") as f:
+    for _ in range(runs):
+        f.write(f"{once()}\n")
+EOF
+fi
+if [[ -x /usr/bin/time ]]; then HAVE_TIME=1; else HAVE_TIME=0; fi
+((HAVE_TIME)) || say "GNU time (/usr/bin/time) not found (Debian: apt-get install time): memory is not measured"
+if have openssl; then HAVE_OPENSSL=1; else HAVE_OPENSSL=0; fi
+((HAVE_OPENSSL)) || say "openssl not found: the TLS rows are skipped"
+if have ldd; then HAVE_LDD=1; else HAVE_LDD=0; fi
+((HAVE_LDD)) || say "ldd not found: the size rows are skipped"
+
+# ---- build ------------------------------------------------------------------
+
+mkdir -p "$TMP/bin"
+build() {
+    say "cargo build $* (a first build takes a few minutes)"
+    cargo build "$@" >&2
+}
+
+# The sandbox needs the default features; the client is built without them,
+# into the same target/release when there is no musl target, so each binary is
+# copied away as soon as it is built.
+if [[ -n ${JP_SANDBOX_BIN:-} ]]; then
+    cp "$(cd "$ORIG_PWD" && realpath "$JP_SANDBOX_BIN")" "$TMP/bin/sandbox"
+else
+    have cargo || die "cargo is needed to build the sandbox (or give JP_SANDBOX_BIN)"
+    build --release || die "cargo build --release failed"
+    cp target/release/jetpack-partner "$TMP/bin/sandbox"
+fi
+SANDBOX_BIN="$TMP/bin/sandbox"
+
+MUSL=x86_64-unknown-linux-musl
+if [[ -n ${JP_BIN:-} ]]; then
+    CLIENT=$(cd "$ORIG_PWD" && realpath "$JP_BIN")
+    [[ -x $CLIENT ]] || die "JP_BIN=$JP_BIN is not an executable"
+    # shellcheck disable=SC2016 # the variable's name is shown, not its value
+    CLIENT_SHOWN='$JP_BIN'
+    CLIENT_HOW="JP_BIN=$JP_BIN"
+elif have rustup && rustup target list --installed 2>/dev/null | grep -x "$MUSL" >/dev/null &&
+    build --release --no-default-features --target "$MUSL"; then
+    CLIENT="target/$MUSL/release/jetpack-partner"
+    CLIENT_SHOWN=$CLIENT
+    CLIENT_HOW="cargo build --release --no-default-features --target $MUSL"
+else
+    say "the $MUSL target is not installed (or did not build): measuring the dynamic glibc build instead"
+    build --release --no-default-features || die "cargo build --release --no-default-features failed"
+    cp target/release/jetpack-partner "$TMP/bin/jetpack-partner"
+    CLIENT="$TMP/bin/jetpack-partner"
+    CLIENT_SHOWN='target/release/jetpack-partner'
+    CLIENT_HOW="cargo build --release --no-default-features (the musl target is not installed)"
+fi
+if ((HAVE_LDD)) && ldd "$CLIENT" 2>&1 | grep '=>' >/dev/null; then
+    CLIENT_LINK="dynamic, glibc"
+else
+    CLIENT_LINK="static"
+fi
+say "client: $CLIENT_SHOWN, $CLIENT_LINK"
+
+# ---- sandboxes --------------------------------------------------------------
+
+# start_sandbox NAME [sandbox options]: starts a sandbox in the background and
+# sets SANDBOX_URL to the base URL it prints on its first line.
+start_sandbox() {
+    local name=$1 pid i
+    shift
+    : >"$TMP/$name.out"
+    "$SANDBOX_BIN" sandbox --listen 127.0.0.1:0 --partner "$PARTNER_ID:$SECRET" "$@" \
+        >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    pid=$!
+    PIDS+=("$pid")
+    SANDBOX_URL=''
+    for ((i = 0; i < 100; i++)); do
+        if IFS= read -r SANDBOX_URL <"$TMP/$name.out" && [[ -n $SANDBOX_URL ]]; then
+            say "sandbox $name: $SANDBOX_URL $*"
+            return 0
+        fi
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$TMP/$name.err" >&2
+    die "the $name sandbox did not start"
+}
+
+start_sandbox plain
+URL=$SANDBOX_URL
+start_sandbox slow --latency-ms "$LATENCY_MS"
+SLOW_URL=$SANDBOX_URL
+TLS_URL=''
+if ((HAVE_OPENSSL)); then
+    say "making a throwaway CA and a localhost certificate"
+    (
+        cd "$TMP"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+            -subj '/CN=jetpack-partner bench CA' -keyout ca.key -out ca.pem \
+            -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign'
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -subj '/CN=localhost' -keyout localhost.key -out localhost.csr
+        printf '%s\n' 'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature' \
+            'extendedKeyUsage=serverAuth' 'subjectAltName=DNS:localhost,IP:127.0.0.1' >localhost.ext
+        openssl x509 -req -in localhost.csr -CA ca.pem -CAkey ca.key -set_serial 1 -days 2 \
+            -extfile localhost.ext -out localhost.pem
+    ) >"$TMP/openssl.log" 2>&1 || {
+        cat "$TMP/openssl.log" >&2
+        die "openssl could not make the certificates"
+    }
+    start_sandbox tls --tls-cert "$TMP/localhost.pem" --tls-key "$TMP/localhost.key"
+    TLS_URL=$SANDBOX_URL
+fi
+
+# ---- the commands -----------------------------------------------------------
+
+install -m 600 /dev/null "$TMP/secret"
+printf '%s\n' "$SECRET" >"$TMP/secret"
+mkdir -p "$TMP/token-cache"
+
+# Ours: the secret from a 0600 file. curl: the documented example, with -sS
+# as a script would add it and -q so that no ~/.curlrc changes the request.
+ours() { q "$CLIENT" --api-base "$1" --partner-id "$PARTNER_ID" --partner-secret-file "$TMP/secret" "${@:2}"; }
+curl_token() { # BASE [curl options]
+    q curl -q -sS "${@:2}" --request POST --url "$1/oauth2/token" \
+        --header 'cache-control: no-cache' --header 'content-type: multipart/form-data;' \
+        --form client_id="$PARTNER_ID" --form client_secret="$SECRET" \
+        --form grant_type=client_credentials --form scope=jetpack-partner
+}
+# The token and the site URL go in double quotes: they may be "$variables".
+curl_provision() { # BASE TOKEN SITEURL
+    printf '%s --header "Authorization: Bearer %s" --form local_user=admin --form "siteurl=%s" --form plan=personal' \
+        "$(q curl -q -sS --request POST --url "$1/rest/v1.3/jpphp/provision")" "$2" "$3"
+}
+
+declare -A CMD   # name -> command line, timed
+declare -A MEM   # name -> command line, measured with /usr/bin/time
+TIMED=()
+timed() {
+    TIMED+=("$1")
+    CMD[$1]=$2
+}
+
+timed ours_token "$(ours "$URL" --no-token-cache token)"
+timed curl_token "$(curl_token "$URL")"
+timed curl_jq "$(q sh -c "$(curl_token "$URL") | jq -r .access_token")"
+timed jq_alone "$(q jq -r .access_token "$TMP/token.json")"
+timed ours_provision "$(ours "$URL" --token-cache "$TMP/token-cache" provision \
+    --local-user admin --siteurl "$SITE" --plan personal)"
+# shellcheck disable=SC2016 # $token is expanded by sh -c
+timed curl_pair "$(q sh -c "token=\$($(curl_token "$URL") | jq -r .access_token) && $(curl_provision "$URL" '$token' "$SITE")")"
+if [[ -n $TLS_URL ]]; then
+    timed ours_tls "$(ours "$TLS_URL" --ca-file "$TMP/ca.pem" --no-token-cache token)"
+    timed curl_tls "$(curl_token "$TLS_URL" --cacert "$TMP/ca.pem")"
+fi
+
+# Check every command once (and warm the token cache) before timing.
+check() { # NAME EXTENDED-REGEX
+    local out
+    out=$(eval "${CMD[$1]}" 2>&1) || die "$1 failed: $out"
+    [[ $out =~ $2 ]] || die "$1 answered something unexpected: $out"
+}
+eval "$(ours "$URL" --token-cache "$TMP/token-cache" token)" >/dev/null
+tokens_before=$(curl -q -sS "$URL/_sandbox/stats" | jq '.by_endpoint["POST /oauth2/token"]["200"]')
+check ours_provision '"success":true'
+tokens_after=$(curl -q -sS "$URL/_sandbox/stats" | jq '.by_endpoint["POST /oauth2/token"]["200"]')
+[[ $tokens_before == "$tokens_after" ]] || die "the provision with a cached token requested a token"
+check ours_token '^[0-9a-f]{16,}$'
+eval "${CMD[curl_token]}" >"$TMP/token.json" # a token answer, for jq alone
+check curl_token '"access_token":"[0-9a-f]+'
+check curl_jq '^[0-9a-f]{16,}$'
+check curl_pair '"success":true'
+check jq_alone '^[0-9a-f]{16,}$'
+if [[ -n $TLS_URL ]]; then
+    check ours_tls '^[0-9a-f]{16,}$'
+    check curl_tls '"access_token":"[0-9a-f]+'
+fi
+
+# Memory: a pipeline's processes are measured one by one (jq reads a saved
+# token answer, the provision curl uses a fixed token) and summed later.
+TOKEN=$(jq -r .access_token "$TMP/token.json")
+MEM[ours_token]=${CMD[ours_token]}
+MEM[curl_token]=${CMD[curl_token]}
+MEM[jq]=${CMD[jq_alone]}
+MEM[ours_provision]=${CMD[ours_provision]}
+MEM[curl_provision]=$(curl_provision "$URL" "$TOKEN" "$SITE")
+if [[ -n $TLS_URL ]]; then
+    MEM[ours_tls]=${CMD[ours_tls]}
+    MEM[curl_tls]=${CMD[curl_tls]}
+fi
+
+# ---- wall time --------------------------------------------------------------
+
+# Every command is timed in each round, so a burst of noise from other users
+# of the machine lands on all of them rather than on one.
+time_runs() { # NAME
+    local name=$1
+    if [[ $TIMER == hyperfine ]]; then
+        hyperfine -N --style none --warmup "$WARMUP" --runs "$RUNS" \
+            --export-json "$TMP/hyperfine.json" "${CMD[$name]}" >"$TMP/hyperfine.log" 2>&1 || {
+            cat "$TMP/hyperfine.log" >&2
+            die "hyperfine failed on $name"
+        }
+        jq -r '.results[0].times[]' "$TMP/hyperfine.json" >>"$TMP/times.$name"
+    else
+        python3 "$TMP/timer.py" "$WARMUP" "$RUNS" "$TMP/times.$name" "${CMD[$name]}" ||
+            die "the timer failed on $name"
+    fi
+}
+for ((round = 1; round <= ROUNDS; round++)); do
+    say "timing round $round/$ROUNDS: ${TIMED[*]}"
+    for name in "${TIMED[@]}"; do time_runs "$name"; done
+done
+declare -A T # name -> median wall time, s
+for name in "${TIMED[@]}"; do T[$name]=$(median "$TMP/times.$name"); done
+
+# ---- peak memory ------------------------------------------------------------
+
+declare -A M # name -> median peak RSS, KiB
+if ((HAVE_TIME)); then
+    say "peak memory: $MEM_RUNS runs of each under /usr/bin/time -f %M"
+    for name in "${!MEM[@]}"; do eval "${MEM[$name]}" >/dev/null; done # warm-up
+    for ((i = 1; i <= MEM_RUNS; i++)); do
+        for name in "${!MEM[@]}"; do
+            eval "/usr/bin/time -a -o $(q "$TMP/rss.$name") -f %M ${MEM[$name]}" >/dev/null ||
+                die "$name failed under /usr/bin/time"
+        done
+    done
+    for name in "${!MEM[@]}"; do M[$name]=$(median "$TMP/rss.$name"); done
+fi
+
+# ---- batch ------------------------------------------------------------------
+
+sites_file() { # PREFIX: JSON Lines of $SITES sites named PREFIX-N.bench.test
+    awk -v p="$1" -v n="$SITES" 'BEGIN { for (i = 1; i <= n; i++)
+        printf "{\"local_user\":\"admin\",\"siteurl\":\"https://%s-%d.bench.test\",\"plan\":\"personal\"}\n", p, i }' \
+        >"$TMP/$1.jsonl"
+}
+# batch_run CONCURRENCY RUN [stdout]: appends to $TMP/batch.CONCURRENCY[.stdout]
+# the seconds one batch of fresh sites took. The results go to --output (a
+# journal synced after every line, two lines per site), or with "stdout" to
+# standard output (redirected to a file, never synced) to show what the
+# syncing costs.
+batch_run() {
+    local c=$1 prefix="c$1-r$2${3:+-$3}" start end ok
+    local cmd results="$TMP/$prefix.out.jsonl"
+    say "batch provision of $SITES sites at concurrency $c, run $2${3:+, results to stdout}"
+    sites_file "$prefix"
+    cmd=$(ours "$SLOW_URL" --no-token-cache batch provision --input "$TMP/$prefix.jsonl" \
+        --concurrency "$c" --quiet)
+    [[ ${3:-} == stdout ]] || cmd+=" $(q --output "$results")"
+    start=$(now)
+    eval "$cmd" >"$results" || die "batch provision at concurrency $c failed"
+    end=$(now)
+    ok=$(grep -c '"outcome":"ok"' "$results" || true)
+    ((ok == SITES)) || die "batch provision at concurrency $c: $ok of $SITES sites ok"
+    printf '%s\n' "$(calc "$end - $start")" >>"$TMP/batch.$c${3:+.$3}"
+}
+# Concurrency 1 takes $SITES x $LATENCY_MS ms: it runs once, the others
+# $BATCH_REPEATS times, in turns.
+batch_run 1 1
+batch_run 1 1 stdout
+for ((r = 1; r <= BATCH_REPEATS; r++)); do
+    for c in 8 32; do batch_run "$c" "$r"; done
+    batch_run 8 "$r" stdout
+done
+declare -A B # concurrency[.stdout] -> median seconds for $SITES sites
+for run in 1 1.stdout 8 8.stdout 32; do B[$run]=$(median "$TMP/batch.$run"); done
+
+# The curl loop: one token, then one site after another, as a partner's
+# shell script would do it.
+# shellcheck disable=SC2016 # $token and $i are expanded by eval
+curl_loop() { # FIRST LAST
+    local i
+    for ((i = $1; i <= $2; i++)); do
+        eval "$(curl_provision "$SLOW_URL" '$token' "https://loop-$i.bench.test") --write-out '\n'" \
+            >>"$TMP/loop.out" || die "curl failed on site $i"
+    done
+}
+say "curl loop: $CURL_LOOP_PROBE sites first"
+start=$(now)
+# shellcheck disable=SC2034 # used by curl_loop's eval
+token=$(eval "$(curl_token "$SLOW_URL") | jq -r .access_token")
+curl_loop 1 "$CURL_LOOP_PROBE"
+probe_s=$(calc "$(now) - $start")
+projected_s=$(calc "$probe_s * $SITES / $CURL_LOOP_PROBE")
+if holds "$projected_s <= $CURL_LOOP_MAX_S"; then
+    say "curl loop: the other $((SITES - CURL_LOOP_PROBE)) sites (about $(fmt %.0f "$projected_s") s in all)"
+    curl_loop $((CURL_LOOP_PROBE + 1)) "$SITES"
+    loop_s=$(calc "$(now) - $start")
+    loop_sites=$SITES
+    loop_note="timed once"
+else
+    loop_s=$probe_s
+    loop_sites=$CURL_LOOP_PROBE
+    loop_note="$CURL_LOOP_PROBE sites timed once and scaled: all $SITES would take about $(fmt %.0f "$projected_s") s"
+fi
+loop_ok=$(grep -c '"success":true' "$TMP/loop.out" || true)
+((loop_ok == loop_sites)) || die "curl loop: $loop_ok of $loop_sites sites ok"
+loop_rate=$(calc "$loop_sites / $loop_s")
+
+# ---- size on disk -----------------------------------------------------------
+
+# closure FILE...: each file and every shared library ldd says it loads, as
+# real paths (symlinks followed), each once.
+closure() {
+    local f
+    for f in "$@"; do
+        readlink -f "$f"
+        ldd "$f" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+            while IFS= read -r lib; do readlink -f "$lib"; done
+    done | sort -u
+}
+bytes() { # sum of the sizes of the files listed on stdin
+    local f total=0
+    while IFS= read -r f; do total=$((total + $(stat -L -c %s "$f"))); done
+    echo "$total"
+}
+if ((HAVE_LDD)); then
+    size_ours=$(closure "$CLIENT" | bytes)
+    libs_ours=$(($(closure "$CLIENT" | wc -l) - 1))
+    size_curl=$(closure "$(command -v curl)" | bytes)
+    libs_curl=$(($(closure "$(command -v curl)" | wc -l) - 1))
+    size_curl_jq=$(closure "$(command -v curl)" "$(command -v jq)" | bytes)
+    libs_curl_jq=$(($(closure "$(command -v curl)" "$(command -v jq)" | wc -l) - 2))
+fi
+
+# ---- the table --------------------------------------------------------------
+
+ROWS=()
+row() { # CELLS...: one table row
+    local line='|' cell
+    for cell in "$@"; do line+=" $cell |"; done
+    ROWS+=("$line")
+}
+na() { echo "n/a"; }
+
+n_times=$((ROUNDS * RUNS))
+r1=$(calc "${T[ours_token]} / ${T[curl_token]}")
+row 1 "token vs curl: wall time, median of $n_times" "$(ms "${T[ours_token]}")" "$(ms "${T[curl_token]}") (curl)" \
+    "$(ratio "$r1")" "≤ 0.20x" "$(verdict "$r1 <= 0.20")"
+if ((HAVE_TIME)); then
+    m1=$(calc "${M[ours_token]} / ${M[curl_token]}")
+    row 1 "token vs curl: peak RSS, median of $MEM_RUNS" "$(mib "${M[ours_token]}")" "$(mib "${M[curl_token]}") (curl)" \
+        "$(ratio "$m1")" "≤ 0.25x" "$(verdict "$m1 <= 0.25")"
+else
+    row 1 "token vs curl: peak RSS" "$(na)" "$(na)" "$(na)" "≤ 0.25x" "not measured"
+fi
+
+r2=$(calc "${T[ours_token]} / ${T[curl_jq]}")
+row 2 "token vs curl \| jq: wall time, median of $n_times" "$(ms "${T[ours_token]}")" "$(ms "${T[curl_jq]}") (sh -c 'curl \| jq'; jq alone: $(ms "${T[jq_alone]}"))" \
+    "$(ratio "$r2")" "—" "info"
+if ((HAVE_TIME)); then
+    curl_jq_kib=$(calc "${M[curl_token]} + ${M[jq]}")
+    row 2 "token vs curl \| jq: peak RSS, median of $MEM_RUNS" "$(mib "${M[ours_token]}")" \
+        "$(mib "$curl_jq_kib") (curl + jq, summed)" "$(ratio "$(calc "${M[ours_token]} / $curl_jq_kib")")" "—" "info"
+fi
+
+r3=$(calc "${T[curl_pair]} / ${T[ours_provision]}")
+row 3 "provision with a cached token vs curl token \| jq + provision: wall time, median of $n_times" "$(ms "${T[ours_provision]}") (1 request)" \
+    "$(ms "${T[curl_pair]}") (token \| jq, then provision)" "$(fmt '%.1fx faster' "$r3")" "≥ 3x faster" \
+    "$(verdict "$r3 >= 3")"
+if ((HAVE_TIME)); then
+    pair_kib=$(calc "(${M[curl_token]} + ${M[jq]}) > ${M[curl_provision]} ? ${M[curl_token]} + ${M[jq]} : ${M[curl_provision]}")
+    row 3 "provision with a cached token vs curl token \| jq + provision: peak RSS, median of $MEM_RUNS" "$(mib "${M[ours_provision]}")" \
+        "$(mib "$pair_kib") (curl + jq, summed)" "$(ratio "$(calc "${M[ours_provision]} / $pair_kib")")" "—" "info"
+fi
+
+for run in 1 8 32 1.stdout 8.stdout; do
+    c=${run%.stdout}
+    rate=$(calc "$SITES / ${B[$run]}")
+    client_bound=$(calc "$c * 1000 / $LATENCY_MS")
+    server_bound=$(calc "($c < $SANDBOX_WORKERS ? $c : $SANDBOX_WORKERS) * 1000 / $LATENCY_MS")
+    pct=$(calc "100 * $rate / $server_bound")
+    if [[ $c == 1 ]]; then runs="1 run"; else runs="median of $BATCH_REPEATS runs"; fi
+    if [[ $run == *.stdout ]]; then
+        runs+="; results to stdout: no fsync"
+        loop_cell="—"
+        faster="—"
+    else
+        loop_cell="$(fmt %.1f "$loop_rate") sites/s (curl loop, one token; $loop_note)"
+        faster="$(fmt '%.1fx faster' "$(calc "$rate / $loop_rate")")"
+    fi
+    if holds "$client_bound > $server_bound"; then
+        bound="bound $(fmt %.0f "$server_bound")/s (sandbox: $SANDBOX_WORKERS workers; client: $(fmt %.0f "$client_bound")/s)"
+    else
+        bound="bound $(fmt %.0f "$server_bound")/s"
+    fi
+    if [[ $run == 32 ]]; then
+        target="≥ 90% of bound"
+        result=$(verdict "$pct >= 90")
+    else
+        target="—"
+        result=info
+    fi
+    row 4 "batch provision vs a curl loop: $SITES sites, $LATENCY_MS ms latency, concurrency $c ($runs)" \
+        "$(fmt %.0f "$rate") sites/s = $(fmt %.0f "$pct")% of $bound" \
+        "$loop_cell" "$faster" "$target" "$result"
+done
+
+if ((HAVE_LDD)); then
+    if ((libs_ours)); then
+        ours_size_cell="$(size "$size_ours") (the binary + $libs_ours shared libraries)"
+    else
+        ours_size_cell="$(size "$size_ours") (static: the binary alone)"
+    fi
+    row 5 "size on disk vs curl" "$ours_size_cell" "$(size "$size_curl") (curl + $libs_curl shared libraries)" \
+        "$(ratio "$(calc "$size_ours / $size_curl")")" "—" "info"
+    row 5 "size on disk vs curl + jq" "$ours_size_cell" "$(size "$size_curl_jq") (curl + jq + $libs_curl_jq shared libraries, each once)" \
+        "$(ratio "$(calc "$size_ours / $size_curl_jq")")" "—" "info"
+fi
+
+if [[ -n $TLS_URL ]]; then
+    row 6 "token over TLS vs curl --cacert: wall time, median of $n_times" "$(ms "${T[ours_tls]}") (--ca-file)" \
+        "$(ms "${T[curl_tls]}") (curl --cacert)" "$(ratio "$(calc "${T[ours_tls]} / ${T[curl_tls]}")")" "—" "info"
+    if ((HAVE_TIME)); then
+        row 6 "token over TLS vs curl --cacert: peak RSS, median of $MEM_RUNS" "$(mib "${M[ours_tls]}")" "$(mib "${M[curl_tls]}") (curl)" \
+            "$(ratio "$(calc "${M[ours_tls]} / ${M[curl_tls]}")")" "—" "info"
+    fi
+else
+    row 6 "token over TLS vs curl --cacert" "$(na)" "$(na)" "$(na)" "—" "skipped: no openssl"
+fi
+
+HOW="bash bench/run.sh"
+[[ -n ${JP_BIN:-} ]] && HOW="JP_BIN=$(q "$JP_BIN") $HOW"
+[[ ${JP_BENCH_TIMER:-} == python ]] && HOW="JP_BENCH_TIMER=python $HOW"
+{
+    echo "Benchmark of jetpack-partner against curl (and curl | jq), $(date -u '+%Y-%m-%d %H:%M UTC')."
+    echo
+    echo "- machine: nproc $(nproc), $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || uname -m)"
+    echo "- client measured: $CLIENT_SHOWN ($CLIENT_LINK; $CLIENT_HOW)"
+    echo "- baseline: $(curl --version | awk 'NR == 1 { print $1, $2 }'), $(jq --version)"
+    echo "- timer: $TIMER_DESC; $ROUNDS rounds of $WARMUP warm-up + $RUNS timed runs per command"
+    echo "- command: \`$HOW\`"
+    echo
+    echo "| # | measure | jetpack-partner | baseline | ratio | target | |"
+    echo "|---|---|---|---|---|---|---|"
+    printf '%s\n' "${ROWS[@]}"
+    echo
+    echo "Ratios are ours ÷ baseline (lower is better), except \"faster\": baseline time ÷ ours."
+    echo "Targets are information only; a MISS does not fail the script."
+} >"$TMP/report.md"
+
+# Show the commands without this run's temporary paths and ports.
+shown() {
+    local s=$1
+    [[ $CLIENT_SHOWN != "$CLIENT" ]] && s=${s//"$CLIENT"/$CLIENT_SHOWN}
+    s=${s//"$TMP"/\$TMP}
+    s=${s//"$URL"/http://127.0.0.1:PORT}
+    s=${s//"$SLOW_URL"/http://127.0.0.1:PORT}
+    [[ -n $TLS_URL ]] && s=${s//"$TLS_URL"/https://localhost:PORT}
+    printf '%s' "$s"
+}
+{
+    cat "$TMP/report.md"
+    echo
+    echo "Commands measured (\$TMP is the run's temporary directory; the secret file is 0600):"
+    echo
+    echo '```sh'
+    for name in "${TIMED[@]}"; do echo "# $name"; shown "${CMD[$name]}"; echo; done
+    echo "# batch (concurrency 1, 8, 32; a fresh input of $SITES sites each run;"
+    echo "# the no-fsync rows leave out --output and send stdout to a file)"
+    shown "$(ours "$SLOW_URL" --no-token-cache batch provision --input "$TMP/SITES.jsonl" \
+        --output "$TMP/RESULTS.jsonl" --concurrency 32 --quiet)"
+    echo
+    echo "# curl loop (the token once, then each site; no jq per site)"
+    echo "token=\$($(shown "$(curl_token "$SLOW_URL")") | jq -r .access_token)"
+    # shellcheck disable=SC2016 # shown as a partner would write it
+    printf 'for i in $(seq %s); do %s --write-out %s; done\n' "$SITES" \
+        "$(shown "$(curl_provision "$SLOW_URL" '$token' 'https://loop-$i.bench.test')")" "'\\n'"
+    echo '```'
+} >"$TMP/results.md"
+cp "$TMP/results.md" bench/results.md
+chmod 644 bench/results.md
+
+cat "$TMP/report.md"
+echo
+echo "(bench/results.md also lists the exact commands measured.)"
