@@ -114,10 +114,12 @@ pub struct ApiError {
 
 impl ApiError {
     /// Reads an error from a JSON answer, whichever of the three shapes it
-    /// has. `None` when the body holds no error code.
+    /// has. `None` when the body holds no error code (an empty string is
+    /// none: [`Error::code`] is never empty).
     pub fn from_json(status: u16, body: &Value) -> Option<ApiError> {
         let text = |key: &str| body.get(key).and_then(Value::as_str);
-        let code = text("error_code").or_else(|| text("error"))?;
+        let code = |key: &str| text(key).filter(|code| !code.is_empty());
+        let code = code("error_code").or_else(|| code("error"))?;
         let message = text("error_message")
             .or_else(|| text("message"))
             .or_else(|| text("error_description"))
@@ -312,6 +314,15 @@ mod tests {
         assert!(ApiError::from_json(400, &json!({"message": "x"})).is_none());
         assert!(ApiError::from_json(400, &json!({"error": {"nested": 1}})).is_none());
         assert!(ApiError::from_json(400, &json!([1, 2])).is_none());
+        assert!(ApiError::from_json(400, &json!({"error": ""})).is_none());
+        assert!(ApiError::from_json(400, &json!({"error_code": "", "error": ""})).is_none());
+    }
+
+    #[test]
+    fn an_empty_code_gives_way_to_the_other_shape() {
+        let body = json!({"error_code": "", "error": "invalid_blog"});
+        let e = ApiError::from_json(403, &body).map(|e| e.code);
+        assert_eq!(e.as_deref(), Some("invalid_blog"));
     }
 
     #[test]

@@ -57,7 +57,12 @@ pub(crate) fn decode(raw: Raw) -> Result<Value, Error> {
             retry_after: retry_after
                 .as_deref()
                 .and_then(|v| crate::retry::parse_retry_after(v, std::time::SystemTime::now())),
-            excerpt: message.map_or_else(|| excerpt(&raw.body), |e| e.to_string()),
+            // The API's message can be long and hold anything: cut and
+            // clean it like a body.
+            excerpt: match message {
+                Some(e) => excerpt(e.to_string().as_bytes()),
+                None => excerpt(&raw.body),
+            },
         }));
     }
     if (300..400).contains(&status) {
@@ -128,6 +133,7 @@ fn unwrap_envelope(json: Value) -> Result<(u16, Value, Option<String>), Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::EXCERPT_CHARS;
     use serde_json::json;
     use std::time::Duration;
 
@@ -242,6 +248,51 @@ mod tests {
                 e.map(|e| e.code().to_owned()).as_deref(),
                 Some("service_unavailable")
             );
+        }
+    }
+
+    #[test]
+    fn an_empty_error_code_is_no_code() {
+        // Found by the decode_answer fuzz target: Error::code() was "".
+        for body in [
+            r#"{"error":""}"#,
+            r#"{"code":402,"headers":[],"body":{"error":""}}"#,
+        ] {
+            let e = decode(raw(400, body)).err();
+            assert!(
+                matches!(e, Some(Error::UnexpectedResponse(_))),
+                "{body}: {e:?}"
+            );
+            assert_eq!(
+                e.map(|e| e.code().to_owned()).as_deref(),
+                Some("unexpected_response")
+            );
+        }
+        let r = refusal(&json!({"success": false, "error_code": ""}));
+        assert_eq!(r.map(|e| e.code), Some("unsuccessful".into()));
+    }
+
+    #[test]
+    fn an_unavailable_excerpt_of_a_json_message_is_short_and_clean() {
+        // Found by the decode_answer fuzz target: the API's message was
+        // passed on whole, control characters and all.
+        let body = json!({
+            "error": "upstream\u{7f}_timeout",
+            "message": format!("\u{1b}[31m{}\r\n", "x".repeat(500)),
+        })
+        .to_string();
+        match decode(raw(503, &body)) {
+            Err(Error::Unavailable(u)) => {
+                assert!(
+                    u.excerpt
+                        .starts_with("the API refused (HTTP 503): upstream_timeout: [31mxx"),
+                    "{}",
+                    u.excerpt
+                );
+                assert_eq!(u.excerpt.chars().count(), EXCERPT_CHARS + 1);
+                assert!(!u.excerpt.chars().any(char::is_control), "{}", u.excerpt);
+            }
+            other => panic!("{other:?}"),
         }
     }
 

@@ -34,7 +34,8 @@ pub enum SiteRef {
 }
 
 impl SiteRef {
-    /// Parses a blog ID, a domain, or a site URL.
+    /// Parses a blog ID, a domain, a site URL, or a reference as it prints
+    /// (`example.com::demo::wp`), so that printing and parsing agree.
     ///
     /// Refuses anything that cannot be part of a site reference: a query, a
     /// fragment, user info, white space, an empty or non-ASCII host, a scheme
@@ -65,7 +66,14 @@ impl SiteRef {
                 "it has a fragment ('#…'); give the site URL without it",
             ));
         }
-        let (scheme, rest) = split_scheme(input);
+        // A printed reference: read every `::` as the `/` it stands for.
+        // (A URL, with its `/`, keeps a `::` as it is, and is refused.)
+        let url = if input.contains("::") && !input.contains('/') {
+            input.replace("::", "/")
+        } else {
+            input.to_owned()
+        };
+        let (scheme, rest) = split_scheme(&url);
         let default_port = match scheme.as_deref() {
             None => None,
             Some("https") => Some("443"),
@@ -140,10 +148,19 @@ fn parse_host(authority: &str, default_port: Option<&str>) -> Result<String, Str
     {
         return Err(format!("the host contains {c:?}"));
     }
+    if name.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "the host {name:?} is all digits, and would be read as a blog ID; \
+             give the blog ID alone, or the site's real host name"
+        ));
+    }
     let name = name.to_ascii_lowercase();
     match port {
         None => Ok(name),
-        Some(p) if p.parse::<u16>().is_ok_and(|n| n > 0) => {
+        // `u16::from_str` also takes a sign: "+80".
+        Some(p)
+            if p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n > 0) =>
+        {
             let p = p.trim_start_matches('0');
             if Some(p) == default_port {
                 Ok(name)
@@ -228,11 +245,33 @@ mod tests {
             ("example.com/100%/x", "example.com::100%25::x"),
             ("example.com/a+b", "example.com::a%2Bb"),
             ("example.com/~user", "example.com::~user"),
+            ("example.com::demo::wp", "example.com::demo::wp"),
+            ("Example.com:8443::wp::", "example.com:8443::wp"),
         ];
         for (input, want) in table {
             match SiteRef::parse(input) {
                 Ok(site) => assert_eq!(site.to_string(), want, "{input}"),
                 Err(e) => panic!("{input}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn printed_references_parse_back() {
+        // Found by the site_ref fuzz target: "example.com::demo" was refused
+        // ("the port \":demo\" is not a number").
+        for input in [
+            "https://example.com/demo/wp/",
+            "example.com:8080/a/b",
+            "example.com/caf%C3%A9",
+            "example.com/café/100%/a+b",
+            "12345",
+        ] {
+            let printed = SiteRef::parse(input).map(|s| s.to_string());
+            let again = printed.as_deref().map(SiteRef::parse);
+            match (&printed, again) {
+                (Ok(printed), Ok(Ok(again))) => assert_eq!(&again.to_string(), printed),
+                other => panic!("{input:?}: {other:?}"),
             }
         }
     }
@@ -260,6 +299,18 @@ mod tests {
             ("example.com/../etc", "'..'"),
             ("exa!mple.com", "contains '!'"),
             ("example.com/a:b", "separator"),
+            ("example.com/a::b", "separator"),
+            ("https://example.com::wp", "port"),
+            // Found by the site_ref fuzz target: these printed as "4", the
+            // reference of blog 4.
+            ("4/", "all digits"),
+            ("4::", "all digits"),
+            ("http://12345", "all digits"),
+            ("https://0/", "all digits"),
+            ("12345:8080/wp", "all digits"),
+            // Found by the site_ref fuzz target: printed as "e.com:+79".
+            ("http://e.com:+79", "port"),
+            ("https://example.com:+443/", "port"),
         ];
         for (input, why) in table {
             match SiteRef::parse(input) {
