@@ -435,7 +435,8 @@ closure() {
     local f
     for f in "$@"; do
         readlink -f "$f"
-        ldd "$f" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+        # A static file: ldd says "not a dynamic executable" and fails.
+        { ldd "$f" 2>/dev/null || true; } | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
             while IFS= read -r lib; do readlink -f "$lib"; done
     done | sort -u
 }
