@@ -58,13 +58,13 @@ fn split(data: &[u8]) -> (String, Vec<(Vec<u8>, Vec<u8>)>) {
     (String::from_utf8_lossy(offer).into_owned(), fields)
 }
 
-/// RFC 2046: 1 to 70 characters from a safe set, not ending in a space.
+/// 1 to 70 characters that RFC 2046 allows in a boundary and that need no
+/// quoting in the Content-Type header.
 fn usable(boundary: &str) -> bool {
     (1..=70).contains(&boundary.len())
-        && !boundary.ends_with(' ')
         && boundary
             .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b"'()+_,-./:=? ".contains(&c))
+            .all(|c| c.is_ascii_alphanumeric() || b"'+_-.".contains(&c))
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
