@@ -205,181 +205,76 @@ fn bad_provision_input_is_refused_before_sending() {
     let sandbox = sandbox();
     let key = temp_file("key", b"KEY");
     let key = key.to_string_lossy();
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    // A valid request, to which each case adds one mistake.
+    let valid = "--local-user a --siteurl x --plan free";
+    let cases: Vec<(String, &str)> = vec![
         (
-            vec!["--siteurl", "x.test", "--plan", "free"],
+            "--siteurl x.test --plan free".into(),
             "--local-user is required",
         ),
         (
-            vec!["--local-user", "a", "--siteurl", "x.test"],
+            "--local-user a --siteurl x.test".into(),
             "--plan is required",
         ),
+        ("--local-user a --plan free".into(), "--siteurl is required"),
+        (format!("{valid} --url y"), "both name the site"),
         (
-            vec!["--local-user", "a", "--plan", "free"],
-            "--siteurl is required",
-        ),
-        (
-            vec!["--local-user", "a", "--siteurl", " ", "--plan", "free"],
-            "empty",
-        ),
-        (
-            vec![
-                "--local-user",
-                "a",
-                "--siteurl",
-                "x",
-                "--url",
-                "y",
-                "--plan",
-                "free",
-            ],
-            "both name the site",
-        ),
-        (
-            vec![
-                "--local-user",
-                "a",
-                "--siteurl",
-                "x",
-                "--plan",
-                "free",
-                "--wpcom-user-id",
-                "abc",
-            ],
+            format!("{valid} --wpcom-user-id abc"),
             "not a WordPress.com user ID",
         ),
         (
-            vec![
-                "--local-user",
-                "a",
-                "--siteurl",
-                "x",
-                "--plan",
-                "free",
-                "--wpcom-user-email",
-                "nobody",
-            ],
+            format!("{valid} --wpcom-user-email nobody"),
             "not an e-mail",
         ),
+        (format!("{valid} --ssh-user u"), "password or a private key"),
+        (format!("{valid} --ssh-host h"), "--ssh-user"),
         (
-            vec![
-                "--local-user",
-                "a",
-                "--siteurl",
-                "x",
-                "--plan",
-                "free",
-                "--ssh-user",
-                "u",
-            ],
-            "password or a private key",
-        ),
-        (
-            vec![
-                "--local-user",
-                "a",
-                "--siteurl",
-                "x",
-                "--plan",
-                "free",
-                "--ssh-host",
-                "h",
-            ],
-            "--ssh-user",
-        ),
-        (
-            vec![
-                "--local-user",
-                "a",
-                "--siteurl",
-                "x",
-                "--plan",
-                "free",
-                "--ssh-user",
-                "u",
-                "--ssh-private-key",
-                &key,
-                "--ssh-port",
-                "ssh",
-            ],
+            format!("{valid} --ssh-user u --ssh-private-key {key} --ssh-port ssh"),
             "port number",
         ),
         (
-            vec![
-                "--local-user",
-                "a",
-                "--siteurl",
-                "x",
-                "--plan",
-                "free",
-                "--ssh-user",
-                "u",
-                "--ssh-private-key",
-                &key,
-                "--ssh-port",
-                "0",
-            ],
+            format!("{valid} --ssh-user u --ssh-private-key {key} --ssh-port 0"),
             "port number",
         ),
-        (
-            vec![
-                "--local-user",
-                "a",
-                "--siteurl",
-                "x",
-                "--plan",
-                "free",
-                "--ftp-user",
-                "u",
-            ],
-            "--ftp-pass-file",
-        ),
-        (
-            vec![
-                "--local-user",
-                "a",
-                "--siteurl",
-                "x",
-                "--plan",
-                "free",
-                "--onboarding=maybe",
-            ],
-            "expected 1 or 0",
-        ),
+        (format!("{valid} --ftp-user u"), "--ftp-pass-file"),
+        (format!("{valid} --onboarding=maybe"), "expected 1 or 0"),
     ];
-    for (args, message) in cases {
-        let run = partner_cli(&sandbox, &[&["provision"][..], &args].concat());
-        assert_eq!(run.code, 2, "{args:?}: {run:#?}");
-        assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
+    for (args, message) in &cases {
+        let words: Vec<&str> = std::iter::once("provision")
+            .chain(args.split(' '))
+            .collect();
+        let run = partner_cli(&sandbox, &words);
+        assert_eq!(run.code, 2, "{args}: {run:#?}");
+        assert!(run.stderr.contains(message), "{args}: {}", run.stderr);
     }
-    let both_stdin = cli(
+    let blank = partner_cli(
+        &sandbox,
         &[
-            "--api-base",
-            sandbox.base_url(),
-            "--partner-id",
-            PARTNER_ID,
-            "--partner-secret-file",
-            "-",
             "provision",
             "--local-user",
             "a",
             "--siteurl",
-            "x",
+            " ",
             "--plan",
             "free",
-            "--ssh-user",
-            "u",
-            "--ssh-pass-file",
-            "-",
         ],
-        &[],
-        Some(SECRET.as_bytes()),
     );
-    both_stdin.assert_code(2);
-    assert!(
-        both_stdin.stderr.contains("standard input"),
-        "{both_stdin:#?}"
-    );
+    blank.assert_code(2);
+    assert!(blank.stderr.contains("empty"), "{blank:#?}");
+    let mut both_stdin = vec![
+        "--api-base",
+        sandbox.base_url(),
+        "--partner-id",
+        PARTNER_ID,
+        "--partner-secret-file",
+        "-",
+        "provision",
+    ];
+    both_stdin.extend(valid.split(' '));
+    both_stdin.extend(["--ssh-user", "u", "--ssh-pass-file", "-"]);
+    let run = cli(&both_stdin, &[], Some(SECRET.as_bytes()));
+    run.assert_code(2);
+    assert!(run.stderr.contains("standard input"), "{run:#?}");
     assert_eq!(requests(&sandbox), 0, "nothing was sent");
 }
 
