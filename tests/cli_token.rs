@@ -33,6 +33,15 @@ const AWKWARD_SECRETS: &[&str] = &[
     "&=\";% --",
 ];
 
+/// `token` against `base` as the test partner, the secret in the environment.
+fn token_at(base: &str) -> Run {
+    cli(
+        &["--api-base", base, "--partner-id", PARTNER_ID, "token"],
+        &[("JETPACK_PARTNER_SECRET", SECRET)],
+        None,
+    )
+}
+
 fn four_kib_secret() -> String {
     (0..4096).map(|i| (b'!' + (i % 90) as u8) as char).collect()
 }
@@ -400,17 +409,7 @@ fn missing_secret_file_is_a_local_io_failure() {
 
 #[test]
 fn closed_port_is_temporary_connect_failed() {
-    let run = cli(
-        &[
-            "--api-base",
-            &closed_port(),
-            "--partner-id",
-            PARTNER_ID,
-            "token",
-        ],
-        &[("JETPACK_PARTNER_SECRET", SECRET)],
-        None,
-    );
+    let run = token_at(&closed_port());
     run.assert_code(3).assert_hidden(SECRET);
     assert_eq!(run.error()["error_code"], "connect_failed");
 }
@@ -449,11 +448,7 @@ fn html_answers_are_unexpected_with_an_excerpt() {
         let page =
             "<html>\n<head><title>Oops</title></head>\n<body>\x07Proxy says no</body></html>";
         let base = fixed_server(http_response(status, "text/html", page));
-        let run = cli(
-            &["--api-base", &base, "--partner-id", PARTNER_ID, "token"],
-            &[("JETPACK_PARTNER_SECRET", SECRET)],
-            None,
-        );
+        let run = token_at(&base);
         run.assert_code(4).assert_hidden(SECRET);
         let error = run.error();
         assert_eq!(error["error_code"], "unexpected_response");
@@ -468,11 +463,7 @@ fn html_answers_are_unexpected_with_an_excerpt() {
 #[test]
 fn html_5xx_is_temporary() {
     let base = fixed_server(http_response(502, "text/html", "<html>Bad Gateway</html>"));
-    let run = cli(
-        &["--api-base", &base, "--partner-id", PARTNER_ID, "token"],
-        &[("JETPACK_PARTNER_SECRET", SECRET)],
-        None,
-    );
+    let run = token_at(&base);
     run.assert_code(3);
     assert_eq!(run.error()["error_code"], "service_unavailable");
     assert_eq!(run.error()["http_status"], 502);
@@ -481,17 +472,7 @@ fn html_5xx_is_temporary() {
 #[test]
 fn rate_limit_is_temporary_and_reports_retry_after() {
     let response = b"HTTP/1.1 429 Too Many\r\nRetry-After: 120\r\nContent-Length: 4\r\nConnection: close\r\n\r\nslow".to_vec();
-    let run = cli(
-        &[
-            "--api-base",
-            &fixed_server(response),
-            "--partner-id",
-            PARTNER_ID,
-            "token",
-        ],
-        &[("JETPACK_PARTNER_SECRET", SECRET)],
-        None,
-    );
+    let run = token_at(&fixed_server(response));
     run.assert_code(3);
     assert_eq!(run.error()["error_code"], "rate_limited");
     assert_eq!(run.error()["retry_after"], 120);
@@ -501,11 +482,7 @@ fn rate_limit_is_temporary_and_reports_retry_after() {
 fn answers_over_one_mib_are_refused() {
     let body = format!("{{\"access_token\":\"{}\"}}", "x".repeat(1024 * 1024 + 10));
     let base = fixed_server(http_response(200, "application/json", &body));
-    let run = cli(
-        &["--api-base", &base, "--partner-id", PARTNER_ID, "token"],
-        &[("JETPACK_PARTNER_SECRET", SECRET)],
-        None,
-    );
+    let run = token_at(&base);
     run.assert_code(4);
     assert!(run.error()["error_message"]
         .as_str()
@@ -521,17 +498,7 @@ fn a_chunked_answer_over_one_mib_is_cut_off() {
         response.extend_from_slice(format!("{:x}\r\n{chunk}\r\n", chunk.len()).as_bytes());
     }
     response.extend_from_slice(b"0\r\n\r\n");
-    let run = cli(
-        &[
-            "--api-base",
-            &fixed_server(response),
-            "--partner-id",
-            PARTNER_ID,
-            "token",
-        ],
-        &[("JETPACK_PARTNER_SECRET", SECRET)],
-        None,
-    );
+    let run = token_at(&fixed_server(response));
     run.assert_code(4);
     assert!(run.error()["error_message"]
         .as_str()
@@ -545,11 +512,7 @@ fn a_200_without_a_token_is_unexpected() {
         "application/json",
         r#"{"token_type":"bearer"}"#,
     ));
-    let run = cli(
-        &["--api-base", &base, "--partner-id", PARTNER_ID, "token"],
-        &[("JETPACK_PARTNER_SECRET", SECRET)],
-        None,
-    );
+    let run = token_at(&base);
     run.assert_code(4);
     assert!(run.error()["error_message"]
         .as_str()
@@ -591,17 +554,7 @@ fn help_and_version() {
 #[test]
 fn a_redirect_is_not_followed() {
     let response = b"HTTP/1.1 301 Moved\r\nLocation: https://elsewhere.example/oauth2/token\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
-    let run = cli(
-        &[
-            "--api-base",
-            &fixed_server(response),
-            "--partner-id",
-            PARTNER_ID,
-            "token",
-        ],
-        &[("JETPACK_PARTNER_SECRET", SECRET)],
-        None,
-    );
+    let run = token_at(&fixed_server(response));
     run.assert_code(4);
     let error = run.error();
     assert_eq!(error["http_status"], 301);
