@@ -108,6 +108,24 @@ pub enum CancelOutcome {
 }
 
 impl CancelOutcome {
+    /// The answer when something was cancelled; else the refusal
+    /// `nothing_to_cancel` (HTTP 200), for callers that treat "nothing to
+    /// cancel" as a failure of the request for `site`.
+    pub fn cancelled(self, site: &SiteRef) -> Result<CancelAnswer, Error> {
+        match self {
+            CancelOutcome::Cancelled(answer) => Ok(answer),
+            CancelOutcome::NothingToCancel(answer) => Err(Error::Api(crate::error::ApiError {
+                status: 200,
+                code: "nothing_to_cancel".into(),
+                message: format!(
+                    "the API answered \"success\": false: site {site} has no such plan from this \
+                     partner; nothing was cancelled"
+                ),
+                body: serde_json::to_value(answer).unwrap_or_default(),
+            })),
+        }
+    }
+
     /// The answer, whichever the outcome.
     pub fn answer(&self) -> &CancelAnswer {
         match self {

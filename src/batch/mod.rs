@@ -259,20 +259,9 @@ impl<'a> Worker<'a> {
             Job::Cancel(c) => self
                 .session
                 .call(|_, token| self.client.cancel(token, c))
-                .and_then(|outcome| match outcome {
-                    crate::api::cancel::CancelOutcome::Cancelled(a) => {
-                        serde_json::to_value(a).map_err(|e| Error::InvalidInput(e.to_string()))
-                    }
-                    crate::api::cancel::CancelOutcome::NothingToCancel(a) => {
-                        Err(Error::Api(crate::error::ApiError {
-                            status: 200,
-                            code: "nothing_to_cancel".into(),
-                            message:
-                                "the site has no such plan from this partner; nothing was cancelled"
-                                    .into(),
-                            body: serde_json::to_value(a).unwrap_or_default(),
-                        }))
-                    }
+                .and_then(|outcome| outcome.cancelled(c.site()))
+                .and_then(|a| {
+                    serde_json::to_value(a).map_err(|e| Error::InvalidInput(e.to_string()))
                 }),
         };
         let attempts = self.attempts.load(Ordering::Relaxed);

@@ -1,7 +1,7 @@
 //! `cancel`: cancel what this partner provisioned for a site. Also accepts
 //! the spellings of `partner-cancel.sh`.
 
-use jetpack_partner::{Cancel, CancelOutcome, SiteRef};
+use jetpack_partner::{Cancel, SiteRef};
 
 use crate::args::{Flag, Parsed};
 use crate::globals::Globals;
@@ -85,15 +85,6 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     globals.check_credentials()?;
     let client = globals.client()?;
     let session = globals.session(client)?;
-    match globals.call(&session, |client, token| client.cancel(token, &request))? {
-        CancelOutcome::Cancelled(answer) => globals.out.json(&answer),
-        CancelOutcome::NothingToCancel(_) => Err(Failure::Refused {
-            code: "nothing_to_cancel".into(),
-            message: format!(
-                "the API answered \"success\": false: site {} has no such plan from this partner; nothing was cancelled",
-                request.site()
-            ),
-            http_status: Some(200),
-        }),
-    }
+    let outcome = globals.call(&session, |client, token| client.cancel(token, &request))?;
+    globals.out.json(&outcome.cancelled(request.site())?)
 }
