@@ -354,7 +354,20 @@ fn no_command_shows_the_secret_or_the_token() {
         b"-----BEGIN KEY-----\nkey-material-123\n-----END KEY-----\n",
     );
     let key = key.to_string_lossy();
+    let good_batch = temp_file(
+        "good.jsonl",
+        b"{\"local_user\":\"a\",\"siteurl\":\"b1.test\",\"plan\":\"free\"}\n",
+    );
+    let bad_batch = temp_file(
+        "bad.jsonl",
+        b"{\"local_user\":\"a\",\"siteurl\":\"b2.test\",\"plan\":\"gold\"}\n",
+    );
+    let (good_batch, bad_batch) = (good_batch.to_string_lossy(), bad_batch.to_string_lossy());
     let commands: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (
+            vec!["batch", "provision", "--input", &good_batch],
+            vec!["batch", "provision", "--input", &bad_batch],
+        ),
         (vec!["token"], vec!["token", "--partner-id", "999"]),
         (
             vec!["token", "--json"],
