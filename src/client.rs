@@ -24,6 +24,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest wait for a connection within a call's budget.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Longest silence while reading an answer: a stalled connection fails
+/// (and may be retried) instead of eating the whole budget.
+const READ_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// Configures a [`Client`].
 #[derive(Clone)]
 pub struct ClientBuilder {
@@ -241,6 +245,7 @@ impl Client {
                 .config()
                 .timeout_global(Some(budget))
                 .timeout_connect(Some(budget.min(CONNECT_TIMEOUT)))
+                .timeout_per_read(Some(budget.min(READ_TIMEOUT)))
                 .build()
                 .header("Accept", "application/json")
                 .header("Content-Type", &encoded.content_type);
@@ -269,6 +274,7 @@ impl Client {
                 .config()
                 .timeout_global(Some(budget))
                 .timeout_connect(Some(budget.min(CONNECT_TIMEOUT)))
+                .timeout_per_read(Some(budget.min(READ_TIMEOUT)))
                 .build()
                 .header("Accept", "application/json");
             if let Some(token) = bearer {
