@@ -21,7 +21,7 @@ WARMUP=3            # untimed runs per command per round
 MEM_RUNS=20         # runs under /usr/bin/time per command
 SITES=1000          # sites per batch
 LATENCY_MS=20       # the batch sandbox's --latency-ms
-SANDBOX_WORKERS=8   # the sandbox's worker threads (WORKERS in src/sandbox/mod.rs)
+SANDBOX_WORKERS=64  # the batch sandbox's --workers: each delayed request holds one
 BATCH_REPEATS=3     # runs at concurrency 8 and 32 (concurrency 1 runs once)
 CURL_LOOP_PROBE=200 # the curl loop first times this many sites...
 CURL_LOOP_MAX_S=100 # ...and does the rest only if all 1,000 fit in this many seconds
@@ -216,7 +216,7 @@ start_sandbox() {
 
 start_sandbox plain
 URL=$SANDBOX_URL
-start_sandbox slow --latency-ms "$LATENCY_MS"
+start_sandbox slow --latency-ms "$LATENCY_MS" --workers "$SANDBOX_WORKERS"
 SLOW_URL=$SANDBOX_URL
 TLS_URL=''
 if ((HAVE_OPENSSL)); then

@@ -69,6 +69,9 @@ use stop::Stop;
 /// Worker threads answering requests.
 const WORKERS: usize = 8;
 
+/// Most worker threads a sandbox may be given.
+const MAX_WORKERS: usize = 1024;
+
 /// State shared by the worker threads.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
@@ -109,6 +112,7 @@ pub struct SandboxBuilder {
     state_file: Option<PathBuf>,
     faults: FaultPlan,
     tls: Option<TlsPem>,
+    workers: usize,
 }
 
 /// A certificate chain and its key, as given; the key never shows in
@@ -129,6 +133,13 @@ impl std::fmt::Debug for TlsPem {
 }
 
 impl SandboxBuilder {
+    /// Worker threads answering requests (default 8, at most 1024). A
+    /// request delayed by `latency` holds one, so a load test wants more.
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = workers.clamp(1, MAX_WORKERS);
+        self
+    }
+
     /// Address to listen on; default `127.0.0.1:0` (a free port).
     pub fn listen(mut self, addr: impl Into<String>) -> Self {
         self.listen = addr.into();
@@ -279,7 +290,7 @@ impl SandboxBuilder {
             stop,
         });
         let server = Arc::new(server);
-        let workers = (0..WORKERS)
+        let workers = (0..self.workers)
             .map(|_| {
                 let (server, ctx) = (server.clone(), ctx.clone());
                 std::thread::spawn(move || serve(&server, &ctx))
@@ -332,6 +343,7 @@ impl Sandbox {
             state_file: None,
             faults: FaultPlan::default(),
             tls: None,
+            workers: WORKERS,
         }
     }
 

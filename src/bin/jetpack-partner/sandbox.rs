@@ -71,6 +71,13 @@ pub const FLAGS: &[Flag] = &[
         "the slow fault sends one byte of the body every N ms (default 1000)",
     ),
     Flag::value(
+        "workers",
+        &["--workers"],
+        "N",
+        "threads answering requests (default 8); a request delayed by\n\
+         --latency-ms holds one, so a load test wants more",
+    ),
+    Flag::value(
         "tls-cert",
         &["--tls-cert"],
         "PATH",
@@ -93,7 +100,7 @@ FILE with --state) and serves until stopped (Ctrl-C, kill).
 
 Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRET [--partner ...]
          [--latency-ms N] [--fault KIND[:RATE] ...] [--fault-seed N] [--fault-after N]
-         [--retry-after SECS] [--slow-ms N] [--tls-cert PATH --tls-key PATH]
+         [--retry-after SECS] [--slow-ms N] [--workers N] [--tls-cert PATH --tls-key PATH]
 
 Reserved test hosts: *.nojetpack.test (Jetpack not active), *.badstate.test
 (needs force_register), *.pending.test (unreachable: pending activation),
@@ -143,6 +150,15 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     }
     builder = faults(flags, builder)?;
     builder = tls(flags, builder)?;
+    if let Some(n) = flags.parse::<usize>("workers", "a number of threads from 1 to 1024")? {
+        if !(1..=1024).contains(&n) {
+            return Err(Failure::usage(
+                format!("--workers {n} is not from 1 to 1024"),
+                "give e.g. --workers 64",
+            ));
+        }
+        builder = builder.workers(n);
+    }
     let sandbox = builder.start()?;
     globals.out.line(sandbox.base_url())?;
     sandbox.wait();
