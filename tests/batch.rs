@@ -473,3 +473,32 @@ fn the_rate_limit_spaces_requests() {
     );
     assert_eq!(run.stderr, "", "--quiet");
 }
+
+/// In a batch, --timeout is each site's budget: a run longer than it goes on.
+#[test]
+fn the_time_out_is_per_site_not_per_run() {
+    let sandbox = sandbox();
+    let input = temp_file("t.jsonl", sites_jsonl(8, "free").as_bytes());
+    let input = input.to_string_lossy();
+    // 8 sites at 8/s take about a second: twice the half-second budget.
+    let args = [
+        "--timeout",
+        "0.5",
+        "batch",
+        "provision",
+        "--input",
+        &input,
+        "--rate",
+        "8/s",
+        "--concurrency",
+        "1",
+        "--quiet",
+    ];
+    let run = partner_cli(&sandbox, &args);
+    run.assert_code(0);
+    assert!(
+        run.elapsed > Duration::from_millis(800),
+        "{:?}",
+        run.elapsed
+    );
+}

@@ -79,7 +79,12 @@ fn the_sandbox_command_checks_its_arguments() {
     none.assert_code(2);
     assert!(none.stderr.contains("--partner ID:SECRET"));
     for workers in ["0", "5000", "many"] {
-        cli(&["sandbox", "--partner", "1:2", "--workers", workers], &[], None).assert_code(2);
+        cli(
+            &["sandbox", "--partner", "1:2", "--workers", workers],
+            &[],
+            None,
+        )
+        .assert_code(2);
     }
     for bad in ["nocolon", ":secret", "id:"] {
         cli(&["sandbox", "--partner", bad], &[], None).assert_code(2);

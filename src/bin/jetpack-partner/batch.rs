@@ -123,7 +123,7 @@ fn run(action: Action, flags: &Parsed, globals: &Globals) -> Result<(), Failure>
         ));
     }
     globals.check_credentials()?;
-    let client = globals.client()?;
+    let client = globals.client_per_call()?;
     let text = read_input(input)?;
     let (lines, bad) = batch::parse(action, format, &text);
     for line in &bad {

@@ -146,13 +146,25 @@ impl Globals {
     /// call it makes ends within `--timeout` of the program's start.
     pub fn client(&self) -> Result<Client, Failure> {
         let timeout = self.timeout()?;
+        Ok(self
+            .client_builder(timeout)?
+            .deadline(self.started + timeout)
+            .build()?)
+    }
+
+    /// A client whose every call gets the whole `--timeout`, however long
+    /// the program runs: for `batch`, where the budget is per site.
+    pub fn client_per_call(&self) -> Result<Client, Failure> {
+        Ok(self.client_builder(self.timeout()?)?.build()?)
+    }
+
+    fn client_builder(&self, timeout: Duration) -> Result<jetpack_partner::ClientBuilder, Failure> {
         let retries = self
             .parsed
             .parse::<u32>("retries", "a number of retries (0 or more)")?;
         let mut builder = Client::builder()
             .api_base(self.api_base())
             .timeout(timeout)
-            .deadline(self.started + timeout)
             .retries(retries.unwrap_or(jetpack_partner::retry::DEFAULT_RETRIES))
             .allow_insecure_http(self.parsed.switch("allow-insecure-http"));
         if let Some(path) = self.parsed.text("ca-file") {
@@ -165,7 +177,7 @@ impl Globals {
         if self.verbose {
             builder = builder.trace(self.out.tracer());
         }
-        Ok(builder.build()?)
+        Ok(builder)
     }
 
     /// The partner's session: `--access-token` as given, or the partner's
