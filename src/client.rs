@@ -239,20 +239,9 @@ impl Client {
             bearer: bearer.is_some(),
         });
         self.exchange(repeatable, |budget| {
-            let mut request = self
-                .agent
-                .post(&url)
-                .config()
-                .timeout_global(Some(budget))
-                .timeout_connect(Some(budget.min(CONNECT_TIMEOUT)))
-                .timeout_per_read(Some(budget.min(READ_TIMEOUT)))
-                .build()
-                .header("Accept", "application/json")
-                .header("Content-Type", &encoded.content_type);
-            if let Some(token) = bearer {
-                request = request.header("Authorization", format!("Bearer {}", token.expose()));
-            }
-            request.send(&encoded.body[..])
+            prepare(self.agent.post(&url), budget, bearer)
+                .header("Content-Type", &encoded.content_type)
+                .send(&encoded.body[..])
         })
     }
 
@@ -268,19 +257,7 @@ impl Client {
             bearer: bearer.is_some(),
         });
         self.exchange(true, |budget| {
-            let mut request = self
-                .agent
-                .get(&url)
-                .config()
-                .timeout_global(Some(budget))
-                .timeout_connect(Some(budget.min(CONNECT_TIMEOUT)))
-                .timeout_per_read(Some(budget.min(READ_TIMEOUT)))
-                .build()
-                .header("Accept", "application/json");
-            if let Some(token) = bearer {
-                request = request.header("Authorization", format!("Bearer {}", token.expose()));
-            }
-            request.call()
+            prepare(self.agent.get(&url), budget, bearer).call()
         })
     }
 
@@ -350,6 +327,26 @@ impl Client {
         if let Some(trace) = &self.trace {
             trace(&event());
         }
+    }
+}
+
+/// What every attempt carries: its share of the budget, shorter connect and
+/// read limits within it, `Accept`, and the bearer token if any.
+fn prepare<B>(
+    request: ureq::RequestBuilder<B>,
+    budget: Duration,
+    bearer: Option<&AccessToken>,
+) -> ureq::RequestBuilder<B> {
+    let request = request
+        .config()
+        .timeout_global(Some(budget))
+        .timeout_connect(Some(budget.min(CONNECT_TIMEOUT)))
+        .timeout_per_read(Some(budget.min(READ_TIMEOUT)))
+        .build()
+        .header("Accept", "application/json");
+    match bearer {
+        Some(token) => request.header("Authorization", format!("Bearer {}", token.expose())),
+        None => request,
     }
 }
 
