@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use common::*;
@@ -31,9 +30,23 @@ case "$*" in
     echo "Success: Authorized." ;;
 esac
 "#;
-    let wp = temp_file("wp", script.as_bytes());
-    std::fs::set_permissions(&wp, std::fs::Permissions::from_mode(0o755))
+    // Written by a child process, never opened for writing here: another
+    // test thread that forks meanwhile would inherit the descriptor, and
+    // running the script would then fail with "Text file busy".
+    let wp = temp_file("unused", b"").with_file_name("wp");
+    let mut writer = std::process::Command::new("sh")
+        .args(["-c", "cat > \"$1\" && chmod 755 \"$1\"", "sh"])
+        .arg(&wp)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(mut stdin) = writer.stdin.take() {
+        std::io::Write::write_all(&mut stdin, script.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert!(
+        writer.wait().is_ok_and(|s| s.success()),
+        "cannot write {wp:?}"
+    );
     let log = wp.with_file_name("wp.log");
     (wp, log)
 }
