@@ -52,11 +52,8 @@ impl Secret {
     /// `echo VALUE > FILE`: one trailing newline (`\n` or `\r\n`) is
     /// dropped, everything else is kept byte for byte. `what` names the
     /// secret in error messages.
-    pub fn read_from(mut reader: impl Read, what: &str) -> Result<Secret, Error> {
-        let mut bytes = Vec::new();
-        reader
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io(format!("cannot read the {what}"), e))?;
+    pub fn read_from(reader: impl Read, what: &str) -> Result<Secret, Error> {
+        let mut bytes = read_bounded(reader, MAX_SECRET_FILE, what)?;
         if bytes.ends_with(b"\n") {
             bytes.pop();
             if bytes.ends_with(b"\r") {
@@ -77,8 +74,13 @@ impl Secret {
     /// Reads a key file exactly as it is, final newline included (some SSH
     /// implementations refuse a key without it).
     pub fn from_key_file(path: &Path, what: &str) -> Result<Secret, Error> {
-        let bytes = std::fs::read(path)
+        let file = File::open(path)
             .map_err(|e| Error::io(format!("cannot read the {what} file {}", path.display()), e))?;
+        let bytes = read_bounded(
+            file,
+            MAX_KEY_FILE,
+            &format!("{what} file {}", path.display()),
+        )?;
         let text = String::from_utf8(bytes).map_err(|_| {
             Error::InvalidInput(format!("the {what} file {} is not text", path.display()))
         })?;
@@ -97,6 +99,31 @@ impl Secret {
             .map_err(|e| Error::io(format!("cannot open the {what} file {}", path.display()), e))?;
         Secret::read_from(file, &format!("{what} file {}", path.display()))
     }
+}
+
+/// Longest secret file read: a partner secret or a password is far
+/// shorter; `/dev/zero` or a log file named by mistake is not read whole.
+const MAX_SECRET_FILE: u64 = 64 * 1024;
+
+/// Longest key file read.
+const MAX_KEY_FILE: u64 = 1024 * 1024;
+
+/// Reads at most `limit` bytes; more is an error, and what was read is
+/// cleared.
+fn read_bounded(reader: impl Read, limit: u64, what: &str) -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(format!("cannot read the {what}"), e))?;
+    if bytes.len() as u64 > limit {
+        bytes.iter_mut().for_each(|b| *b = 0);
+        return Err(Error::InvalidInput(format!(
+            "the {what} is larger than {} KiB: not a secret",
+            limit / 1024
+        )));
+    }
+    Ok(bytes)
 }
 
 impl Drop for Secret {

@@ -9,8 +9,9 @@ use ureq::tls::{RootCerts, TlsConfig};
 use ureq::Agent;
 
 use crate::auth::{AccessToken, Credentials, TokenResponse};
-use crate::error::{Error, Transport, TransportKind, UnexpectedResponse};
+use crate::error::{Error, Transport, TransportKind, UnexpectedResponse, EXCERPT_CHARS};
 use crate::form::Form;
+use crate::redact::{Redactor, MIN_SECRET_LEN};
 use crate::response::{self, Raw, MAX_BODY};
 use crate::retry;
 use crate::trace::{TraceEvent, TraceFn};
@@ -39,6 +40,7 @@ pub struct ClientBuilder {
     root_certs_pem: Option<Vec<u8>>,
     allow_insecure_http: bool,
     trace: Option<Arc<TraceFn>>,
+    redactor: Redactor,
 }
 
 impl Default for ClientBuilder {
@@ -52,6 +54,7 @@ impl Default for ClientBuilder {
             root_certs_pem: None,
             allow_insecure_http: false,
             trace: None,
+            redactor: Redactor::new(),
         }
     }
 }
@@ -111,9 +114,18 @@ impl ClientBuilder {
         self
     }
 
+    /// Shares `redactor` with the client. The client adds every secret it
+    /// sends or receives (the partner secret, access tokens) and masks all
+    /// of them, and the secrets of each request, in the errors it returns.
+    /// A program that prints passes the same redactor to its printer.
+    pub fn redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let api_base = check_api_base(&self.api_base, self.allow_insecure_http)?;
+        let (api_base, loopback) = check_api_base(&self.api_base, self.allow_insecure_http)?;
         if self.timeout.is_zero() {
             return Err(Error::InvalidInput(
                 "the time-out must be above zero".into(),
@@ -123,7 +135,15 @@ impl ClientBuilder {
         if let Some(pem) = &self.root_certs_pem {
             tls = tls.root_certs(RootCerts::new_with_certs(&certificates(pem)?));
         }
-        let config = Agent::config_builder()
+        let mut config = Agent::config_builder();
+        if loopback {
+            // A proxy from the environment is for the way out of this
+            // machine; a plain-http loopback base through it would hand the
+            // secret to the proxy in clear text (Go's client bypasses
+            // proxies for loopback the same way).
+            config = config.proxy(None);
+        }
+        let config = config
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(self.timeout))
@@ -137,6 +157,7 @@ impl ClientBuilder {
             deadline: self.deadline,
             retries: self.retries,
             trace: self.trace,
+            redactor: self.redactor,
         })
     }
 }
@@ -151,6 +172,7 @@ pub struct Client {
     deadline: Option<Instant>,
     retries: u32,
     trace: Option<Arc<TraceFn>>,
+    redactor: Redactor,
 }
 
 impl std::fmt::Debug for Client {
@@ -167,13 +189,35 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// The same client (same connection pool, same settings) with another
+    /// The same client (same connection pool, same settings) with one more
     /// trace: e.g. one per worker thread, to count each one's attempts.
+    /// The client's own trace still sees every event, first.
     pub fn with_trace(&self, f: impl Fn(&TraceEvent) + Send + Sync + 'static) -> Client {
+        let trace: Arc<TraceFn> = match self.trace.clone() {
+            Some(first) => Arc::new(move |event: &TraceEvent| {
+                first(event);
+                f(event);
+            }),
+            None => Arc::new(f),
+        };
         Client {
-            trace: Some(Arc::new(f)),
+            trace: Some(trace),
             ..self.clone()
         }
+    }
+
+    /// The same client, with a moment no call may run past (the earlier of
+    /// this and any deadline it had).
+    pub fn with_deadline(&self, deadline: Instant) -> Client {
+        Client {
+            deadline: Some(self.deadline.map_or(deadline, |d| d.min(deadline))),
+            ..self.clone()
+        }
+    }
+
+    /// The budget of one whole call.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// The API base this client talks to, without a trailing `/`.
@@ -191,12 +235,20 @@ impl Client {
             return Err(Error::InvalidInput("the partner secret is empty".into()));
         }
         let mut form = Form::new();
-        form.text("client_id", credentials.partner_id())?
+        form.line("client_id", credentials.partner_id())?
             .secret("client_secret", credentials.secret())?
             .text("grant_type", "client_credentials")?
             .text("scope", "jetpack-partner")?;
         let json = self.post_form("/oauth2/token", None, &form)?;
-        typed(json, "the token answer has no access_token string")
+        let answer: TokenResponse =
+            self.typed(json, "the token answer has no access_token string")?;
+        self.redactor.add(answer.access_token.expose());
+        Ok(answer)
+    }
+
+    /// The redactor this client masks errors with.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// POSTs a form that may safely be sent again, and returns the
@@ -229,6 +281,7 @@ impl Client {
         repeatable: bool,
     ) -> Result<Value, Error> {
         let url = format!("{}{path}", self.api_base);
+        let redactor = self.request_redactor(bearer, form.secret_values())?;
         let encoded = form.encode();
         self.emit(|| TraceEvent::Request {
             method: "POST",
@@ -238,7 +291,7 @@ impl Client {
             fields: form.describe(),
             bearer: bearer.is_some(),
         });
-        self.exchange(repeatable, |budget| {
+        self.exchange(repeatable, &redactor, |budget| {
             prepare(self.agent.post(&url), budget, bearer)
                 .header("Content-Type", &encoded.content_type)
                 .send(&encoded.body[..])
@@ -248,6 +301,7 @@ impl Client {
     /// GETs a path and returns the successful answer's JSON.
     pub(crate) fn get(&self, path: &str, bearer: Option<&AccessToken>) -> Result<Value, Error> {
         let url = format!("{}{path}", self.api_base);
+        let redactor = self.request_redactor(bearer, Vec::new())?;
         self.emit(|| TraceEvent::Request {
             method: "GET",
             url: url.clone(),
@@ -256,9 +310,39 @@ impl Client {
             fields: Vec::new(),
             bearer: bearer.is_some(),
         });
-        self.exchange(true, |budget| {
+        self.exchange(true, &redactor, |budget| {
             prepare(self.agent.get(&url), budget, bearer).call()
         })
+    }
+
+    /// The secrets one request carries, checked and joined to the client's:
+    /// its bearer token (kept by the client from now on) and its secret
+    /// form fields (masked in this request's errors only, so that a batch
+    /// of many sites does not grow the list without end).
+    fn request_redactor(
+        &self,
+        bearer: Option<&AccessToken>,
+        fields: Vec<(&str, &str)>,
+    ) -> Result<Redactor, Error> {
+        if let Some(token) = bearer {
+            if token.expose().len() < MIN_SECRET_LEN {
+                return Err(Error::InvalidInput(format!(
+                    "the access token is shorter than {MIN_SECRET_LEN} characters: not a real token"
+                )));
+            }
+            self.redactor.add(token.expose());
+        }
+        let mut values = Vec::new();
+        for (name, value) in fields {
+            if value.len() < MIN_SECRET_LEN {
+                return Err(Error::InvalidInput(format!(
+                    "{name} is shorter than {MIN_SECRET_LEN} characters; a secret that short \
+                     cannot be kept out of logs, and is too easy to guess"
+                )));
+            }
+            values.push(value);
+        }
+        Ok(self.redactor.with(&values))
     }
 
     /// Sends with `send(budget)` until an answer is final, the retries are
@@ -266,6 +350,7 @@ impl Client {
     fn exchange(
         &self,
         repeatable: bool,
+        redactor: &Redactor,
         send: impl Fn(Duration) -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<Value, Error> {
         let started = Instant::now();
@@ -278,14 +363,16 @@ impl Client {
             let result = if budget.is_zero() {
                 Err(out_of_time())
             } else {
-                self.attempt(now, send(budget))
+                self.attempt(now, send(budget), redactor)
             };
             let error = match result {
                 Err(e) if attempt <= self.retries && retry::is_retryable(&e, repeatable) => e,
                 other => return other,
             };
             let wait = retry::wait_before_next(attempt, &error);
-            if Instant::now() + wait >= deadline {
+            // A wait past the budget (a Retry-After of years, say) is not
+            // waited: the call fails now, as temporary.
+            if wait >= deadline.saturating_duration_since(Instant::now()) {
                 return Err(error);
             }
             self.emit(|| TraceEvent::Retry {
@@ -302,8 +389,11 @@ impl Client {
         &self,
         started: Instant,
         sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+        redactor: &Redactor,
     ) -> Result<Value, Error> {
-        let raw = sent.map_err(from_ureq).and_then(read);
+        let raw = sent
+            .map_err(|e| from_ureq(e, redactor))
+            .and_then(|answer| read(answer, redactor));
         match &raw {
             Ok(raw) => self.emit(|| TraceEvent::Response {
                 status: raw.status,
@@ -315,7 +405,28 @@ impl Client {
                 elapsed: started.elapsed(),
             }),
         }
-        response::decode(raw?)
+        response::decode(raw?, redactor)
+    }
+
+    /// Turns a successful answer into its typed form. The reason names
+    /// what is missing; the body is not quoted, since it may hold a token.
+    pub(crate) fn typed<T: DeserializeOwned>(&self, json: Value, reason: &str) -> Result<T, Error> {
+        if let Some(refusal) = self.refusal(&json) {
+            return Err(Error::Api(refusal));
+        }
+        serde_json::from_value(json).map_err(|_| {
+            Error::UnexpectedResponse(UnexpectedResponse {
+                status: 200,
+                reason: reason.to_owned(),
+                excerpt: String::new(),
+            })
+        })
+    }
+
+    /// A 200 that says `"success": false`, as a refusal with its texts
+    /// masked.
+    pub(crate) fn refusal(&self, json: &Value) -> Option<crate::error::ApiError> {
+        response::refusal(json, &self.redactor)
     }
 
     /// Reports something that did not stop the work, through the trace.
@@ -351,7 +462,7 @@ fn prepare<B>(
 }
 
 /// Reads status, the headers we use, and at most [`MAX_BODY`] bytes.
-fn read(mut answer: ureq::http::Response<ureq::Body>) -> Result<Raw, Error> {
+fn read(mut answer: ureq::http::Response<ureq::Body>, redactor: &Redactor) -> Result<Raw, Error> {
     let status = answer.status().as_u16();
     let header = |name: &str| {
         answer
@@ -379,7 +490,7 @@ fn read(mut answer: ureq::http::Response<ureq::Body>) -> Result<Raw, Error> {
         .read_to_vec()
         .map_err(|e| match e {
             ureq::Error::BodyExceedsLimit(_) => too_large(),
-            other => from_ureq(other),
+            other => from_ureq(other, redactor),
         })?;
     Ok(Raw {
         status,
@@ -389,22 +500,11 @@ fn read(mut answer: ureq::http::Response<ureq::Body>) -> Result<Raw, Error> {
     })
 }
 
-/// Turns a successful answer into its typed form. The reason names what is
-/// missing; the body is not quoted, since it may hold a token.
-pub(crate) fn typed<T: DeserializeOwned>(json: Value, reason: &str) -> Result<T, Error> {
-    if let Some(refusal) = response::refusal(&json) {
-        return Err(Error::Api(refusal));
-    }
-    serde_json::from_value(json).map_err(|_| {
-        Error::UnexpectedResponse(UnexpectedResponse {
-            status: 200,
-            reason: reason.to_owned(),
-            excerpt: String::new(),
-        })
-    })
-}
-
-fn from_ureq(e: ureq::Error) -> Error {
+/// A transport failure as an [`Error`]. ureq's texts can quote what the
+/// server sent (a malformed status line, a header): they are masked,
+/// cleaned and cut like any server-supplied text.
+fn from_ureq(e: ureq::Error, redactor: &Redactor) -> Error {
+    let text = || crate::error::clean_text(&redactor.clean(&e.to_string()), EXCERPT_CHARS);
     use std::io::ErrorKind;
     use ureq::Error as U;
     let kind = match &e {
@@ -421,12 +521,12 @@ fn from_ureq(e: ureq::Error) -> Error {
             _ => TransportKind::Network,
         },
         U::BadUri(_) | U::Http(_) => {
-            return Error::InvalidInput(format!("cannot build the request: {e}"))
+            return Error::InvalidInput(format!("cannot build the request: {}", text()))
         }
         U::Protocol(_) | U::LargeResponseHeader(..) => {
             return Error::UnexpectedResponse(UnexpectedResponse {
                 status: 0,
-                reason: format!("the answer is not valid HTTP: {e}"),
+                reason: format!("the answer is not valid HTTP: {}", text()),
                 excerpt: String::new(),
             })
         }
@@ -434,7 +534,7 @@ fn from_ureq(e: ureq::Error) -> Error {
     };
     Error::Transport(Transport {
         kind,
-        detail: e.to_string(),
+        detail: text(),
     })
 }
 
@@ -483,10 +583,11 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Accepts `http://` and `https://` bases with a host and no query or
-/// fragment; drops trailing slashes. Plain `http://` only to loopback,
-/// unless allowed.
-fn check_api_base(base: &str, allow_insecure_http: bool) -> Result<String, Error> {
+/// Accepts `http://` and `https://` bases with a host, an optional port
+/// from 1 to 65535, and no query or fragment; drops trailing slashes.
+/// Plain `http://` only to loopback, unless allowed. Gives the base and
+/// whether its host is this machine.
+fn check_api_base(base: &str, allow_insecure_http: bool) -> Result<(String, bool), Error> {
     let bad = |why: &str| {
         Err(Error::InvalidInput(format!(
             "API base {base:?} is not usable: {why} (example: {DEFAULT_API_BASE})"
@@ -502,25 +603,52 @@ fn check_api_base(base: &str, allow_insecure_http: bool) -> Result<String, Error
     if rest.is_empty() || rest.starts_with('/') {
         return bad("it has no host");
     }
-    if base.contains(['?', '#']) || base.chars().any(char::is_whitespace) {
-        return bad("it must not hold a query, a fragment or white space");
+    if base.contains(['?', '#']) || base.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("it must not hold a query, a fragment, white space or control characters");
     }
     let authority = rest.split('/').next().unwrap_or_default();
     if authority.contains('@') {
         return bad("it must not hold user info");
     }
-    let host = match authority.rsplit_once(':') {
-        Some((host, port)) if !port.contains(']') => host,
-        _ => authority,
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((_, "")) => (authority, None),
+            Some((address, tail)) => match tail.strip_prefix(':') {
+                Some(port) => (&authority[..address.len() + 2], Some(port)),
+                None => return bad("the IPv6 address must be followed by :PORT or nothing"),
+            },
+            None => return bad("the IPv6 address has no closing ']'"),
+        },
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
     };
-    if lower.starts_with("http://") && !allow_insecure_http && !is_loopback(host) {
+    if host.is_empty() || host == "[]" {
+        return bad("it has no host");
+    }
+    if let Some(port) = port {
+        // `u16::from_str` takes a sign; ureq would read a bad port as none
+        // and connect to 80 or 443.
+        let number = port
+            .parse::<u16>()
+            .ok()
+            .filter(|_| port.bytes().all(|b| b.is_ascii_digit()));
+        if !matches!(number, Some(1..)) {
+            return bad(&format!(
+                "the port {port:?} is not a number from 1 to 65535"
+            ));
+        }
+    }
+    let loopback = is_loopback(host);
+    if lower.starts_with("http://") && !allow_insecure_http && !loopback {
         return Err(Error::InvalidInput(format!(
             "API base {base:?} is plain http to a host that is not this machine: the secret \
              and tokens would cross the network unencrypted; use https://, or pass \
              --allow-insecure-http if you really mean it"
         )));
     }
-    Ok(base.trim_end_matches('/').to_owned())
+    Ok((base.trim_end_matches('/').to_owned(), loopback))
 }
 
 #[cfg(test)]
@@ -529,7 +657,11 @@ mod tests {
 
     #[test]
     fn api_base_is_checked_and_trimmed() {
-        let ok = |b: &str| check_api_base(b, false).unwrap_or_else(|e| panic!("{b}: {e}"));
+        let ok = |b: &str| {
+            check_api_base(b, false)
+                .map(|(base, _)| base)
+                .unwrap_or_else(|e| panic!("{b}: {e}"))
+        };
         assert_eq!(
             ok("https://public-api.wordpress.com/"),
             "https://public-api.wordpress.com"
@@ -549,6 +681,16 @@ mod tests {
             "https://x/#f",
             "https://u:p@x",
             "https://x y",
+            "http://127.0.0.1:99999",
+            "http://127.0.0.1:-1",
+            "http://127.0.0.1:+80",
+            "http://127.0.0.1:0",
+            "http://127.0.0.1:",
+            "http://127.0.0.1:80x",
+            "https://[::1",
+            "https://[::1]x",
+            "https://:443",
+            "https://x\u{7f}y",
         ] {
             assert!(
                 matches!(check_api_base(bad, false), Err(Error::InvalidInput(_))),

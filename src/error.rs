@@ -115,19 +115,25 @@ pub struct ApiError {
 impl ApiError {
     /// Reads an error from a JSON answer, whichever of the three shapes it
     /// has. `None` when the body holds no error code (an empty string is
-    /// none: [`Error::code`] is never empty).
+    /// none: [`Error::code`] is never empty). The code and the message are
+    /// cleaned for printing and cut short (at most [`MESSAGE_CHARS`]
+    /// characters of message); `body` keeps the answer as it came.
     pub fn from_json(status: u16, body: &Value) -> Option<ApiError> {
         let text = |key: &str| body.get(key).and_then(Value::as_str);
         let code = |key: &str| text(key).filter(|code| !code.is_empty());
         let code = code("error_code").or_else(|| code("error"))?;
+        let code = clean_text(code, CODE_CHARS);
+        if code.is_empty() {
+            return None;
+        }
         let message = text("error_message")
             .or_else(|| text("message"))
             .or_else(|| text("error_description"))
             .unwrap_or("");
         Some(ApiError {
             status,
-            code: code.to_owned(),
-            message: message.to_owned(),
+            code,
+            message: clean_text(message, MESSAGE_CHARS),
             body: body.clone(),
         })
     }
@@ -250,19 +256,33 @@ impl fmt::Display for UnexpectedResponse {
 /// Longest excerpt of a body that errors carry, in characters.
 pub const EXCERPT_CHARS: usize = 200;
 
+/// Longest message from the API that an [`ApiError`] keeps, in characters.
+pub const MESSAGE_CHARS: usize = 500;
+
+/// Longest error code from the API that an [`ApiError`] keeps.
+const CODE_CHARS: usize = 100;
+
 /// A short, printable excerpt of a body: control characters removed, runs
 /// of white space folded, at most [`EXCERPT_CHARS`] characters.
 pub fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    clean_text(&String::from_utf8_lossy(body), EXCERPT_CHARS)
+}
+
+/// Server-supplied text made safe to print on one line: control
+/// characters, bidirectional overrides and invisible format characters
+/// removed (they could rewrite a terminal or disguise a log line), runs of
+/// white space folded into one space, and at most `max_chars` characters
+/// kept, with `…` when cut.
+pub(crate) fn clean_text(text: &str, max_chars: usize) -> String {
     let mut out = String::new();
     let mut count = 0;
     let mut last_space = true;
     for c in text.chars() {
         let c = if c.is_whitespace() { ' ' } else { c };
-        if c.is_control() || (c == ' ' && last_space) {
+        if c.is_control() || is_invisible(c) || (c == ' ' && last_space) {
             continue;
         }
-        if count == EXCERPT_CHARS {
+        if count == max_chars {
             out.push('…');
             break;
         }
@@ -271,6 +291,15 @@ pub fn excerpt(body: &[u8]) -> String {
         count += 1;
     }
     out.trim_end().to_owned()
+}
+
+/// Format characters that change how text around them shows: bidi
+/// embeddings, overrides and isolates, marks, zero-width characters, the
+/// byte-order mark.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
 }
 
 #[cfg(test)]

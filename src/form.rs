@@ -10,6 +10,7 @@ use std::hash::{BuildHasher, Hasher};
 
 use crate::auth::{Secret, REDACTED};
 use crate::error::Error;
+use crate::redact::MIN_SECRET_LEN;
 
 /// One field of a form.
 #[derive(Clone)]
@@ -64,9 +65,39 @@ impl Form {
         self.push(name, value.as_ref().to_vec(), false)
     }
 
-    /// Adds a field whose value is a secret: traces show `***`.
+    /// Adds a field whose value is one line of text: a control character
+    /// (CR, LF, NUL, ESC…) is refused, since a user name, a host or a plan
+    /// with one cannot mean what it says, and could forge a line in the
+    /// server's logs.
+    pub fn line(&mut self, name: &str, value: &str) -> Result<&mut Self, Error> {
+        refuse_controls(name, value, "")?;
+        self.text(name, value)
+    }
+
+    /// Adds a field whose value may span lines (notes, a private key):
+    /// line breaks and tabs are kept, other control characters refused.
+    pub fn multiline(&mut self, name: &str, value: &str) -> Result<&mut Self, Error> {
+        refuse_controls(name, value, "\r\n\t")?;
+        self.text(name, value)
+    }
+
+    /// Adds a field whose value is a secret: traces show `***`. A secret
+    /// may hold any character but NUL, and must have at least
+    /// [`MIN_SECRET_LEN`] bytes, or it could not be masked in output.
     pub fn secret(&mut self, name: &str, value: &Secret) -> Result<&mut Self, Error> {
-        self.push(name, value.expose().as_bytes().to_vec(), true)
+        let text = value.expose();
+        if text.len() < MIN_SECRET_LEN {
+            return Err(Error::InvalidInput(format!(
+                "{name} is shorter than {MIN_SECRET_LEN} characters: too short to be a real \
+                 secret, and to be kept out of logs"
+            )));
+        }
+        if text.contains('\0') {
+            return Err(Error::InvalidInput(format!(
+                "{name} contains a NUL character, which no server can take"
+            )));
+        }
+        self.push(name, text.as_bytes().to_vec(), true)
     }
 
     fn push(&mut self, name: &str, value: Vec<u8>, secret: bool) -> Result<&mut Self, Error> {
@@ -77,6 +108,21 @@ impl Form {
             secret,
         });
         Ok(self)
+    }
+
+    /// The secret fields as `(name, value)`: what a server must not be
+    /// allowed to echo into an error.
+    pub(crate) fn secret_values(&self) -> Vec<(&str, &str)> {
+        self.fields
+            .iter()
+            .filter(|f| f.secret)
+            .map(|f| {
+                (
+                    f.name.as_str(),
+                    std::str::from_utf8(&f.value).unwrap_or_default(),
+                )
+            })
+            .collect()
     }
 
     /// Whether the form has no fields.
@@ -147,6 +193,23 @@ impl Form {
         body.extend_from_slice(boundary.as_bytes());
         body.extend_from_slice(b"--\r\n");
         body
+    }
+}
+
+fn refuse_controls(name: &str, value: &str, allowed: &str) -> Result<(), Error> {
+    match value
+        .chars()
+        .find(|&c| c.is_control() && !allowed.contains(c))
+    {
+        Some(c) => Err(Error::InvalidInput(format!(
+            "{name} contains the control character {c:?}; {}",
+            if allowed.is_empty() {
+                "it must be one line of plain text"
+            } else {
+                "only line breaks and tabs may be in it"
+            }
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -259,6 +322,22 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn field_kinds_refuse_what_they_cannot_hold() -> Result<(), Error> {
+        let mut form = Form::new();
+        for bad in ["a\nb", "a\rb", "a\0b", "a\u{1b}b", "a\tb", "admin\n"] {
+            assert!(form.line("local_user", bad).is_err(), "{bad:?}");
+        }
+        form.multiline("notes", "two\r\nlines\tand a tab")?;
+        assert!(form.multiline("notes", "a\0b").is_err());
+        assert!(form.multiline("notes", "a\u{1b}[31m").is_err());
+        form.secret("ssh_pass", &Secret::new("tab\tand \"quote\" \n"))?;
+        assert!(form.secret("ssh_pass", &Secret::new("nul\0byte")).is_err());
+        assert!(form.secret("ssh_pass", &Secret::new("abc")).is_err());
+        assert_eq!(form.describe().len(), 2);
+        Ok(())
     }
 
     #[test]

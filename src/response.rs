@@ -6,7 +6,10 @@
 
 use serde_json::Value;
 
-use crate::error::{excerpt, ApiError, Error, Unavailable, UnexpectedResponse};
+use crate::error::{
+    clean_text, excerpt, ApiError, Error, Unavailable, UnexpectedResponse, EXCERPT_CHARS,
+};
+use crate::redact::Redactor;
 
 /// Largest answer the client reads. The API's answers are a few hundred
 /// bytes; anything near this is not the API.
@@ -27,31 +30,48 @@ pub(crate) struct Raw {
 /// `"success": false` in a 200 is left to the caller (see
 /// [`ApiError::from_json`]).
 pub fn decode_answer(status: u16, retry_after: Option<&str>, body: &[u8]) -> Result<Value, Error> {
-    decode(Raw {
+    let raw = Raw {
         status,
         retry_after: retry_after.map(str::to_owned),
         location: None,
         body: body.to_vec(),
-    })
+    };
+    decode(raw, &Redactor::new())
 }
 
-/// The JSON of a successful answer, or the error it stands for.
-pub(crate) fn decode(raw: Raw) -> Result<Value, Error> {
+/// The JSON of a successful answer, or the error it stands for. Every
+/// text an error takes from the answer has the secrets `redactor` knows
+/// masked first, then is cleaned and cut.
+pub(crate) fn decode(raw: Raw, redactor: &Redactor) -> Result<Value, Error> {
     let parsed = serde_json::from_slice::<Value>(&raw.body).ok();
     let (status, json, retry_after) = match parsed.map(unwrap_envelope) {
         Some(Ok((status, body, retry_after))) => (status, Some(body), retry_after),
         Some(Err(plain)) => (raw.status, Some(plain), raw.retry_after),
         None => (raw.status, None, raw.retry_after),
     };
+    let body_excerpt = || {
+        let masked = redactor.clean(&String::from_utf8_lossy(&raw.body));
+        excerpt(masked.as_bytes())
+    };
     let unexpected = |reason: String| {
         Error::UnexpectedResponse(UnexpectedResponse {
             status,
-            reason,
-            excerpt: excerpt(&raw.body),
+            reason: redactor.clean(&reason),
+            excerpt: body_excerpt(),
         })
     };
+    let api_error = |json: &Value| {
+        let mut json = json.clone();
+        redactor.clean_value(&mut json);
+        ApiError::from_json(status, &json)
+    };
+    if !(200..=599).contains(&status) {
+        return Err(unexpected(format!(
+            "the answer's status {status} is not one the API uses"
+        )));
+    }
     if status == 429 || status >= 500 {
-        let message = json.as_ref().and_then(|j| ApiError::from_json(status, j));
+        let message = json.as_ref().and_then(api_error);
         return Err(Error::Unavailable(Unavailable {
             status,
             retry_after: retry_after
@@ -61,12 +81,16 @@ pub(crate) fn decode(raw: Raw) -> Result<Value, Error> {
             // clean it like a body.
             excerpt: match message {
                 Some(e) => excerpt(e.to_string().as_bytes()),
-                None => excerpt(&raw.body),
+                None => body_excerpt(),
             },
         }));
     }
     if (300..400).contains(&status) {
-        let to = raw.location.as_deref().unwrap_or("nowhere");
+        let to = raw
+            .location
+            .as_deref()
+            .map(|to| clean_text(&redactor.clean(to), EXCERPT_CHARS))
+            .unwrap_or_else(|| "nowhere".into());
         return Err(unexpected(format!(
             "the server redirects to {to}; point the API base at the final address"
         )));
@@ -74,8 +98,8 @@ pub(crate) fn decode(raw: Raw) -> Result<Value, Error> {
     let Some(json) = json else {
         return Err(unexpected("the answer is not JSON".into()));
     };
-    if status >= 400 || !(200..300).contains(&status) {
-        return Err(match ApiError::from_json(status, &json) {
+    if status >= 400 {
+        return Err(match api_error(&json) {
             Some(e) => Error::Api(e),
             None => unexpected("an error answer without an error code".into()),
         });
@@ -84,11 +108,14 @@ pub(crate) fn decode(raw: Raw) -> Result<Value, Error> {
 }
 
 /// A 200 that says `"success": false` is a refusal. Returns the refusal,
-/// with the API's code when it gave one.
-pub(crate) fn refusal(json: &Value) -> Option<ApiError> {
+/// with the API's code when it gave one, its texts masked by `redactor`.
+pub(crate) fn refusal(json: &Value, redactor: &Redactor) -> Option<ApiError> {
     if json.get("success") != Some(&Value::Bool(false)) {
         return None;
     }
+    let mut json = json.clone();
+    redactor.clean_value(&mut json);
+    let json = &json;
     Some(ApiError::from_json(200, json).unwrap_or_else(|| ApiError {
         status: 200,
         code: "unsuccessful".into(),
@@ -137,6 +164,10 @@ mod tests {
     use serde_json::json;
     use std::time::Duration;
 
+    fn decode_plain(raw: Raw) -> Result<Value, Error> {
+        decode(raw, &Redactor::new())
+    }
+
     fn raw(status: u16, body: &str) -> Raw {
         Raw {
             status,
@@ -155,7 +186,7 @@ mod tests {
 
     #[test]
     fn plain_success_is_the_json() {
-        let v = decode(raw(200, r#"{"access_token":"t"}"#));
+        let v = decode_plain(raw(200, r#"{"access_token":"t"}"#));
         assert_eq!(v.ok(), Some(json!({"access_token": "t"})));
     }
 
@@ -179,7 +210,7 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                api_code(decode(raw(status, body))),
+                api_code(decode_plain(raw(status, body))),
                 (status, code.to_owned())
             );
         }
@@ -192,17 +223,20 @@ mod tests {
             r#"{{"code":403,"headers":[{{"name":"Content-Type","value":"application/json"}}],"body":{plain}}}"#
         );
         assert_eq!(
-            api_code(decode(raw(200, &wrapped))),
-            api_code(decode(raw(403, plain)))
+            api_code(decode_plain(raw(200, &wrapped))),
+            api_code(decode_plain(raw(403, plain)))
         );
         let ok = r#"{"code":200,"headers":[],"body":{"success":true}}"#;
-        assert_eq!(decode(raw(200, ok)).ok(), Some(json!({"success": true})));
+        assert_eq!(
+            decode_plain(raw(200, ok)).ok(),
+            Some(json!({"success": true}))
+        );
     }
 
     #[test]
     fn envelope_carries_retry_after() {
         let wrapped = r#"{"code":429,"headers":[{"name":"Retry-After","value":"7"}],"body":{"error":"rate_limited"}}"#;
-        match decode(raw(200, wrapped)) {
+        match decode_plain(raw(200, wrapped)) {
             Err(Error::Unavailable(u)) => {
                 assert_eq!(
                     (u.status, u.retry_after),
@@ -216,7 +250,7 @@ mod tests {
     #[test]
     fn not_json_is_unexpected_with_an_excerpt() {
         for status in [200, 400, 404] {
-            match decode(raw(status, "<html><body>Oops\n</body></html>")) {
+            match decode_plain(raw(status, "<html><body>Oops\n</body></html>")) {
                 Err(Error::UnexpectedResponse(u)) => {
                     assert_eq!(u.status, status);
                     assert_eq!(u.excerpt, "<html><body>Oops </body></html>");
@@ -229,7 +263,7 @@ mod tests {
     #[test]
     fn json_error_without_a_code_is_unexpected() {
         assert!(matches!(
-            decode(raw(404, r#"{"message":"nope"}"#)),
+            decode_plain(raw(404, r#"{"message":"nope"}"#)),
             Err(Error::UnexpectedResponse(_))
         ));
     }
@@ -238,12 +272,12 @@ mod tests {
     fn rate_limits_and_5xx_are_unavailable() {
         let mut r = raw(429, "slow down");
         r.retry_after = Some("3".into());
-        match decode(r) {
+        match decode_plain(r) {
             Err(Error::Unavailable(u)) => assert_eq!(u.retry_after, Some(Duration::from_secs(3))),
             other => panic!("{other:?}"),
         }
         for status in [500, 502, 503, 504] {
-            let e = decode(raw(status, "<html>Bad Gateway</html>")).err();
+            let e = decode_plain(raw(status, "<html>Bad Gateway</html>")).err();
             assert_eq!(
                 e.map(|e| e.code().to_owned()).as_deref(),
                 Some("service_unavailable")
@@ -258,7 +292,7 @@ mod tests {
             r#"{"error":""}"#,
             r#"{"code":402,"headers":[],"body":{"error":""}}"#,
         ] {
-            let e = decode(raw(400, body)).err();
+            let e = decode_plain(raw(400, body)).err();
             assert!(
                 matches!(e, Some(Error::UnexpectedResponse(_))),
                 "{body}: {e:?}"
@@ -268,7 +302,10 @@ mod tests {
                 Some("unexpected_response")
             );
         }
-        let r = refusal(&json!({"success": false, "error_code": ""}));
+        let r = refusal(
+            &json!({"success": false, "error_code": ""}),
+            &Redactor::new(),
+        );
         assert_eq!(r.map(|e| e.code), Some("unsuccessful".into()));
     }
 
@@ -281,7 +318,7 @@ mod tests {
             "message": format!("\u{1b}[31m{}\r\n", "x".repeat(500)),
         })
         .to_string();
-        match decode(raw(503, &body)) {
+        match decode_plain(raw(503, &body)) {
             Err(Error::Unavailable(u)) => {
                 assert!(
                     u.excerpt
@@ -300,7 +337,7 @@ mod tests {
     fn redirects_are_unexpected_and_name_the_target() {
         let mut r = raw(301, "");
         r.location = Some("https://elsewhere.test/".into());
-        match decode(r) {
+        match decode_plain(r) {
             Err(Error::UnexpectedResponse(u)) => assert!(u.reason.contains("elsewhere.test")),
             other => panic!("{other:?}"),
         }
@@ -308,11 +345,14 @@ mod tests {
 
     #[test]
     fn success_false_is_a_refusal() {
-        let r = refusal(&json!({"success": false, "error_code": "x", "error_message": "y"}));
+        let r = refusal(
+            &json!({"success": false, "error_code": "x", "error_message": "y"}),
+            &Redactor::new(),
+        );
         assert_eq!(r.map(|e| e.code), Some("x".into()));
-        let r = refusal(&json!({"success": false}));
+        let r = refusal(&json!({"success": false}), &Redactor::new());
         assert_eq!(r.map(|e| e.code), Some("unsuccessful".into()));
-        assert!(refusal(&json!({"success": true})).is_none());
-        assert!(refusal(&json!({"access_token": "t"})).is_none());
+        assert!(refusal(&json!({"success": true}), &Redactor::new()).is_none());
+        assert!(refusal(&json!({"access_token": "t"}), &Redactor::new()).is_none());
     }
 }

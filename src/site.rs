@@ -99,6 +99,7 @@ impl SiteRef {
                     "a path segment contains ':', which the reference uses as separator",
                 ));
             }
+            check_decoded(segment).map_err(|why| bad(&why))?;
             segments.push(segment.to_owned());
         }
         Ok(SiteRef::Url {
@@ -106,6 +107,57 @@ impl SiteRef {
             path: segments,
         })
     }
+}
+
+/// A segment is sent with its `%XX` escapes as given, and the server
+/// decodes them: what it decodes to must pass the same checks, or `%2F..`
+/// would walk out of the site's path.
+fn check_decoded(segment: &str) -> Result<(), String> {
+    let bytes = percent_decode(segment);
+    let Ok(decoded) = std::str::from_utf8(&bytes) else {
+        return Err(format!(
+            "the path segment {segment:?} decodes to bytes that are not UTF-8"
+        ));
+    };
+    if decoded == "." || decoded == ".." {
+        return Err(format!(
+            "the path segment {segment:?} decodes to {decoded:?}; give the site's real path"
+        ));
+    }
+    if let Some(c) = decoded
+        .chars()
+        .find(|c| matches!(c, '/' | '\\' | '?' | '#' | ':') || c.is_control() || c.is_whitespace())
+    {
+        return Err(format!(
+            "the path segment {segment:?} decodes to one holding {c:?}, which cannot be \
+             part of a site reference"
+        ));
+    }
+    Ok(())
+}
+
+/// `%XX` escapes decoded; a `%` not followed by two hex digits is itself.
+fn percent_decode(segment: &str) -> Vec<u8> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        let escaped = (bytes[i] == b'%')
+            .then(|| Some(hex(*bytes.get(i + 1)?)? * 16 + hex(*bytes.get(i + 2)?)?))
+            .flatten();
+        match escaped {
+            Some(byte) => {
+                out.push(byte as u8);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Splits off `scheme://`, lower-cased, if there is one.
@@ -311,6 +363,22 @@ mod tests {
             // Found by the site_ref fuzz target: printed as "e.com:+79".
             ("http://e.com:+79", "port"),
             ("https://example.com:+443/", "port"),
+            // Escapes are decoded before the checks: these walked out of
+            // the site's path on the server.
+            (
+                "a.example/%2F..%2F..%2Foauth2",
+                "decodes to one holding '/'",
+            ),
+            ("a.example/%2e%2E", "decodes to \"..\""),
+            ("a.example/%2E", "decodes to \".\""),
+            ("a.example/x%3Fy", "'?'"),
+            ("a.example/x%23y", "'#'"),
+            ("a.example/x%3Ay", "':'"),
+            ("a.example/x%00y", "'\\0'"),
+            ("a.example/x%0Ay", "'\\n'"),
+            ("a.example/x%20y", "' '"),
+            ("a.example/x%5Cy", "'\\\\'"),
+            ("a.example/%FF", "not UTF-8"),
         ];
         for (input, why) in table {
             match SiteRef::parse(input) {

@@ -28,7 +28,7 @@ const AWKWARD_SECRETS: &[&str] = &[
     "with space",
     "100%25%zz",
     "--looks-like-a-flag",
-    "--",
+    "-- --",
     "\u{e9}t\u{e9}-\u{20ac}-\u{1f600}",
     "&=\";% --",
 ];

@@ -540,6 +540,10 @@ fn relay(client: TcpStream, log: &Mutex<Vec<String>>) {
         ["CONNECT", target, _] => (*target).to_owned(),
         _ => return,
     };
+    let target = match target.rsplit_once(':') {
+        Some((host, port)) if host.ends_with(".test") => format!("127.0.0.1:{port}"),
+        _ => target,
+    };
     let Ok(server) = TcpStream::connect(&target) else {
         return;
     };
@@ -557,14 +561,15 @@ fn relay(client: TcpStream, log: &Mutex<Vec<String>>) {
     let _ = to_server.shutdown(std::net::Shutdown::Write);
 }
 
-#[test]
-fn requests_go_through_an_http_proxy_from_the_environment() {
-    let sandbox = sandbox();
-    let (proxy, log) = recording_proxy();
-    let run = cli(
+/// Runs `token` against `base` through `proxy`, with extra environment.
+fn token_via_proxy(base: &str, proxy: &str, more: &[(&str, &str)]) -> Run {
+    let mut env = vec![("JETPACK_PARTNER_SECRET", SECRET), ("HTTP_PROXY", proxy)];
+    env.extend_from_slice(more);
+    cli(
         &[
             "--api-base",
-            sandbox.base_url(),
+            base,
+            "--allow-insecure-http",
             "--partner-id",
             PARTNER_ID,
             "--no-token-cache",
@@ -572,35 +577,59 @@ fn requests_go_through_an_http_proxy_from_the_environment() {
             "10",
             "token",
         ],
-        &[("JETPACK_PARTNER_SECRET", SECRET), ("HTTP_PROXY", &proxy)],
+        &env,
         None,
-    );
-    run.assert_code(0);
+    )
+}
+
+#[test]
+fn requests_go_through_an_http_proxy_from_the_environment() {
+    let sandbox = sandbox();
+    let (proxy, log) = recording_proxy();
+    // A host name that only the proxy knows (it sends *.test to loopback).
+    let port = sandbox.base_url().rsplit(':').next().unwrap_or_default();
+    let named = format!("http://api.test:{port}");
+    token_via_proxy(&named, &proxy, &[]).assert_code(0);
     let seen = log.lock().map(|s| s.clone()).unwrap_or_default();
-    let target = sandbox.base_url().trim_start_matches("http://");
-    assert_eq!(seen, [format!("CONNECT {target} HTTP/1.1")], "{run:#?}");
+    assert_eq!(seen, [format!("CONNECT api.test:{port} HTTP/1.1")]);
     assert_eq!(count(&sandbox, TOKEN, "200"), 1);
-    // NO_PROXY sends it straight.
-    let direct = cli(
-        &[
-            "--api-base",
-            sandbox.base_url(),
-            "--partner-id",
-            PARTNER_ID,
-            "token",
-        ],
-        &[
-            ("JETPACK_PARTNER_SECRET", SECRET),
-            ("HTTP_PROXY", &proxy),
-            ("NO_PROXY", "127.0.0.1"),
-        ],
-        None,
-    );
-    direct.assert_code(0);
+    // NO_PROXY sends it straight, where api.test does not resolve.
+    let direct = token_via_proxy(&named, &proxy, &[("NO_PROXY", "api.test")]);
+    direct.assert_code(3);
+    assert_eq!(direct.error()["error_code"], "dns_failed", "{direct:#?}");
     assert_eq!(
         log.lock().map(|s| s.len()).unwrap_or(0),
         1,
         "NO_PROXY bypassed the proxy"
     );
-    assert_eq!(count(&sandbox, TOKEN, "200"), 2);
+}
+
+/// A plain-http API base on this machine (the sandbox) never goes through a
+/// proxy from the environment: the proxy would read the secret in clear.
+#[test]
+fn a_loopback_api_base_bypasses_proxies() {
+    let sandbox = sandbox();
+    let (proxy, log) = recording_proxy();
+    for variable in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy"] {
+        let run = cli(
+            &[
+                "--api-base",
+                sandbox.base_url(),
+                "--partner-id",
+                PARTNER_ID,
+                "--no-token-cache",
+                "--timeout",
+                "10",
+                "token",
+            ],
+            &[("JETPACK_PARTNER_SECRET", SECRET), (variable, &proxy)],
+            None,
+        );
+        run.assert_code(0);
+    }
+    assert_eq!(
+        log.lock().map(|s| s.clone()).unwrap_or_default(),
+        Vec::<String>::new()
+    );
+    assert_eq!(count(&sandbox, TOKEN, "200"), 4);
 }

@@ -9,7 +9,6 @@ use crate::auth::AccessToken;
 use crate::client::Client;
 use crate::error::{Error, UnexpectedResponse};
 use crate::form::Form;
-use crate::response;
 use crate::site::SiteRef;
 
 /// A cancel request.
@@ -71,7 +70,7 @@ impl Cancel {
             if plan.trim().is_empty() {
                 return Err(Error::InvalidInput("the plan to cancel is empty".into()));
             }
-            form.text("plan", plan)?;
+            form.line("plan", plan)?;
         }
         if self.cancel_all {
             form.text("cancel-all", form_bool(true))?;
@@ -142,7 +141,7 @@ impl Client {
         let form = request.form()?;
         let path = format!("{JPPHP_V13}/{}/partner-cancel", request.site);
         let json = self.post_form(&path, Some(token), &form)?;
-        if let Some(refusal) = response::refusal(&json).filter(|r| r.code != "unsuccessful") {
+        if let Some(refusal) = self.refusal(&json).filter(|r| r.code != "unsuccessful") {
             return Err(Error::Api(refusal));
         }
         let answer: CancelAnswer = serde_json::from_value(json).map_err(|_| {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::JPPHP_V13;
 use crate::auth::AccessToken;
-use crate::client::{typed, Client};
+use crate::client::Client;
 use crate::error::Error;
 
 /// The catalogue: error code to what it means.
@@ -55,7 +55,7 @@ impl Client {
     pub fn errors(&self, token: &AccessToken, verbose: bool) -> Result<ErrorCatalogue, Error> {
         let query = if verbose { "?verbose=true" } else { "" };
         let json = self.get(&format!("{JPPHP_V13}/errors{query}"), Some(token))?;
-        typed(json, "the error catalogue is not the documented object")
+        self.typed(json, "the error catalogue is not the documented object")
     }
 }
 

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::JPPHP_V13;
 use crate::auth::{AccessToken, Secret};
-use crate::client::{typed, Client};
+use crate::client::Client;
 use crate::error::Error;
 use crate::form::Form;
 
@@ -57,7 +57,7 @@ impl NewPartnerKey {
             return Err(Error::InvalidInput("the new key needs a name".into()));
         }
         let mut form = Form::new();
-        form.text("name", &self.name)?
+        form.line("name", &self.name)?
             .text(
                 "allowed_personal_plans",
                 self.allowed_personal_plans.to_string(),
@@ -71,7 +71,7 @@ impl NewPartnerKey {
                 self.allowed_professional_plans.to_string(),
             )?;
         if let Some(notes) = &self.notes {
-            form.text("notes", notes)?;
+            form.multiline("notes", notes)?;
         }
         Ok(form)
     }
@@ -119,7 +119,7 @@ impl Client {
         let form = request.form()?;
         let json =
             self.post_form_once(&format!("{JPPHP_V13}/partner-keys/new"), Some(token), &form)?;
-        typed(
+        self.typed(
             json,
             "the new partner key answer has no client_id and client_secret",
         )

@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 use super::ssh::{FtpCredentials, SshCredentials};
 use super::{encode_query_value, form_bool, JPPHP_V13};
 use crate::auth::{AccessToken, Secret};
-use crate::client::{typed, Client};
+use crate::client::Client;
 use crate::error::Error;
 use crate::form::Form;
+use crate::site::SiteRef;
 
 /// A provision request. `local_user`, `siteurl` and `plan` are required;
 /// everything else is optional and sent only when set.
@@ -115,9 +116,11 @@ impl Provision {
     }
 
     /// Checks the request as [`Client::provision`] would, without sending
-    /// it: required fields, the SSH and FTP groups.
+    /// it: required fields, the site URL, control characters, the SSH and
+    /// FTP groups.
     pub fn validate(&self) -> Result<(), Error> {
-        self.form().map(drop)
+        self.form().map(drop)?;
+        self.path().map(drop)
     }
 
     /// The site URL this request provisions.
@@ -141,10 +144,11 @@ impl Provision {
                 return Err(Error::InvalidInput(format!("{name} is required")));
             }
         }
+        check_siteurl(&self.siteurl)?;
         let mut form = Form::new();
-        form.text("local_user", &self.local_user)?
-            .text("siteurl", &self.siteurl)?
-            .text("plan", &self.plan)?;
+        form.line("local_user", &self.local_user)?
+            .line("siteurl", &self.siteurl)?
+            .line("plan", &self.plan)?;
         for (name, value) in [
             ("force_register", self.force_register),
             ("force_connect", self.force_connect),
@@ -163,7 +167,7 @@ impl Provision {
                     "wpcom_user_email {email:?} is not an e-mail address"
                 )));
             }
-            form.text("wpcom_user_email", email)?;
+            form.line("wpcom_user_email", email)?;
         }
         if let Some(ssh) = &self.ssh {
             ssh.add_to(&mut form, false)?;
@@ -174,7 +178,19 @@ impl Provision {
         Ok(form)
     }
 
-    pub(crate) fn path(&self) -> String {
+    pub(crate) fn path(&self) -> Result<String, Error> {
+        if let Some(id) = &self.partner_tracking_id {
+            if let Some(c) = id.chars().find(|c| c.is_control()) {
+                return Err(Error::InvalidInput(format!(
+                    "partner-tracking-id contains the control character {c:?}; it must be one \
+                     line of plain text"
+                )));
+            }
+        }
+        Ok(self.path_unchecked())
+    }
+
+    fn path_unchecked(&self) -> String {
         match self
             .partner_tracking_id
             .as_deref()
@@ -187,6 +203,40 @@ impl Provision {
             None => format!("{JPPHP_V13}/provision"),
         }
     }
+}
+
+/// `siteurl` must be what a WordPress site's address can be: an http or
+/// https URL, or a bare host name, with no user info, query, fragment,
+/// white space or control character (see [`SiteRef::parse`]).
+fn check_siteurl(siteurl: &str) -> Result<(), Error> {
+    // `javascript:…`, `mailto:…`: a scheme without `//`, which the site
+    // reference would read as a host and a port.
+    if let Some((scheme, rest)) = siteurl.split_once(':') {
+        let is_scheme = scheme.len() > 1 && scheme.chars().all(|c| c.is_ascii_alphabetic());
+        if is_scheme && !rest.starts_with("//") && !rest.starts_with(|c: char| c.is_ascii_digit()) {
+            return Err(Error::InvalidInput(format!(
+                "siteurl {siteurl:?} is not a WordPress site's address: only http:// and \
+                 https:// URLs name a site"
+            )));
+        }
+    }
+    SiteRef::parse(siteurl)
+        .map_err(|e| {
+            Error::InvalidInput(format!(
+                "siteurl is not a WordPress site's address: {}",
+                match e {
+                    Error::InvalidInput(why) => why,
+                    other => other.to_string(),
+                }
+            ))
+        })
+        .and_then(|site| match site {
+            SiteRef::BlogId(_) => Err(Error::InvalidInput(format!(
+                "siteurl {siteurl:?} is a number; provision takes the site's URL, e.g. \
+                 https://example.com"
+            ))),
+            SiteRef::Url { .. } => Ok(()),
+        })
 }
 
 /// The answer to a provision request.
@@ -225,8 +275,8 @@ impl Client {
         request: &Provision,
     ) -> Result<ProvisionAnswer, Error> {
         let form = request.form()?;
-        let json = self.post_form(&request.path(), Some(token), &form)?;
-        typed(json, "the provision answer is not the documented object")
+        let json = self.post_form(&request.path()?, Some(token), &form)?;
+        self.typed(json, "the provision answer is not the documented object")
     }
 }
 
@@ -260,7 +310,7 @@ mod tests {
             .onboarding(true)
             .wpcom_user_id(42)
             .wpcom_user_email("a@b.c")
-            .ssh(SshCredentials::new("u").ssh_pass(Secret::new("p")))
+            .ssh(SshCredentials::new("u").ssh_pass(Secret::new("pass")))
             .form()?
             .describe();
         let names: Vec<&str> = full.iter().map(|(n, _)| n.as_str()).collect();
@@ -288,13 +338,65 @@ mod tests {
     fn tracking_id_goes_in_the_query() {
         let p = Provision::new("a", "b", "c").partner_tracking_id("id 7&x");
         assert_eq!(
-            p.path(),
-            "/rest/v1.3/jpphp/provision?partner-tracking-id=id%207%26x"
+            p.path().ok().as_deref(),
+            Some("/rest/v1.3/jpphp/provision?partner-tracking-id=id%207%26x")
         );
         assert_eq!(
-            Provision::new("a", "b", "c").path(),
-            "/rest/v1.3/jpphp/provision"
+            Provision::new("a", "b", "c").path().ok().as_deref(),
+            Some("/rest/v1.3/jpphp/provision")
         );
+        let bad = Provision::new("a", "b.test", "c").partner_tracking_id("x\r\ny");
+        assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn what_cannot_be_a_site_url_is_refused() {
+        for bad in [
+            "https://exa mple.com",
+            "https://example.com\r\nX-Injected: 1",
+            "https://example.com\n",
+            "javascript:alert(1)",
+            "ftp://example.com",
+            "https://user:pass@example.com",
+            "https://example.com/?p=1",
+            "https://example.com/#top",
+            "12345",
+            "https://example.com/%2F..%2F",
+        ] {
+            let p = Provision::new("admin", bad, "free");
+            assert!(
+                matches!(p.validate(), Err(Error::InvalidInput(m)) if m.starts_with("siteurl")),
+                "{bad:?}"
+            );
+        }
+        for good in [
+            "https://example.com",
+            "http://example.com/wp/",
+            "example.com",
+        ] {
+            assert!(
+                Provision::new("admin", good, "free").validate().is_ok(),
+                "{good}"
+            );
+        }
+    }
+
+    #[test]
+    fn control_characters_are_refused_field_by_field() {
+        for p in [
+            Provision::new("admin\0", "https://x.com", "free"),
+            Provision::new("admin\r\nrole: administrator", "https://x.com", "free"),
+            Provision::new("admin", "https://x.com", "free\n"),
+            Provision::new("admin", "https://x.com", "free").wpcom_user_email("a@b.c\n"),
+            Provision::new("admin", "https://x.com", "free")
+                .ssh(SshCredentials::new("u\n").ssh_pass(Secret::new("pass"))),
+        ] {
+            assert!(matches!(p.validate(), Err(Error::InvalidInput(_))), "{p:?}");
+        }
+        let key = Secret::new("-----BEGIN KEY-----\r\nAAAA\n-----END KEY-----\n");
+        let with_key = Provision::new("admin", "https://x.com", "free")
+            .ssh(SshCredentials::new("u").ssh_private_key(key));
+        assert!(with_key.validate().is_ok());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{AccessToken, Secret};
-use crate::client::{typed, Client};
+use crate::client::Client;
 use crate::error::Error;
 use crate::form::Form;
 
@@ -12,7 +12,7 @@ use crate::form::Form;
 ///
 /// ```
 /// use jetpack_partner::{api::ssh::SshCredentials, Secret};
-/// let ssh = SshCredentials::new("deploy").ssh_pass(Secret::new("pw")).ssh_port(2222);
+/// let ssh = SshCredentials::new("deploy").ssh_pass(Secret::new("pw-long")).ssh_port(2222);
 /// # let _ = ssh;
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -75,15 +75,26 @@ impl SshCredentials {
         if host_required && host.is_none() {
             return Err(Error::InvalidInput("ssh_host is required".into()));
         }
-        form.text("ssh_user", &self.ssh_user)?;
+        form.line("ssh_user", &self.ssh_user)?;
         if let Some(pass) = &self.ssh_pass {
             form.secret("ssh_pass", pass)?;
         }
         if let Some(key) = &self.ssh_private_key {
+            // A key spans lines: any character but NUL and the other
+            // controls a PEM file never holds.
+            if let Some(c) = key
+                .expose()
+                .chars()
+                .find(|&c| c.is_control() && !"\r\n\t".contains(c))
+            {
+                return Err(Error::InvalidInput(format!(
+                    "ssh_private_key contains the control character {c:?}; it is not a key file"
+                )));
+            }
             form.secret("ssh_private_key", key)?;
         }
         if let Some(host) = host {
-            form.text("ssh_host", host)?;
+            form.line("ssh_host", host)?;
         }
         if let Some(port) = self.ssh_port {
             form.text("ssh_port", port.to_string())?;
@@ -133,10 +144,10 @@ impl FtpCredentials {
         if self.ftp_port == Some(0) {
             return Err(Error::InvalidInput("ftp_port must be 1 to 65535".into()));
         }
-        form.text("ftp_user", &self.ftp_user)?
+        form.line("ftp_user", &self.ftp_user)?
             .secret("ftp_pass", &self.ftp_pass)?;
         if let Some(host) = self.ftp_host.as_deref().filter(|h| !h.is_empty()) {
-            form.text("ftp_host", host)?;
+            form.line("ftp_host", host)?;
         }
         if let Some(port) = self.ftp_port {
             form.text("ftp_port", port.to_string())?;
@@ -175,7 +186,7 @@ impl Client {
         credentials.add_to(&mut form, true)?;
         let path = format!("{}/{blog_id}/ssh-credentials", super::JPPHP_V13);
         let json = self.post_form(&path, Some(token), &form)?;
-        typed(json, "the ssh-credentials answer is not an object")
+        self.typed(json, "the ssh-credentials answer is not an object")
     }
 }
 
@@ -195,13 +206,13 @@ mod tests {
             fields(&SshCredentials::new("u"), false),
             Err(Error::InvalidInput(_))
         ));
-        let with_key = SshCredentials::new("u").ssh_private_key(Secret::new("KEY"));
+        let with_key = SshCredentials::new("u").ssh_private_key(Secret::new("KEY-TEXT"));
         assert!(fields(&with_key, false).is_ok());
     }
 
     #[test]
     fn ssh_host_is_required_only_for_the_endpoint() {
-        let ssh = SshCredentials::new("u").ssh_pass(Secret::new("p"));
+        let ssh = SshCredentials::new("u").ssh_pass(Secret::new("pass"));
         assert!(fields(&ssh, false).is_ok());
         assert!(matches!(fields(&ssh, true), Err(Error::InvalidInput(_))));
     }
@@ -209,7 +220,7 @@ mod tests {
     #[test]
     fn secrets_are_masked_and_ports_are_numbers() -> Result<(), Error> {
         let ssh = SshCredentials::new("u")
-            .ssh_pass(Secret::new("pw"))
+            .ssh_pass(Secret::new("pw-long"))
             .ssh_host("h")
             .ssh_port(2222);
         let shown = fields(&ssh, true)?;
@@ -224,7 +235,7 @@ mod tests {
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
         );
         let zero = SshCredentials::new("u")
-            .ssh_pass(Secret::new("p"))
+            .ssh_pass(Secret::new("pass"))
             .ssh_port(0);
         assert!(fields(&zero, false).is_err());
         Ok(())
@@ -233,7 +244,7 @@ mod tests {
     #[test]
     fn ftp_fields() -> Result<(), Error> {
         let mut form = Form::new();
-        FtpCredentials::new("f", Secret::new("pw"))
+        FtpCredentials::new("f", Secret::new("pw-long"))
             .ftp_port(2121)
             .add_to(&mut form)?;
         assert_eq!(
@@ -241,7 +252,7 @@ mod tests {
             ("ftp_pass".to_owned(), "***".to_owned())
         );
         let mut form = Form::new();
-        assert!(FtpCredentials::new("", Secret::new("pw"))
+        assert!(FtpCredentials::new("", Secret::new("pw-long"))
             .add_to(&mut form)
             .is_err());
         Ok(())

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::{JPPHP_V13, JPPHP_V14};
 use crate::auth::AccessToken;
-use crate::client::{typed, Client};
+use crate::client::Client;
 use crate::error::Error;
 use crate::site::SiteRef;
 
@@ -91,13 +91,13 @@ impl Client {
     /// The status of a site's connection and products (v1.4).
     pub fn status(&self, token: &AccessToken, site: &SiteRef) -> Result<Status, Error> {
         let json = self.get(&format!("{JPPHP_V14}/{site}/status"), Some(token))?;
-        typed(json, "the status answer is not the documented object")
+        self.typed(json, "the status answer is not the documented object")
     }
 
     /// The deprecated v1.3 status, flat.
     pub fn status_v13(&self, token: &AccessToken, site: &SiteRef) -> Result<StatusV13, Error> {
         let json = self.get(&format!("{JPPHP_V13}/{site}/status"), Some(token))?;
-        typed(json, "the v1.3 status answer is not the documented object")
+        self.typed(json, "the v1.3 status answer is not the documented object")
     }
 }
 

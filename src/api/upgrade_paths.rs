@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::JPPHP_V13;
 use crate::auth::AccessToken;
-use crate::client::{typed, Client};
+use crate::client::Client;
 use crate::error::Error;
 use crate::site::SiteRef;
 
@@ -36,7 +36,7 @@ impl Client {
         site: &SiteRef,
     ) -> Result<UpgradePaths, Error> {
         let json = self.get(&format!("{JPPHP_V13}/{site}/upgrade-paths"), Some(token))?;
-        typed(
+        self.typed(
             json,
             "the upgrade-paths answer is not an object of slug lists",
         )

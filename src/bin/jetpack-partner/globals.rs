@@ -5,7 +5,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use jetpack_partner::client::{DEFAULT_API_BASE, DEFAULT_TIMEOUT};
-use jetpack_partner::{AccessToken, Client, Credentials, Secret, Session, TokenCache};
+use jetpack_partner::{
+    AccessToken, Client, Credentials, Secret, Session, TokenCache, MIN_SECRET_LEN,
+};
 use pico_args::Arguments;
 
 use crate::args::{self, Flag, Parsed, Source};
@@ -166,12 +168,10 @@ impl Globals {
             .api_base(self.api_base())
             .timeout(timeout)
             .retries(retries.unwrap_or(jetpack_partner::retry::DEFAULT_RETRIES))
-            .allow_insecure_http(self.parsed.switch("allow-insecure-http"));
+            .allow_insecure_http(self.parsed.switch("allow-insecure-http"))
+            .redactor(self.out.redactor.clone());
         if let Some(path) = self.parsed.text("ca-file") {
-            let pem = std::fs::read(path).map_err(|e| jetpack_partner::Error::Io {
-                context: format!("cannot read the CA file {path}"),
-                source: e,
-            })?;
+            let pem = read_ca_file(path)?;
             builder = builder.root_certificates_pem(pem);
         }
         if self.verbose {
@@ -184,6 +184,7 @@ impl Globals {
     /// credentials with the token cache unless `--no-token-cache`.
     pub fn session(&self, client: Client) -> Result<Session, Failure> {
         if let Some(token) = self.parsed.text("access-token") {
+            check_secret_length(token, "the access token")?;
             self.out.redactor.add(token);
             return Ok(Session::with_access_token(client, AccessToken::new(token)));
         }
@@ -261,6 +262,7 @@ impl Globals {
             self.warn_if_readable_by_others(path, flag);
             Secret::from_file(Path::new(path), what)?
         };
+        check_secret_length(secret.expose(), &format!("the {what} in {flag}"))?;
         self.out.redactor.add(secret.expose());
         Ok(secret)
     }
@@ -320,6 +322,7 @@ impl Globals {
                         "check the value",
                     ));
                 }
+                check_secret_length(value, "the partner secret")?;
                 Ok(Secret::new(value))
             }
             (None, None) => Err(Failure::usage(
@@ -351,4 +354,41 @@ impl Globals {
         }
         Ok(())
     }
+}
+
+/// A secret shorter than [`MIN_SECRET_LEN`] could not be masked in output
+/// without masking ordinary words: it is refused before anything is sent.
+pub fn check_secret_length(value: &str, what: &str) -> Result<(), Failure> {
+    if value.len() < MIN_SECRET_LEN {
+        return Err(Failure::usage(
+            format!(
+                "{what} is shorter than {MIN_SECRET_LEN} characters; a secret that short \
+                 cannot be kept out of logs"
+            ),
+            "check the value: real partner secrets and tokens are much longer",
+        ));
+    }
+    Ok(())
+}
+
+/// The CA file, at most 4 MiB: a bundle of every public root is a quarter
+/// of that; `/dev/zero` named by mistake is not read whole.
+fn read_ca_file(path: &str) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    const LIMIT: u64 = 4 * 1024 * 1024;
+    let failed = |e| jetpack_partner::Error::Io {
+        context: format!("cannot read the CA file {path}"),
+        source: e,
+    };
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(LIMIT + 1).read_to_end(&mut pem))
+        .map_err(failed)?;
+    if pem.len() as u64 > LIMIT {
+        return Err(Failure::usage(
+            format!("the CA file {path} is larger than 4 MiB"),
+            "give a PEM file of CA certificates (-----BEGIN CERTIFICATE-----)",
+        ));
+    }
+    Ok(pem)
 }

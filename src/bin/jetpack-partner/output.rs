@@ -3,9 +3,8 @@
 
 use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use jetpack_partner::{Error, TraceEvent};
+use jetpack_partner::{Error, Redactor, TraceEvent};
 use serde::Serialize;
 
 /// Exit codes; stable, documented in the README.
@@ -48,35 +47,6 @@ impl From<Error> for Failure {
     }
 }
 
-/// Replaces known secret values with `***` in everything written to
-/// stderr: a last guard in case a server or a message echoes one.
-#[derive(Clone, Default)]
-pub struct Redactor(Arc<std::sync::Mutex<Vec<String>>>);
-
-impl Redactor {
-    /// Values shorter than this are not searched for: they would mask
-    /// ordinary words.
-    const MIN_LEN: usize = 4;
-
-    pub fn add(&self, secret: &str) {
-        if secret.len() >= Self::MIN_LEN {
-            if let Ok(mut list) = self.0.lock() {
-                list.push(secret.to_owned());
-            }
-        }
-    }
-
-    pub fn clean(&self, text: &str) -> String {
-        let mut text = text.to_owned();
-        if let Ok(list) = self.0.lock() {
-            for secret in list.iter() {
-                text = text.replace(secret.as_str(), jetpack_partner::auth::REDACTED);
-            }
-        }
-        text
-    }
-}
-
 /// How answers are printed.
 #[derive(Clone, Default)]
 pub struct Output {
@@ -109,7 +79,8 @@ impl Output {
             })
     }
 
-    /// Prints a line on stderr, secrets masked.
+    /// Prints a line on stderr, every spelling of every known secret
+    /// masked: a last guard, since the library masks what it reports.
     pub fn note(&self, text: &str) {
         let _ = writeln!(std::io::stderr().lock(), "{}", self.redactor.clean(text));
     }
