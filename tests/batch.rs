@@ -26,12 +26,28 @@ fn batch(sandbox: &jetpack_partner::sandbox::Sandbox, args: &[&str]) -> Run {
     partner_cli(sandbox, &[&["batch"][..], args].concat())
 }
 
+/// The records of a journal, without its header line.
 fn records(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .filter(|r| r.get("journal").is_none())
         .collect()
+}
+
+/// The records of a journal that holds damaged lines (kept as they are),
+/// and how many damaged lines there are.
+fn records_around_damage(path: &Path) -> (Vec<Value>, usize) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let parsed: Vec<Option<Value>> = text.lines().map(|l| serde_json::from_str(l).ok()).collect();
+    let damaged = parsed.iter().filter(|r| r.is_none()).count();
+    let records = parsed
+        .into_iter()
+        .flatten()
+        .filter(|r| r.get("journal").is_none())
+        .collect();
+    (records, damaged)
 }
 
 /// Final records by line number; panics if a line has two.
@@ -244,7 +260,14 @@ fn lines_in_doubt_are_checked_before_they_are_sent_again() {
         ],
     );
     run.assert_code(0);
-    let finals = finals(&records(&output));
+    assert!(
+        run.stderr.contains("line 3 is not a record"),
+        "the torn record is reported: {}",
+        run.stderr
+    );
+    let (records, damaged) = records_around_damage(&output);
+    assert_eq!(damaged, 1, "the torn record is kept, not cut off");
+    let finals = finals(&records);
     assert_eq!(
         finals[&1]["attempts"], 0,
         "settled by status: {:?}",
@@ -307,12 +330,16 @@ fn kill_nine_at_any_moment_then_resume() {
         output.to_string_lossy().into_owned(),
     );
     let mut kills = 0;
-    for delay_ms in [150u64, 300, 220, 400, 10_000] {
+    for delay_ms in [150u64, 300, 220, 400, 30_000] {
         let mut args = vec![
             "--api-base",
             sandbox.base_url(),
             "--partner-id",
             PARTNER_ID,
+            // Each line's budget: a resume waits this long at most for a
+            // killed run's request that could still be on its way.
+            "--timeout",
+            "2",
             "batch",
             "provision",
             "--input",
@@ -350,8 +377,8 @@ fn kill_nine_at_any_moment_then_resume() {
             kills += 1;
         }
         let _ = child.wait();
-        // Let requests the killed process left in flight land first.
-        std::thread::sleep(Duration::from_millis(100));
+        // The next run starts at once: requests the killed process left
+        // in flight may land after it has begun.
         if finished {
             break;
         }
@@ -413,6 +440,11 @@ fn usage_and_output_errors() {
         ),
         (
             vec!["provision", "--input", &input, "--rate", "fast"],
+            2,
+            "not a rate",
+        ),
+        (
+            vec!["provision", "--input", &input, "--rate", "1e-20/s"],
             2,
             "not a rate",
         ),
@@ -501,4 +533,436 @@ fn the_time_out_is_per_site_not_per_run() {
         "{:?}",
         run.elapsed
     );
+}
+
+fn sandbox_with_latency(ms: u64) -> jetpack_partner::sandbox::Sandbox {
+    jetpack_partner::sandbox::Sandbox::builder()
+        .partner(PARTNER_ID, SECRET)
+        .latency(Duration::from_millis(ms))
+        .workers(32)
+        .start()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Starts a batch in the background against `base`.
+fn spawn_batch(base: &str, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_jetpack-partner"))
+        .args([
+            "--api-base",
+            base,
+            "--partner-id",
+            PARTNER_ID,
+            "--no-token-cache",
+            "batch",
+        ])
+        .args(args)
+        .env_clear()
+        .env("JETPACK_PARTNER_SECRET", SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Waits until the journal at `path` holds `n` started records.
+fn wait_for_started(path: &Path, n: usize) {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(20) {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.matches("\"outcome\":\"started\"").count() >= n {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("no {n} started records in {path:?}");
+}
+
+/// Provisions per site, as the sandbox counted them.
+fn provisions(sandbox: &jetpack_partner::sandbox::Sandbox) -> Vec<u64> {
+    sandbox.stats()["provisions"]
+        .as_object()
+        .map(|o| o.values().filter_map(Value::as_u64).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_second_run_on_the_same_journal_is_refused_and_sends_nothing() {
+    let sandbox = sandbox_with_latency(100);
+    let input = temp_file("twice.jsonl", sites_jsonl(20, "personal").as_bytes());
+    let output = out_path("twice-out.jsonl");
+    let (input, output_s) = (input.to_string_lossy(), output.to_string_lossy());
+    let base = sandbox.base_url();
+    let mut first = spawn_batch(
+        base,
+        &[
+            "provision",
+            "--input",
+            &input,
+            "--output",
+            &output_s,
+            "--concurrency",
+            "1",
+            "--quiet",
+        ],
+    );
+    wait_for_started(&output, 1);
+    let second = batch(
+        &sandbox,
+        &[
+            "provision",
+            "--input",
+            &input,
+            "--output",
+            &output_s,
+            "--resume",
+            "--quiet",
+        ],
+    );
+    second.assert_code(5);
+    assert!(
+        second.stderr.contains("in use by another batch run"),
+        "{second:#?}"
+    );
+    let also = batch(
+        &sandbox,
+        &["provision", "--input", &input, "--output", &output_s],
+    );
+    also.assert_code(5);
+    assert!(
+        first.wait().is_ok_and(|s| s.success()),
+        "the first run ends well"
+    );
+    let counts = provisions(&sandbox);
+    assert_eq!(counts.len(), 20);
+    assert!(
+        counts.iter().all(|&c| c == 1),
+        "a site was provisioned twice: {counts:?}"
+    );
+}
+
+/// A relay that holds every byte a client sends for `delay` before passing
+/// it on, even after the client is gone: a slow proxy in front of the API.
+fn delaying_relay(target: &str, delay: Duration) -> String {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    let target = target.trim_start_matches("http://").to_owned();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(&target) else {
+                continue;
+            };
+            let (Ok(mut back), Ok(mut from_server)) = (client.try_clone(), server.try_clone())
+            else {
+                continue;
+            };
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut from_server, &mut back);
+            });
+            std::thread::spawn(move || {
+                let (mut client, mut server) = (client, server);
+                let mut buf = [0u8; 16 * 1024];
+                while let Ok(n) = client.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let due = Instant::now() + delay;
+                    let chunk = buf[..n].to_vec();
+                    std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                    if server.write_all(&chunk).is_err() {
+                        break;
+                    }
+                }
+                // Hold the connection a while so the answer is written.
+                std::thread::sleep(delay);
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// A run killed while its requests are held by a slow proxy, then resumed
+/// at once: the lines in doubt are not sent again before their earlier
+/// requests can no longer arrive, and no site is provisioned twice.
+#[test]
+fn requests_still_in_flight_when_the_run_dies_are_waited_for() {
+    let sandbox = sandbox();
+    let relay = delaying_relay(sandbox.base_url(), Duration::from_millis(1500));
+    let n = 8;
+    let input = temp_file("flight.jsonl", sites_jsonl(n, "personal").as_bytes());
+    let output = out_path("flight-out.jsonl");
+    let (input, output_s) = (input.to_string_lossy(), output.to_string_lossy());
+    // With a token at hand, each line's provision request goes out right
+    // after its started record.
+    let token = token_of(&sandbox, SECRET);
+    let mut first = spawn_batch(
+        &relay,
+        &[
+            "provision",
+            "--access-token",
+            &token,
+            "--timeout",
+            "5",
+            "--input",
+            &input,
+            "--output",
+            &output_s,
+            "--concurrency",
+            "8",
+            "--quiet",
+        ],
+    );
+    wait_for_started(&output, n);
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = first.kill(); // SIGKILL: the requests are still in the relay
+    let _ = first.wait();
+    assert!(provisions(&sandbox).is_empty(), "nothing has arrived yet");
+    let resumed = batch(
+        &sandbox,
+        &[
+            "provision",
+            "-v",
+            "--timeout",
+            "5",
+            "--input",
+            &input,
+            "--output",
+            &output_s,
+            "--resume",
+        ],
+    );
+    resumed.assert_code(0);
+    assert!(resumed.stderr.contains("waiting"), "{resumed:#?}");
+    let counts = provisions(&sandbox);
+    assert_eq!(counts.len(), n, "{counts:?}");
+    assert!(
+        counts.iter().all(|&c| c == 1),
+        "a site was provisioned twice: {counts:?}"
+    );
+    let finals = finals(&records(&output));
+    assert!(finals.values().all(|r| r["outcome"] == "ok"), "{finals:?}");
+}
+
+/// A journal damaged in the middle: every intact record after the damage
+/// is trusted, nothing is cut off, and no site is sent twice.
+#[test]
+fn a_damaged_line_in_the_middle_of_the_journal_loses_nothing() {
+    let sandbox = sandbox();
+    let n = 30;
+    let input = temp_file("mid.jsonl", sites_jsonl(n, "personal").as_bytes());
+    let output = out_path("mid-out.jsonl");
+    let (input_s, output_s) = (input.to_string_lossy(), output.to_string_lossy());
+    batch(
+        &sandbox,
+        &["provision", "--input", &input_s, "--output", &output_s],
+    )
+    .assert_code(0);
+    let text = std::fs::read_to_string(&output).unwrap_or_default();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let total = lines.len();
+    // A final record torn, with the next record glued on; and garbage.
+    let torn = lines[20].clone();
+    lines[20] = format!("{}{}", &torn[..torn.len() / 2], lines[21]);
+    lines[30] = "\u{0}\u{0}\u{0} not a record".into();
+    std::fs::write(&output, lines.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
+    let resumed = batch(
+        &sandbox,
+        &[
+            "provision",
+            "--input",
+            &input_s,
+            "--output",
+            &output_s,
+            "--resume",
+        ],
+    );
+    resumed.assert_code(0);
+    assert!(
+        resumed.stderr.contains("line 21 is not a record"),
+        "{resumed:#?}"
+    );
+    assert!(
+        resumed.stderr.contains("line 31 is not a record"),
+        "{resumed:#?}"
+    );
+    let after = std::fs::read_to_string(&output).unwrap_or_default();
+    assert!(after.lines().count() >= total, "nothing was cut off");
+    let counts = provisions(&sandbox);
+    assert_eq!(counts.len(), n);
+    assert!(
+        counts.iter().all(|&c| c == 1),
+        "a site was provisioned twice: {counts:?}"
+    );
+}
+
+#[test]
+fn files_that_are_not_journals_are_never_written() {
+    let sandbox = sandbox();
+    let input = temp_file(
+        "in.csv",
+        b"local_user,siteurl,plan\nadmin,https://a.test,free\n",
+    );
+    let input_s = input.to_string_lossy();
+    let notes = temp_file("notes.txt", b"my notes\nabout sites\n");
+    let notes_s = notes.to_string_lossy();
+    let run = batch(
+        &sandbox,
+        &[
+            "provision",
+            "--input",
+            &input_s,
+            "--output",
+            &notes_s,
+            "--resume",
+        ],
+    );
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("is not the journal of a batch"),
+        "{run:#?}"
+    );
+    let run = batch(
+        &sandbox,
+        &["provision", "--input", &input_s, "--output", &notes_s],
+    );
+    run.assert_code(2);
+    assert_eq!(
+        std::fs::read(&notes).unwrap_or_default(),
+        b"my notes\nabout sites\n"
+    );
+    for resume in [false, true] {
+        let mut args = vec!["provision", "--input", &input_s, "--output", &input_s];
+        if resume {
+            args.push("--resume");
+        }
+        let run = batch(&sandbox, &args);
+        run.assert_code(2);
+        assert!(run.stderr.contains("is the input file"), "{run:#?}");
+    }
+    assert_eq!(
+        std::fs::read(&input).unwrap_or_default(),
+        b"local_user,siteurl,plan\nadmin,https://a.test,free\n"
+    );
+    // A journal of `batch cancel` is not continued by `batch provision`.
+    let cancel_in = temp_file("c.csv", b"site,plan\na.test,free\n");
+    let journal = out_path("cancel-journal.jsonl");
+    let journal_s = journal.to_string_lossy();
+    batch(
+        &sandbox,
+        &[
+            "cancel",
+            "--input",
+            &cancel_in.to_string_lossy(),
+            "--output",
+            &journal_s,
+        ],
+    );
+    let before = std::fs::read(&journal).unwrap_or_default();
+    let run = batch(
+        &sandbox,
+        &[
+            "provision",
+            "--input",
+            &input_s,
+            "--output",
+            &journal_s,
+            "--resume",
+        ],
+    );
+    run.assert_code(2);
+    assert!(run.stderr.contains("batch cancel"), "{run:#?}");
+    assert_eq!(std::fs::read(&journal).unwrap_or_default(), before);
+    assert_eq!(
+        sandbox.stats()["provisions"].as_object().map(|o| o.len()),
+        Some(0)
+    );
+}
+
+#[test]
+fn inputs_as_real_machines_write_them() {
+    let sandbox = sandbox();
+    let sites = |n: usize, sep: &str, bom: bool| {
+        let mut text = String::from(if bom { "\u{feff}" } else { "" });
+        text.push_str("local_user,siteurl,plan");
+        for i in 0..n {
+            text.push_str(&format!(
+                "{sep}admin,https://{sep_name}{i}.test,free",
+                sep_name = sep.len()
+            ));
+        }
+        text + sep
+    };
+    for (name, text, ok) in [
+        ("mac.csv", sites(3, "\r", false), 3),
+        ("excel.csv", sites(3, "\r\n", true), 3),
+        (
+            "bom.jsonl",
+            format!("\u{feff}{}", sites_jsonl(2, "free")),
+            2,
+        ),
+    ] {
+        let input = temp_file(name, text.as_bytes());
+        let run = batch(
+            &sandbox,
+            &["provision", "--input", &input.to_string_lossy()],
+        );
+        run.assert_code(0);
+        assert!(
+            run.stderr.contains(&format!("{ok} lines: {ok} ok")),
+            "{name}: {run:#?}"
+        );
+    }
+    // Refused whole, nothing sent: no sites, a column named twice.
+    let before = requests(&sandbox);
+    for (name, text) in [
+        ("empty.csv", "local_user,siteurl,plan\n"),
+        ("blank.jsonl", "\n\n"),
+        (
+            "twice.csv",
+            "local_user,siteurl,plan,plan\nadmin,https://x.test,free,personal\n",
+        ),
+    ] {
+        let input = temp_file(name, text.as_bytes());
+        let run = batch(
+            &sandbox,
+            &["provision", "--input", &input.to_string_lossy()],
+        );
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains("nothing was sent") || run.stderr.contains("twice"),
+            "{name}: {run:#?}"
+        );
+    }
+    // Refused line by line: a key given twice, control characters.
+    let lines = "{\"local_user\":\"a\",\"siteurl\":\"https://d.test\",\"plan\":\"personal\",\"plan\":\"professional\"}\n\
+                 {\"local_user\":\"a\\u0000b\",\"siteurl\":\"https://e.test\",\"plan\":\"free\"}\n\
+                 {\"local_user\":\"a\\r\\nb\",\"siteurl\":\"https://f.test\",\"plan\":\"free\"}\n\
+                 {\"local_user\":\"a\",\"siteurl\":\"https://g.test\\n\",\"plan\":\"free\"}\n";
+    let input = temp_file("bad.jsonl", lines.as_bytes());
+    let run = batch(
+        &sandbox,
+        &["provision", "--input", &input.to_string_lossy()],
+    );
+    run.assert_code(1);
+    assert!(run.stderr.contains("4 invalid"), "{run:#?}");
+    assert!(run.stderr.contains("\"plan\" is given twice"), "{run:#?}");
+    assert_eq!(requests(&sandbox), before, "no bad line was sent");
+    // Standard input is read once, checked, then sent.
+    let run = cli(
+        &[
+            "--api-base",
+            sandbox.base_url(),
+            "--partner-id",
+            PARTNER_ID,
+            "batch",
+            "provision",
+            "--input",
+            "-",
+        ],
+        &[("JETPACK_PARTNER_SECRET", SECRET)],
+        Some(sites_jsonl(3, "premium").as_bytes()),
+    );
+    run.assert_code(0);
+    assert!(run.stderr.contains("3 lines: 3 ok"), "{run:#?}");
 }

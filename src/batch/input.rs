@@ -1,13 +1,18 @@
 //! Reading a batch: JSON Lines or CSV with a header row, in the API's field
 //! names. Every line is checked before anything is sent.
 
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
 use serde_json::{Map, Value};
 
-use super::csv;
+use super::csv::{Lines, Records};
 use crate::api::cancel::Cancel;
 use crate::api::provision::Provision;
 use crate::api::ssh::{FtpCredentials, SshCredentials};
 use crate::auth::Secret;
+use crate::error::Error;
 use crate::site::SiteRef;
 
 /// What a batch does to each site.
@@ -101,66 +106,278 @@ const CANCEL_FIELDS: &[&str] = &[
     "cancel_all",
 ];
 
-/// Reads every line; valid ones become [`Line`]s, the others [`BadLine`]s.
-pub fn parse(action: Action, format: Format, text: &str) -> (Vec<Line>, Vec<BadLine>) {
-    let rows = match format {
-        Format::JsonLines => json_rows(text),
-        Format::Csv => csv_rows(text),
-    };
-    let mut lines = Vec::new();
-    let mut bad = Vec::new();
-    for row in rows {
-        match row
-            .and_then(|(number, fields)| line(action, number, &fields).map_err(|m| (number, m)))
-        {
-            Ok(line) => lines.push(line),
-            Err((number, message)) => bad.push(BadLine { number, message }),
+/// An input line, read and checked.
+#[derive(Clone, Debug)]
+pub enum Row {
+    /// A line to send.
+    Good(Line),
+    /// A line that cannot be sent.
+    Bad(BadLine),
+}
+
+/// What a first reading of the whole input found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Checked {
+    /// Input lines (sites), good and bad; blank lines and the CSV header
+    /// not counted.
+    pub lines: u64,
+    /// Lines that cannot be sent.
+    pub bad: u64,
+    /// The number of the last line read (for CSV, where the last record
+    /// starts).
+    pub last_line: usize,
+}
+
+/// A batch input, read twice: once to check every line before anything is
+/// sent, then a line at a time while the batch runs. Memory does not grow
+/// with the file.
+pub struct Input {
+    file: File,
+    action: Action,
+    format: Format,
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input")
+            .field("action", &self.action)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Input {
+    /// A file that can be read twice. A file that cannot (a pipe, a
+    /// terminal) is copied first, as [`Input::from_reader`] does.
+    pub fn open(path: &Path, action: Action, format: Format) -> Result<Input, Error> {
+        let file = File::open(path)
+            .map_err(|e| Error::io(format!("cannot read the batch input {}", path.display()), e))?;
+        let regular = file
+            .metadata()
+            .map_err(|e| Error::io(format!("cannot read the batch input {}", path.display()), e))?
+            .is_file();
+        if regular {
+            return Ok(Input {
+                file,
+                action,
+                format,
+            });
+        }
+        Input::from_reader(file, action, format)
+    }
+
+    /// Copies a stream that can be read only once (standard input) into a
+    /// private temporary file, removed from the directory at once, so it
+    /// can be read twice and leaves nothing behind.
+    pub fn from_reader(
+        mut reader: impl Read,
+        action: Action,
+        format: Format,
+    ) -> Result<Input, Error> {
+        let mut file = spool_file()
+            .map_err(|e| Error::io("cannot create a temporary copy of the batch input", e))?;
+        io::copy(&mut reader, &mut file)
+            .and_then(|_| file.flush())
+            .map_err(|e| Error::io("cannot copy the batch input to a temporary file", e))?;
+        Ok(Input {
+            file,
+            action,
+            format,
+        })
+    }
+
+    /// Reads every line once, calling `bad` for each line that cannot be
+    /// sent, and counts them. Nothing is kept.
+    pub fn check(&mut self, mut bad: impl FnMut(&BadLine)) -> Result<Checked, Error> {
+        let mut checked = Checked::default();
+        for row in self.rows()? {
+            checked.lines += 1;
+            match row? {
+                Row::Good(line) => checked.last_line = line.number,
+                Row::Bad(line) => {
+                    checked.bad += 1;
+                    checked.last_line = line.number;
+                    bad(&line);
+                }
+            }
+        }
+        Ok(checked)
+    }
+
+    /// The lines from the start, one at a time.
+    pub fn rows(&mut self) -> Result<Rows<'_>, Error> {
+        self.file
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| Error::io("cannot read the batch input again", e))?;
+        let reader = BufReader::new(&self.file);
+        let source = match self.format {
+            Format::JsonLines => Source::Json(Lines::new(reader)),
+            Format::Csv => Source::Csv {
+                records: Records::new(reader),
+                header: None,
+            },
+        };
+        Ok(Rows {
+            source,
+            action: self.action,
+        })
+    }
+}
+
+/// The lines of an [`Input`], in order.
+pub struct Rows<'a> {
+    source: Source<BufReader<&'a File>>,
+    action: Action,
+}
+
+enum Source<R> {
+    Json(Lines<R>),
+    Csv {
+        records: Records<R>,
+        header: Option<Vec<String>>,
+    },
+}
+
+impl Iterator for Rows<'_> {
+    type Item = Result<Row, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let read = |e| Error::io("cannot read the batch input", e);
+        let (number, fields) = match &mut self.source {
+            Source::Json(lines) => match lines.next_line() {
+                Err(e) => return Some(Err(read(e))),
+                Ok(None) => return None,
+                Ok(Some((number, line))) => (number, line.and_then(|l| json_object(&l))),
+            },
+            Source::Csv { records, header } => {
+                let (number, cells) = match records.next_record() {
+                    Err(e) => return Some(Err(read(e))),
+                    Ok(None) => return None,
+                    Ok(Some(record)) => record,
+                };
+                match header {
+                    Some(names) => (number, cells.and_then(|cells| csv_fields(names, cells))),
+                    None => {
+                        match csv_header(number, cells) {
+                            Ok(names) => *header = Some(names),
+                            Err(e) => return Some(Err(e)),
+                        }
+                        return self.next();
+                    }
+                }
+            }
+        };
+        let row = match fields.and_then(|f| line(self.action, number, &f)) {
+            Ok(line) => Row::Good(line),
+            Err(message) => Row::Bad(BadLine { number, message }),
+        };
+        Some(Ok(row))
+    }
+}
+
+/// A JSON Lines line: one object, each key once.
+fn json_object(line: &str) -> Result<Map<String, Value>, String> {
+    match serde_json::from_str::<UniqueObject>(line) {
+        Ok(UniqueObject(fields)) => Ok(fields),
+        Err(e) if e.is_data() => Err(format!(
+            "the line is not a JSON object with each key once: {e}"
+        )),
+        Err(e) => Err(format!("the line is not JSON: {e}")),
+    }
+}
+
+/// A JSON object that refuses a key given twice (`serde_json` would keep
+/// the last, and provision a plan the line did not mean).
+struct UniqueObject(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for UniqueObject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = UniqueObject;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UniqueObject, A::Error> {
+                let mut fields = Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if fields.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!("{key:?} is given twice")));
+                    }
+                    let value = map.next_value::<Value>()?;
+                    fields.insert(key, value);
+                }
+                Ok(UniqueObject(fields))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// The header row: trimmed names, each once.
+fn csv_header(number: usize, cells: Result<Vec<String>, String>) -> Result<Vec<String>, Error> {
+    let bad = |why: String| Error::InvalidInput(format!("the CSV header (line {number}) {why}"));
+    let names: Vec<String> = cells
+        .map_err(|e| bad(format!("cannot be read: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    for (i, name) in names.iter().enumerate() {
+        if name.chars().any(char::is_control) {
+            return Err(bad(format!(
+                "has a column name with a control character: {name:?}"
+            )));
+        }
+        if !name.is_empty() && names[..i].contains(name) {
+            return Err(bad(format!("names the column {name:?} twice")));
         }
     }
-    (lines, bad)
+    Ok(names)
 }
 
-type Row = Result<(usize, Map<String, Value>), (usize, String)>;
-
-fn json_rows(text: &str) -> Vec<Row> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| match serde_json::from_str::<Value>(l) {
-            Ok(Value::Object(fields)) => Ok((i + 1, fields)),
-            Ok(_) => Err((i + 1, "the line is not a JSON object".into())),
-            Err(e) => Err((i + 1, format!("the line is not JSON: {e}"))),
-        })
-        .collect()
+fn csv_fields(header: &[String], cells: Vec<String>) -> Result<Map<String, Value>, String> {
+    if cells.len() != header.len() {
+        return Err(format!(
+            "{} cells for {} columns",
+            cells.len(),
+            header.len()
+        ));
+    }
+    Ok(header
+        .iter()
+        .zip(cells)
+        .filter(|(_, cell)| !cell.is_empty())
+        .map(|(name, cell)| (name.clone(), Value::String(cell)))
+        .collect())
 }
 
-fn csv_rows(text: &str) -> Vec<Row> {
-    let records = match csv::records(text) {
-        Ok(records) => records,
-        Err(e) => return vec![Err(e)],
-    };
-    let mut records = records.into_iter();
-    let Some((_, header)) = records.next() else {
-        return Vec::new();
-    };
-    let header: Vec<String> = header.iter().map(|h| h.trim().to_owned()).collect();
-    records
-        .map(|(number, cells)| {
-            if cells.len() != header.len() {
-                return Err((
-                    number,
-                    format!("{} cells for {} columns", cells.len(), header.len()),
-                ));
+/// A new private file in the temporary directory, already unlinked.
+fn spool_file() -> io::Result<File> {
+    let dir = std::env::temp_dir();
+    loop {
+        let path = dir.join(format!(
+            ".jetpack-partner-input-{:032x}",
+            crate::random::u128()
+        ));
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        match options.open(&path) {
+            Ok(file) => {
+                std::fs::remove_file(&path)?;
+                return Ok(file);
             }
-            let fields = header
-                .iter()
-                .zip(cells)
-                .filter(|(_, cell)| !cell.is_empty())
-                .map(|(name, cell)| (name.clone(), Value::String(cell)))
-                .collect();
-            Ok((number, fields))
-        })
-        .collect()
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Field access that accepts what JSON and CSV give: strings, numbers,
@@ -187,6 +404,20 @@ impl Fields<'_> {
                 other => Err(format!("{name} is {other:?}, not true or false")),
             },
             Some(other) => Err(format!("{name} is {other}, not true or false")),
+        }
+    }
+
+    /// The value of the one of `names` (spellings of one field) that is
+    /// given; two of them given is an error, not a choice.
+    fn one_of(&self, names: &[&str]) -> Result<Option<String>, String> {
+        let given: Vec<&&str> = names.iter().filter(|n| self.0.contains_key(**n)).collect();
+        match given.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(self.text(one)),
+            _ => Err(format!(
+                "{} are the same field; give it once",
+                names.join(" and ")
+            )),
         }
     }
 
@@ -230,10 +461,7 @@ fn provision(f: &Fields) -> Result<(String, Job), String> {
     if let Some(email) = f.text("wpcom_user_email") {
         p = p.wpcom_user_email(email);
     }
-    if let Some(id) = f
-        .text("partner-tracking-id")
-        .or_else(|| f.text("partner_tracking_id"))
-    {
+    if let Some(id) = f.one_of(&["partner-tracking-id", "partner_tracking_id"])? {
         p = p.partner_tracking_id(id);
     }
     if let Some(user) = f.text("ssh_user") {
@@ -286,6 +514,7 @@ fn cancel(f: &Fields) -> Result<(String, Job), String> {
         return Err("give the site once, as site, siteurl, url or blog_id".into());
     };
     let site = SiteRef::parse(given).map_err(|e| e.to_string())?;
+    f.one_of(&["cancel-all", "cancel_all"])?;
     let mut c =
         Cancel::new(site.clone()).cancel_all(f.flag("cancel-all")? || f.flag("cancel_all")?);
     if let Some(plan) = f.text("plan") {
@@ -297,6 +526,20 @@ fn cancel(f: &Fields) -> Result<(String, Job), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(action: Action, format: Format, text: &str) -> (Vec<Line>, Vec<BadLine>) {
+        let mut input =
+            Input::from_reader(text.as_bytes(), action, format).unwrap_or_else(|e| panic!("{e}"));
+        let mut good = Vec::new();
+        let mut bad = Vec::new();
+        for row in input.rows().unwrap_or_else(|e| panic!("{e}")) {
+            match row.unwrap_or_else(|e| panic!("{e}")) {
+                Row::Good(line) => good.push(line),
+                Row::Bad(line) => bad.push(line),
+            }
+        }
+        (good, bad)
+    }
 
     #[test]
     fn json_lines_and_csv_give_the_same_jobs() {

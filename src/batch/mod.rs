@@ -2,30 +2,45 @@
 //! connection pool, an optional global rate, and a journal that makes the
 //! run safe to kill and resume.
 //!
+//! The input is read a line at a time (and once before, to check every
+//! line): memory does not grow with the number of sites.
+//!
 //! Every input line ends with exactly one final record in the output. A
 //! line that was started but has no final record (the process was killed
-//! while its request was out) is in doubt: on resume, the site's status is
-//! read first, and a line whose work is already done is recorded `ok`
-//! without sending it again.
+//! while its request was out) is in doubt. Its `started` record carries
+//! when it started and the line's time budget: no request of that attempt
+//! can reach the API after both have passed. On resume, the site's status
+//! is read; a line whose work is done is recorded `ok` without sending it
+//! again; one whose earlier attempt could still arrive is waited for, and
+//! its status read again, before it is sent. A line whose status cannot be
+//! read stays in doubt for the next resume.
 
 mod csv;
 mod input;
 mod journal;
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
-pub use input::{parse, Action, BadLine, Format, Job, Line};
-pub use journal::{Journal, Previous};
+pub use input::{Action, BadLine, Checked, Format, Input, Job, Line, Row, Rows};
+pub use journal::{Damaged, Found, Journal, Outcome, Previous, Started};
 
 use crate::api::status::Status;
 use crate::error::Error;
 use crate::session::Session;
 use crate::site::SiteRef;
 use crate::trace::TraceEvent;
+
+/// Margin past a started line's budget before its earlier attempt is taken
+/// as unable to arrive: clock granularity, and the last bytes in flight.
+const SETTLE_MARGIN_MS: u64 = 1000;
+
+/// Slowest rate accepted: one request a day.
+const SLOWEST_INTERVAL: Duration = Duration::from_secs(86_400);
 
 /// How a batch runs.
 #[derive(Clone, Debug)]
@@ -53,19 +68,26 @@ pub struct Counts {
     pub invalid: AtomicU64,
     /// Final `failed` (no usable answer).
     pub failed: AtomicU64,
+    /// Left in doubt: started by an earlier run, and whether that attempt
+    /// went through could not be read now.
+    pub in_doubt: AtomicU64,
     /// Requests sent by this run.
     pub sent: AtomicU64,
 }
 
 impl Counts {
-    fn add(&self, outcome: &str) {
-        self.done.fetch_add(1, Ordering::Relaxed);
+    fn add(&self, outcome: Outcome) {
         let counter = match outcome {
-            "ok" => &self.ok,
-            "refused" => &self.refused,
-            "invalid" => &self.invalid,
-            _ => &self.failed,
+            Outcome::Ok => &self.ok,
+            Outcome::Refused => &self.refused,
+            Outcome::Invalid => &self.invalid,
+            Outcome::Failed => &self.failed,
+            Outcome::Started => {
+                self.in_doubt.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
         };
+        self.done.fetch_add(1, Ordering::Relaxed);
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -76,22 +98,41 @@ impl Counts {
     }
 }
 
-/// Runs a batch: `lines` to send, `bad` lines to record as `invalid`,
-/// `previous` what an earlier run finished. Returns when every line has a
-/// final record (or, with `fail_fast`, after the first failure), or at the
-/// first output error.
+/// Checks options before anything is sent.
+fn pacer(options: &Options) -> Result<Option<Pacer>, Error> {
+    let Some(rate) = options.rate else {
+        return Ok(None);
+    };
+    let interval = Duration::try_from_secs_f64(1.0 / rate)
+        .ok()
+        .filter(|i| rate.is_finite() && rate > 0.0 && *i <= SLOWEST_INTERVAL);
+    match interval {
+        Some(interval) => Ok(Some(Pacer::new(interval))),
+        None => Err(Error::InvalidInput(format!(
+            "the rate {rate} per second is not a rate from one request a day up"
+        ))),
+    }
+}
+
+/// Runs a batch over `input` (checked with [`Input::check`] first, and its
+/// line count stored in `counts.total`), given
+/// what an earlier run finished (`previous`). Returns when every line has a
+/// final record or is left in doubt (or, with `fail_fast`, after the first
+/// failure), or at the first output error. If the input no longer matches
+/// the journal (a line names another site than its records do), nothing is
+/// sent.
 pub fn run(
     session: &Session,
-    lines: Vec<Line>,
-    bad: Vec<BadLine>,
+    input: &mut Input,
     previous: &Previous,
     journal: Journal,
     options: &Options,
     counts: &Counts,
 ) -> Result<(), Error> {
-    counts
-        .total
-        .store((lines.len() + bad.len()) as u64, Ordering::Relaxed);
+    let pacer = pacer(options)?;
+    if previous.has_records() {
+        same_input(input, previous)?;
+    }
     let journal = Mutex::new(journal);
     let write = |record: &Record| {
         journal
@@ -99,58 +140,40 @@ pub fn run(
             .unwrap_or_else(PoisonError::into_inner)
             .append(record)
     };
-    for line in &bad {
-        if let Some(done) = previous.finished.get(&line.number) {
-            counts.add(outcome_of(done));
-            continue;
-        }
-        let error = json!({"error_code": "invalid_input", "error_message": line.message});
-        let record = Record {
-            line: line.number,
-            site: None,
-            outcome: "invalid",
-            attempts: None,
-            answer: None,
-            error: Some(error),
-        };
-        write(&record)?;
-        counts.add("invalid");
-    }
-    let mut todo = Vec::new();
-    for line in lines {
-        match previous.finished.get(&line.number) {
-            Some(done) => counts.add(outcome_of(done)),
-            None => todo.push(line),
-        }
-    }
-    let queue = Mutex::new(todo.into_iter());
-    let pacer = options.rate.filter(|r| *r > 0.0).map(Pacer::new);
+    let workers = options.concurrency.max(1);
+    let (queue, todo) = sync_channel::<Line>(workers * 2);
+    let todo = Mutex::new(todo);
     let stop = AtomicBool::new(false);
     let first_error = Mutex::new(None);
+    let fail = |e: Error| {
+        stop.store(true, Ordering::Relaxed);
+        first_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert(e);
+    };
     std::thread::scope(|scope| {
-        for _ in 0..options.concurrency.max(1) {
+        for _ in 0..workers {
             scope.spawn(|| {
                 let worker = Worker::new(session);
-                while !stop.load(Ordering::Relaxed) {
-                    let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
-                    let Some(line) = next else { break };
-                    let in_doubt = previous.started.contains(&line.number);
-                    let result = worker.process(&line, in_doubt, pacer.as_ref(), counts, &write);
-                    match result {
-                        Ok(outcome) if outcome != "ok" && options.fail_fast => {
+                while let Some(line) = next_line(&todo, &stop) {
+                    let in_doubt = previous.in_doubt(line.number);
+                    match worker.process(&line, in_doubt, pacer.as_ref(), counts, &write) {
+                        Ok(outcome) if outcome != Outcome::Ok && options.fail_fast => {
                             stop.store(true, Ordering::Relaxed)
                         }
                         Ok(_) => {}
-                        Err(e) => {
-                            stop.store(true, Ordering::Relaxed);
-                            first_error
-                                .lock()
-                                .unwrap_or_else(PoisonError::into_inner)
-                                .get_or_insert(e);
-                        }
+                        Err(e) => fail(e),
                     }
                 }
             });
+        }
+        let dispatched = dispatch(input, previous, counts, &stop, &write, |line| {
+            queue.send(line).is_ok()
+        });
+        drop(queue);
+        if let Err(e) = dispatched {
+            fail(e);
         }
     });
     match first_error
@@ -162,13 +185,87 @@ pub fn run(
     }
 }
 
+fn next_line(todo: &Mutex<Receiver<Line>>, stop: &AtomicBool) -> Option<Line> {
+    if stop.load(Ordering::Relaxed) {
+        return None;
+    }
+    todo.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .recv()
+        .ok()
+}
+
+/// Reads the input a line at a time: lines an earlier run finished are
+/// counted, bad lines recorded `invalid`, the others handed to `send`.
+fn dispatch(
+    input: &mut Input,
+    previous: &Previous,
+    counts: &Counts,
+    stop: &AtomicBool,
+    write: &impl Fn(&Record) -> Result<(), Error>,
+    send: impl Fn(Line) -> bool,
+) -> Result<(), Error> {
+    for row in input.rows()? {
+        let row = row?;
+        let number = match &row {
+            Row::Good(line) => line.number,
+            Row::Bad(line) => line.number,
+        };
+        if let Some(done) = previous.finished(number) {
+            counts.add(done);
+            continue;
+        }
+        if stop.load(Ordering::Relaxed) {
+            continue;
+        }
+        match row {
+            Row::Good(line) => {
+                if !send(line) {
+                    break;
+                }
+            }
+            Row::Bad(line) => {
+                let error = json!({"error_code": "invalid_input", "error_message": line.message});
+                write(&Record {
+                    error: Some(error),
+                    ..Record::new(line.number, None, Outcome::Invalid)
+                })?;
+                counts.add(Outcome::Invalid);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuses an input that is not the one the journal was written for: a
+/// line that names another site than its records.
+fn same_input(input: &mut Input, previous: &Previous) -> Result<(), Error> {
+    for row in input.rows()? {
+        if let Row::Good(line) = row? {
+            if !previous.same_site(line.number, &line.site) {
+                return Err(Error::InvalidInput(format!(
+                    "line {} of the input is site {}, but the journal recorded another site                      for that line: the input changed since the journal was started; nothing                      was sent. Resume with the input the journal was made from, or start a                      new output file",
+                    line.number, line.site
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// One line of the output, its keys in reading order.
 #[derive(serde::Serialize)]
 pub(crate) struct Record<'a> {
     line: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     site: Option<&'a str>,
-    outcome: &'a str,
+    outcome: Outcome,
+    /// `started`: when, in milliseconds since the Unix epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at: Option<u64>,
+    /// `started`: the line's whole time budget.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    budget_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     attempts: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -177,19 +274,40 @@ pub(crate) struct Record<'a> {
     error: Option<Value>,
 }
 
-fn outcome_of(record: &Value) -> &str {
-    record
-        .get("outcome")
-        .and_then(Value::as_str)
-        .unwrap_or("failed")
+impl<'a> Record<'a> {
+    fn new(line: usize, site: Option<&'a str>, outcome: Outcome) -> Self {
+        Record {
+            line,
+            site,
+            outcome,
+            at: None,
+            budget_ms: None,
+            attempts: None,
+            answer: None,
+            error: None,
+        }
+    }
+}
+
+fn unix_ms(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// One worker: the shared session, and its own view of the client whose
-/// trace counts this worker's attempts.
+/// trace counts this worker's attempts (after the client's own trace).
 struct Worker<'a> {
     session: &'a Session,
     client: crate::client::Client,
     attempts: Arc<AtomicU32>,
+}
+
+/// What the status of a line in doubt says.
+enum Settled {
+    /// Its work is done: the status, to record.
+    Done(Value),
+    /// Not done, and its earlier attempt can no longer arrive: send it.
+    NotDone,
 }
 
 impl<'a> Worker<'a> {
@@ -209,76 +327,83 @@ impl<'a> Worker<'a> {
     }
 
     /// Sends one line (or settles it from the site's status when in doubt)
-    /// and records its outcome. Errors are output errors only.
+    /// and records its outcome. Errors are output errors only. A line in
+    /// doubt whose status cannot be read gives `Started`: it stays in doubt.
     fn process(
         &self,
         line: &Line,
-        in_doubt: bool,
+        in_doubt: Option<Started>,
         pacer: Option<&Pacer>,
         counts: &Counts,
         write: &impl Fn(&Record) -> Result<(), Error>,
-    ) -> Result<String, Error> {
+    ) -> Result<Outcome, Error> {
         let site = Some(line.site.as_str());
-        let started = Record {
-            line: line.number,
-            site,
-            outcome: "started",
-            attempts: None,
-            answer: None,
-            error: None,
-        };
-        write(&started)?;
-        if in_doubt {
-            if let Some(status) = self.already_done(line) {
-                let answer = Some(json!({"settled_by_status": status}));
-                let record = Record {
-                    line: line.number,
-                    site,
-                    outcome: "ok",
-                    attempts: Some(0),
-                    answer,
-                    error: None,
-                };
-                write(&record)?;
-                counts.add("ok");
-                return Ok("ok".into());
+        if let Some(started) = in_doubt {
+            match self.settle(line, started) {
+                Ok(Settled::Done(status)) => {
+                    write(&Record {
+                        attempts: Some(0),
+                        answer: Some(json!({"settled_by_status": status})),
+                        ..Record::new(line.number, site, Outcome::Ok)
+                    })?;
+                    counts.add(Outcome::Ok);
+                    return Ok(Outcome::Ok);
+                }
+                Ok(Settled::NotDone) => {}
+                Err(e) => {
+                    self.client.note(format!(
+                        "line {} ({}) stays in doubt: its status could not be read ({});                          nothing was sent",
+                        line.number,
+                        line.site,
+                        e.code()
+                    ));
+                    counts.add(Outcome::Started);
+                    return Ok(Outcome::Started);
+                }
             }
         }
         if let Some(pacer) = pacer {
             pacer.wait();
         }
+        let budget = self.client.timeout();
+        let (at, deadline) = (SystemTime::now(), Instant::now() + budget);
+        write(&Record {
+            at: Some(unix_ms(at)),
+            budget_ms: Some(u64::try_from(budget.as_millis()).unwrap_or(u64::MAX)),
+            ..Record::new(line.number, site, Outcome::Started)
+        })?;
+        // Every request of this line ends within its budget from `at`:
+        // that is what lets a resume know when an attempt cut short by a
+        // crash can no longer arrive.
+        let client = self.client.with_deadline(deadline);
         self.attempts.store(0, Ordering::Relaxed);
         counts.sent.fetch_add(1, Ordering::Relaxed);
+        let answer = |a: Result<Value, serde_json::Error>| {
+            a.map_err(|e| Error::io("cannot encode the answer", std::io::Error::other(e)))
+        };
         let result = match &line.job {
             Job::Provision(p) => self
                 .session
-                .call(|_, token| self.client.provision(token, p))
-                .and_then(|a| {
-                    serde_json::to_value(a).map_err(|e| Error::InvalidInput(e.to_string()))
-                }),
+                .call(|_, token| client.provision(token, p))
+                .and_then(|a| answer(serde_json::to_value(a))),
             Job::Cancel(c) => self
                 .session
-                .call(|_, token| self.client.cancel(token, c))
+                .call(|_, token| client.cancel(token, c))
                 .and_then(|outcome| outcome.cancelled(c.site()))
-                .and_then(|a| {
-                    serde_json::to_value(a).map_err(|e| Error::InvalidInput(e.to_string()))
-                }),
+                .and_then(|a| answer(serde_json::to_value(a))),
         };
-        let attempts = self.attempts.load(Ordering::Relaxed);
+        let attempts = Some(self.attempts.load(Ordering::Relaxed));
         let record = match result {
             Ok(answer) => Record {
-                line: line.number,
-                site,
-                outcome: "ok",
-                attempts: Some(attempts),
+                attempts,
                 answer: Some(answer),
-                error: None,
+                ..Record::new(line.number, site, Outcome::Ok)
             },
             Err(e) => {
                 let outcome = if matches!(e, Error::Api(_) | Error::InvalidInput(_)) {
-                    "refused"
+                    Outcome::Refused
                 } else {
-                    "failed"
+                    Outcome::Failed
                 };
                 let message = match &e {
                     Error::Api(api) if !api.message.is_empty() => api.message.clone(),
@@ -286,28 +411,58 @@ impl<'a> Worker<'a> {
                 };
                 let error = json!({"error_code": e.code(), "error_message": message, "http_status": e.http_status()});
                 Record {
-                    line: line.number,
-                    site,
-                    outcome,
-                    attempts: Some(attempts),
-                    answer: None,
+                    attempts,
                     error: Some(error),
+                    ..Record::new(line.number, site, outcome)
                 }
             }
         };
         write(&record)?;
         counts.add(record.outcome);
-        Ok(record.outcome.to_owned())
+        Ok(record.outcome)
     }
 
-    /// For a line in doubt: the site's status, when it shows the line's
-    /// work done by this partner.
-    fn already_done(&self, line: &Line) -> Option<Value> {
-        let site = SiteRef::parse(&line.site).ok()?;
-        let status: Status = self
+    /// For a line in doubt: whether the site's status shows its work done;
+    /// if not, and its earlier attempt could still arrive, waits until it
+    /// cannot and reads the status once more.
+    fn settle(&self, line: &Line, started: Started) -> Result<Settled, Error> {
+        if let Some(status) = self.already_done(line)? {
+            return Ok(Settled::Done(status));
+        }
+        let until = started.settled_after_ms().saturating_add(SETTLE_MARGIN_MS);
+        let now = unix_ms(SystemTime::now());
+        if now >= until {
+            return Ok(Settled::NotDone);
+        }
+        // A clock set back since the start must not make this wait longer
+        // than the attempt itself could have lasted.
+        let longest = started.budget_ms.saturating_add(SETTLE_MARGIN_MS);
+        let wait = (until - now).min(longest);
+        self.client.note(format!(
+            "line {} ({}) is in doubt and not done yet: waiting {:.1} s until its earlier              attempt can no longer arrive",
+            line.number,
+            line.site,
+            wait as f64 / 1000.0
+        ));
+        std::thread::sleep(Duration::from_millis(wait));
+        Ok(match self.already_done(line)? {
+            Some(status) => Settled::Done(status),
+            None => Settled::NotDone,
+        })
+    }
+
+    /// The site's status, when it shows the line's work done by this
+    /// partner; `None` when it shows it not done.
+    fn already_done(&self, line: &Line) -> Result<Option<Value>, Error> {
+        let site = SiteRef::parse(&line.site)?;
+        let status: Status = match self
             .session
             .call(|_, token| self.client.status(token, &site))
-            .ok()?;
+        {
+            // The API knows no such site: nothing was provisioned for it.
+            Err(Error::Api(e)) if e.code == "invalid_blog" => Status::default(),
+            other => other?,
+        };
         let ours = |slug: &str| {
             status
                 .products
@@ -328,7 +483,7 @@ impl<'a> Worker<'a> {
                     .any(|p| is_plan(&p.slug) && p.is_provisioned_by_calling_partner),
             },
         };
-        done.then(|| serde_json::to_value(&status).unwrap_or_default())
+        Ok(done.then(|| serde_json::to_value(&status).unwrap_or_default()))
     }
 }
 
@@ -347,9 +502,9 @@ struct Pacer {
 }
 
 impl Pacer {
-    fn new(rate: f64) -> Pacer {
+    fn new(interval: Duration) -> Pacer {
         Pacer {
-            interval: Duration::from_secs_f64(1.0 / rate),
+            interval,
             next: Mutex::new(Instant::now()),
         }
     }

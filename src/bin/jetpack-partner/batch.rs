@@ -1,13 +1,14 @@
 //! `batch provision` and `batch cancel`: many sites in one run, safe to
 //! kill and resume.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use jetpack_partner::batch::{self, Action, Counts, Format, Journal, Options, Previous};
-use jetpack_partner::Error;
+use jetpack_partner::batch::{
+    self, Action, Counts, Format, Found, Input, Journal, Options, Previous,
+};
 
 use crate::args::{Flag, Parsed};
 use crate::globals::Globals;
@@ -102,10 +103,10 @@ pub fn cancel(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
 
 fn run(action: Action, flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     let options = options(flags)?;
-    let input = flags.required("input", "--input")?;
+    let input_name = flags.required("input", "--input")?;
     let format = match flags.text("format") {
-        None if input == "-" => Format::JsonLines,
-        None => Format::from_path(input),
+        None if input_name == "-" => Format::JsonLines,
+        None => Format::from_path(input_name),
         Some("jsonl" | "json" | "ndjson") => Format::JsonLines,
         Some("csv") => Format::Csv,
         Some(other) => {
@@ -116,34 +117,70 @@ fn run(action: Action, flags: &Parsed, globals: &Globals) -> Result<(), Failure>
         }
     };
     let resume = flags.switch("resume");
-    if resume && flags.text("output").is_none() {
+    let output = flags.text("output");
+    if resume && output.is_none() {
         return Err(Failure::usage(
             "--resume needs --output FILE",
             "name the output file of the run to continue",
         ));
     }
+    if let Some(output) = output {
+        refuse_same_file(input_name, output)?;
+    }
     globals.check_credentials()?;
     let client = globals.client_per_call()?;
-    let text = read_input(input)?;
-    let (lines, bad) = batch::parse(action, format, &text);
-    for line in &bad {
-        globals.out.note(&format!(
-            "jetpack-partner: {input}: line {}: {}",
-            line.number, line.message
+    // The journal first: a run already going on it is refused before the
+    // input is even read.
+    let opened = match output {
+        Some(path) => Some(Journal::open(Path::new(path), action)?),
+        None => None,
+    };
+    if let (Some((_, Found::Journal)), false) = (&opened, resume) {
+        return Err(Failure::usage(
+            format!(
+                "the output file {} already holds the journal of a batch",
+                output.unwrap_or_default()
+            ),
+            "pass --resume to continue that batch, or choose another --output file",
         ));
     }
-    if !bad.is_empty() && options.fail_fast {
+    let mut input = if input_name == "-" {
+        Input::from_reader(std::io::stdin().lock(), action, format)?
+    } else {
+        Input::open(Path::new(input_name), action, format)?
+    };
+    let checked = input.check(|line| {
+        globals.out.note(&format!(
+            "jetpack-partner: {input_name}: line {}: {}",
+            line.number, line.message
+        ))
+    })?;
+    if checked.lines == 0 {
         return Err(Failure::usage(
-            format!("{} bad line(s) in {input}; nothing was sent", bad.len()),
+            format!("the batch input {input_name} holds no sites; nothing was sent"),
+            "give one site per line: JSON Lines, or CSV with a header row",
+        ));
+    }
+    if checked.bad > 0 && options.fail_fast {
+        return Err(Failure::usage(
+            format!(
+                "{} bad line(s) in {input_name}; nothing was sent",
+                checked.bad
+            ),
             "fix them, or drop --fail-fast to send the good lines and record the bad ones",
         ));
     }
-    let (journal, previous) = match flags.text("output") {
-        Some(path) => Journal::open(Path::new(path), resume)?,
+    let (journal, previous) = match opened {
+        Some((mut journal, _)) => {
+            let previous = journal.previous(checked.last_line)?;
+            report_previous(globals, output.unwrap_or_default(), &previous);
+            (journal, previous)
+        }
         None => (Journal::stdout(), Previous::default()),
     };
     let session = globals.session(client)?;
     let counts = Counts::default();
+    counts.total.store(checked.lines, Ordering::Relaxed);
     let quiet = flags.switch("quiet");
     let finished = AtomicBool::new(false);
     let started = Instant::now();
@@ -151,7 +188,7 @@ fn run(action: Action, flags: &Parsed, globals: &Globals) -> Result<(), Failure>
         if !quiet {
             scope.spawn(|| show_progress(&counts, &finished, started));
         }
-        let result = batch::run(&session, lines, bad, &previous, journal, &options, &counts);
+        let result = batch::run(&session, &mut input, &previous, journal, &options, &counts);
         finished.store(true, Ordering::Relaxed);
         result
     });
@@ -170,6 +207,53 @@ fn run(action: Action, flags: &Parsed, globals: &Globals) -> Result<(), Failure>
     }
 }
 
+/// `--output` naming the input would lose the input.
+fn refuse_same_file(input: &str, output: &str) -> Result<(), Failure> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let id = |path: &str| std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()));
+        if input != "-" && id(input).is_some() && id(input) == id(output) {
+            return Err(Failure::usage(
+                format!("--output {output} is the input file"),
+                "write the results to another file, e.g. --output results.jsonl",
+            ));
+        }
+    }
+    let _ = (input, output);
+    Ok(())
+}
+
+/// Says what an earlier run left that is not a clean record.
+fn report_previous(globals: &Globals, output: &str, previous: &Previous) {
+    for damaged in &previous.damaged {
+        globals.out.note(&format!(
+            "jetpack-partner: {output}: line {} is not a record and was skipped: {:?}",
+            damaged.line, damaged.excerpt
+        ));
+    }
+    let unshown = previous.damaged_count - previous.damaged.len();
+    if unshown > 0 {
+        globals.out.note(&format!(
+            "jetpack-partner: {output}: {unshown} more damaged line(s) skipped"
+        ));
+    }
+    if previous.beyond_input > 0 {
+        globals.out.note(&format!(
+            "jetpack-partner: {output}: {} record(s) name lines past the end of the input; \
+             they were ignored",
+            previous.beyond_input
+        ));
+    }
+    if previous.in_doubt_count() > 0 {
+        globals.out.note(&format!(
+            "jetpack-partner: {output}: {} line(s) were started but not finished; each is \
+             checked with the status endpoint before it is sent again",
+            previous.in_doubt_count()
+        ));
+    }
+}
+
 fn options(flags: &Parsed) -> Result<Options, Failure> {
     let concurrency = flags
         .parse::<usize>("concurrency", "a number of workers from 1 to 256")?
@@ -183,11 +267,13 @@ fn options(flags: &Parsed) -> Result<Options, Failure> {
     let rate = match flags.text("rate") {
         None => None,
         Some(text) => match text.trim_end_matches("/s").parse::<f64>() {
-            Ok(r) if r > 0.0 && r.is_finite() => Some(r),
+            // From one request a day (a slower rate would be a wait longer
+            // than anyone means) up.
+            Ok(r) if r.is_finite() && r >= 1.0 / 86_400.0 => Some(r),
             _ => {
                 return Err(Failure::usage(
-                    format!("--rate {text:?} is not a rate"),
-                    "give requests per second, e.g. --rate 10/s",
+                    format!("--rate {text:?} is not a rate from one request a day up"),
+                    "give requests per second, e.g. --rate 10/s or --rate 0.5/s",
                 ))
             }
         },
@@ -196,27 +282,6 @@ fn options(flags: &Parsed) -> Result<Options, Failure> {
         concurrency,
         rate,
         fail_fast: flags.switch("fail-fast"),
-    })
-}
-
-fn read_input(input: &str) -> Result<String, Failure> {
-    let mut bytes = Vec::new();
-    let read = if input == "-" {
-        std::io::stdin().lock().read_to_end(&mut bytes).map(drop)
-    } else {
-        std::fs::File::open(input)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
-            .map(drop)
-    };
-    read.map_err(|e| Error::Io {
-        context: format!("cannot read the batch input {input}"),
-        source: e,
-    })?;
-    String::from_utf8(bytes).map_err(|_| {
-        Failure::usage(
-            format!("the batch input {input} is not UTF-8 text"),
-            "save it as UTF-8",
-        )
     })
 }
 
@@ -271,12 +336,13 @@ fn progress_line(counts: &Counts, elapsed: Duration) -> String {
 
 fn summary(counts: &Counts, elapsed: Duration) -> String {
     format!(
-        "batch: {} lines: {} ok, {} refused, {} failed, {} invalid, {} not done; {} requests in {:.1} s",
+        "batch: {} lines: {} ok, {} refused, {} failed, {} invalid, {} in doubt, {} not done; {} requests in {:.1} s",
         load(&counts.total),
         load(&counts.ok),
         load(&counts.refused),
         load(&counts.failed),
         load(&counts.invalid),
+        load(&counts.in_doubt),
         load(&counts.total).saturating_sub(load(&counts.done)),
         load(&counts.sent),
         elapsed.as_secs_f64()
