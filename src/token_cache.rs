@@ -1,13 +1,26 @@
 //! A cache of access tokens on disk, so that cron jobs need not request a
 //! token on every run (the token does not expire in normal use).
 //!
-//! One file per API base and partner ID in a directory that only its owner
-//! may enter (0700), each file readable only by its owner (0600). A token is
-//! written to a temporary file in the same directory and renamed into
-//! place, so a reader never sees half a token.
+//! One file per API base and partner ID, readable only by its owner (0600).
+//! A token is written to a temporary file in the same directory and renamed
+//! into place, so a reader never sees half a token.
+//!
+//! The cache is a place another local user must not be able to steer, so on
+//! Unix it is used only when (much as OpenSSH checks `~/.ssh`):
+//!
+//! * the directory, resolved through any symbolic links, is owned by the
+//!   user running the program and is not writable by group or others;
+//! * every directory above it, up to `/`, is owned by that user or by root
+//!   and is not writable by group or others unless it has the sticky bit
+//!   (as `/tmp` has).
+//!
+//! Otherwise [`TokenCache::load`] and [`TokenCache::store`] return an error
+//! that says why, and the caller carries on without the cache. An existing
+//! directory is never chmodded; one the cache creates (with any missing
+//! parents) is made 0700.
 
 use std::fs;
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -49,26 +62,29 @@ impl TokenCache {
         Some(base.join("jetpack-partner"))
     }
 
-    /// The directory.
+    /// The directory, as given.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
-    /// The file for one API base and partner.
+    /// The file for one API base and partner (in the directory as given).
     pub fn path(&self, api_base: &str, partner_id: &str) -> PathBuf {
-        let key = format!("{api_base}\n{partner_id}");
-        self.dir
-            .join(format!("token-{:016x}.json", fnv1a(key.as_bytes())))
+        self.dir.join(file_name(api_base, partner_id))
     }
 
     /// The cached token, if there is one for exactly this API base and
-    /// partner. A missing file is `Ok(None)`; an unreadable or corrupt one
-    /// is an error (the caller carries on without the cache).
+    /// partner. A missing directory or file is `Ok(None)`; a directory that
+    /// is not safe to use (see the module documentation), or a file that is
+    /// unreadable or corrupt, is an error (the caller carries on without the
+    /// cache).
     pub fn load(&self, api_base: &str, partner_id: &str) -> Result<Option<AccessToken>, Error> {
-        let path = self.path(api_base, partner_id);
+        let Some(dir) = self.trusted_dir()? else {
+            return Ok(None);
+        };
+        let path = dir.join(file_name(api_base, partner_id));
         let bytes = match fs::read(&path) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {
                 return Err(Error::io(
                     format!("cannot read the token cache {}", path.display()),
@@ -79,7 +95,7 @@ impl TokenCache {
         let entry: Entry = serde_json::from_slice(&bytes).map_err(|_| {
             Error::io(
                 format!("the token cache {} is corrupt", path.display()),
-                std::io::Error::from(std::io::ErrorKind::InvalidData),
+                io::Error::from(io::ErrorKind::InvalidData),
             )
         })?;
         let matches = entry.api_base == api_base && entry.partner_id == partner_id;
@@ -87,76 +103,242 @@ impl TokenCache {
             .then(|| AccessToken::new(entry.access_token.expose())))
     }
 
-    /// Stores a token: directory 0700, file 0600, written whole then renamed.
+    /// Stores a token: the directory is created 0700 when missing and must
+    /// be safe to use; the file is 0600, written whole then renamed.
     pub fn store(
         &self,
         api_base: &str,
         partner_id: &str,
         token: &AccessToken,
     ) -> Result<(), Error> {
-        let path = self.path(api_base, partner_id);
+        create_private_dir(&self.dir).map_err(|e| {
+            Error::io(
+                format!("cannot create the token cache {}", self.dir.display()),
+                e,
+            )
+        })?;
+        let Some(dir) = self.trusted_dir()? else {
+            return Err(Error::io(
+                format!("cannot create the token cache {}", self.dir.display()),
+                io::Error::from(io::ErrorKind::NotFound),
+            ));
+        };
+        let name = file_name(api_base, partner_id);
         let failed = |what: &str, e| {
             Error::io(
-                format!("cannot {what} the token cache {}", self.dir.display()),
+                format!(
+                    "cannot {what} the token cache {}",
+                    dir.join(&name).display()
+                ),
                 e,
             )
         };
-        create_private_dir(&self.dir).map_err(|e| failed("create", e))?;
         let entry = Entry {
             api_base: api_base.to_owned(),
             partner_id: partner_id.to_owned(),
             access_token: Secret::new(token.expose()),
         };
         let bytes =
-            serde_json::to_vec(&entry).map_err(|e| failed("encode", std::io::Error::other(e)))?;
-        let temp = self.dir.join(format!(
-            ".{}.{}.tmp",
-            path.file_name().and_then(|n| n.to_str()).unwrap_or("token"),
-            std::process::id()
-        ));
-        let written = write_private(&temp, &bytes).and_then(|()| fs::rename(&temp, &path));
+            serde_json::to_vec(&entry).map_err(|e| failed("encode", io::Error::other(e)))?;
+        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let written =
+            write_private(&temp, &bytes).and_then(|()| fs::rename(&temp, dir.join(&name)));
         if written.is_err() {
             let _ = fs::remove_file(&temp);
         }
         written.map_err(|e| failed("write", e))
     }
 
-    /// Forgets the token of one API base and partner (it was refused).
+    /// Forgets the token of one API base and partner (it was refused). As
+    /// with [`load`](Self::load), nothing is done in a directory that is not
+    /// safe to use (an error), and a missing one is fine.
     pub fn remove(&self, api_base: &str, partner_id: &str) -> Result<(), Error> {
-        let path = self.path(api_base, partner_id);
+        let Some(dir) = self.trusted_dir()? else {
+            return Ok(());
+        };
+        let path = dir.join(file_name(api_base, partner_id));
         match fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::io(
                 format!("cannot remove the token cache {}", path.display()),
                 e,
             )),
             _ => Ok(()),
         }
     }
+
+    /// The directory resolved through symbolic links, if it exists and is
+    /// safe to use; every file operation then works on this path.
+    fn trusted_dir(&self) -> Result<Option<PathBuf>, Error> {
+        let resolved = match fs::canonicalize(&self.dir) {
+            Ok(resolved) => resolved,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(Error::io(
+                    format!(
+                        "cannot find the token cache directory {}",
+                        self.dir.display()
+                    ),
+                    e,
+                ))
+            }
+        };
+        check_dir(&self.dir, &resolved)?;
+        Ok(Some(resolved))
+    }
 }
 
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    if !dir.exists() {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
+/// `token-<hash>.json`: a stable name for an API base and partner.
+fn file_name(api_base: &str, partner_id: &str) -> String {
+    let key = format!("{api_base}\n{partner_id}");
+    format!("token-{:016x}.json", fnv1a(key.as_bytes()))
+}
+
+/// An error that says why the cache is not used.
+fn refused(context: String, why: impl Into<String>) -> Error {
+    Error::io(
+        context,
+        io::Error::new(io::ErrorKind::PermissionDenied, why.into()),
+    )
+}
+
+/// The directory for messages: as given, and what it resolved to when that
+/// differs.
+fn describe(given: &Path, resolved: &Path) -> String {
+    if given == resolved {
+        resolved.display().to_string()
+    } else {
+        format!("{} (resolved to {})", given.display(), resolved.display())
     }
-    let mode = fs::metadata(dir)?.permissions().mode();
-    if mode & 0o077 != 0 {
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+}
+
+/// The user running this program: the owner of `/proc/self`, which is the
+/// process's effective uid (root for a process that is not dumpable, such
+/// as a set-uid one). Read this way because the crate has no `unsafe` code
+/// to call `geteuid`; where there is no `/proc`, the cache is not used.
+#[cfg(unix)]
+fn current_uid() -> Result<u32, Error> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata("/proc/self").map(|m| m.uid()).map_err(|e| {
+        Error::io(
+            "cannot tell which user runs this program (the owner of /proc/self), \
+             so the token cache is not used",
+            e,
+        )
+    })
+}
+
+/// The OpenSSH rules (see the module documentation) for `resolved`, the
+/// canonical form of `given`.
+#[cfg(unix)]
+fn check_dir(given: &Path, resolved: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = current_uid()?;
+    let name = describe(given, resolved);
+    let meta = fs::symlink_metadata(resolved)
+        .map_err(|e| Error::io(format!("cannot check the token cache directory {name}"), e))?;
+    if !meta.is_dir() {
+        return Err(refused(
+            format!("the token cache directory {name} is not a directory"),
+            "not used",
+        ));
+    }
+    if meta.uid() != uid {
+        return Err(refused(
+            format!(
+                "the token cache directory {name} is owned by uid {}, not by you (uid {uid})",
+                meta.uid()
+            ),
+            "not used",
+        ));
+    }
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Err(refused(
+            format!(
+                "the token cache directory {name} is writable by group or others (mode {mode:04o})"
+            ),
+            format!(
+                "not used; run chmod 700 {} if it is yours",
+                resolved.display()
+            ),
+        ));
+    }
+    for parent in resolved.ancestors().skip(1) {
+        let meta = fs::symlink_metadata(parent).map_err(|e| {
+            Error::io(
+                format!(
+                    "cannot check {}, which holds the token cache directory {name}",
+                    parent.display()
+                ),
+                e,
+            )
+        })?;
+        if meta.uid() != uid && meta.uid() != 0 {
+            return Err(refused(
+                format!(
+                    "the token cache directory {name} is inside {}, which is owned by uid {}, \
+                     neither you (uid {uid}) nor root",
+                    parent.display(),
+                    meta.uid()
+                ),
+                "not used",
+            ));
+        }
+        let mode = meta.mode() & 0o7777;
+        if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+            return Err(refused(
+                format!(
+                    "the token cache directory {name} is inside {}, which is writable by group \
+                     or others and not sticky (mode {mode:04o})",
+                    parent.display()
+                ),
+                "not used",
+            ));
+        }
     }
     Ok(())
 }
 
+/// Elsewhere there are no owners and modes to check.
 #[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+fn check_dir(given: &Path, resolved: &Path) -> Result<(), Error> {
+    match fs::metadata(resolved) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(refused(
+            format!(
+                "the token cache directory {} is not a directory",
+                describe(given, resolved)
+            ),
+            "not used",
+        )),
+        Err(e) => Err(Error::io(
+            format!(
+                "cannot check the token cache directory {}",
+                describe(given, resolved)
+            ),
+            e,
+        )),
+    }
+}
+
+/// Creates a missing directory, and any missing parents, as 0700. An
+/// existing one is left as it is: its mode is its owner's business.
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)
 }
 
 /// Writes a new file only its owner can read, and syncs it.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -256,5 +438,136 @@ mod tests {
         assert_ne!(cache.path("https://a", "12"), cache.path("https://a1", "2"));
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    /// The mode bits of `path` itself (0 when it cannot be read).
+    #[cfg(unix)]
+    fn mode_of(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::symlink_metadata(path)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0)
+    }
+
+    /// A fresh directory with exactly `mode`.
+    #[cfg(unix)]
+    fn dir_with_mode(path: &Path, mode: u32) -> Result<(), Error> {
+        use std::os::unix::fs::PermissionsExt;
+        fs::create_dir_all(path).map_err(|e| Error::io("test mkdir", e))?;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::io("test chmod", e))
+    }
+
+    #[cfg(unix)]
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn message(result: Result<impl std::fmt::Debug, Error>) -> String {
+        match result {
+            Err(e @ Error::Io { .. }) => e.to_string(),
+            other => panic!("expected an I/O error, got {other:?}"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_can_write_is_refused_and_left_alone() -> Result<(), Error> {
+        for mode in [0o777, 0o770, 0o1777] {
+            let dir = temp_dir(&format!("writable-{mode:o}"));
+            dir_with_mode(&dir, mode)?;
+            let cache = TokenCache::new(&dir);
+            let stored = message(cache.store("https://a", "1", &AccessToken::new("tok")));
+            assert!(
+                stored.contains(&format!("is writable by group or others (mode {mode:04o})"))
+                    && stored.contains(&format!("run chmod 700 {}", dir.display())),
+                "{stored}"
+            );
+            let loaded = message(cache.load("https://a", "1"));
+            assert!(loaded.contains("writable by group or others"), "{loaded}");
+            assert_eq!(mode_of(&dir), mode, "the mode is left as it was");
+            assert!(names_in(&dir).is_empty(), "{:?}", names_in(&dir));
+        }
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_existing_directory_keeps_its_mode() -> Result<(), Error> {
+        for mode in [0o750, 0o755, 0o700] {
+            let dir = temp_dir(&format!("kept-{mode:o}"));
+            dir_with_mode(&dir, mode)?;
+            let cache = TokenCache::new(&dir);
+            cache.store("https://a", "1", &AccessToken::new("tok"))?;
+            assert_eq!(
+                cache.load("https://a", "1")?.map(|t| t.expose().to_owned()),
+                Some("tok".to_owned())
+            );
+            assert_eq!(mode_of(&dir), mode);
+            assert_eq!(mode_of(&cache.path("https://a", "1")), 0o600);
+        }
+        Ok(())
+    }
+
+    /// Whether this process runs as root (needed to give files away).
+    #[cfg(unix)]
+    fn running_as_root() -> bool {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_of_another_user_is_refused() -> Result<(), Error> {
+        if !running_as_root() {
+            eprintln!("skipped: only root can give a directory to another user");
+            return Ok(());
+        }
+        let dir = temp_dir("theirs");
+        dir_with_mode(&dir, 0o700)?;
+        std::os::unix::fs::chown(&dir, Some(65534), Some(65534))
+            .map_err(|e| Error::io("test chown", e))?;
+        let cache = TokenCache::new(&dir);
+        let stored = message(cache.store("https://a", "1", &AccessToken::new("tok")));
+        assert!(
+            stored.contains("is owned by uid 65534, not by you (uid 0)"),
+            "{stored}"
+        );
+        assert!(names_in(&dir).is_empty());
+        assert_eq!(mode_of(&dir), 0o700);
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_parent_others_can_write_is_refused_unless_sticky() -> Result<(), Error> {
+        let open = temp_dir("open-parent");
+        dir_with_mode(&open, 0o777)?;
+        let cache = TokenCache::new(open.join("cache"));
+        let stored = message(cache.store("https://a", "1", &AccessToken::new("tok")));
+        assert!(
+            stored.contains(&format!(
+                "is inside {}, which is writable by group or others and not sticky (mode 0777)",
+                open.display()
+            )),
+            "{stored}"
+        );
+        assert!(names_in(&open.join("cache")).is_empty());
+        assert_eq!(mode_of(&open), 0o777);
+
+        let sticky = temp_dir("sticky-parent");
+        dir_with_mode(&sticky, 0o1777)?;
+        let cache = TokenCache::new(sticky.join("cache"));
+        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        assert!(cache.load("https://a", "1")?.is_some());
+        assert_eq!(mode_of(&sticky.join("cache")), 0o700);
+        Ok(())
     }
 }
