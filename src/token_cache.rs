@@ -17,16 +17,20 @@
 //! Otherwise [`TokenCache::load`] and [`TokenCache::store`] return an error
 //! that says why, and the caller carries on without the cache. An existing
 //! directory is never chmodded; one the cache creates (with any missing
-//! parents) is made 0700.
+//! parents) is made 0700. Cache files are opened without following links and
+//! must be regular files of at most 64 KiB.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{AccessToken, Secret};
 use crate::error::Error;
+
+/// The largest cache file that is read; a token entry is far smaller.
+const MAX_FILE_SIZE: u64 = 64 * 1024;
 
 /// A directory of cached tokens.
 #[derive(Clone, Debug)]
@@ -75,22 +79,15 @@ impl TokenCache {
     /// The cached token, if there is one for exactly this API base and
     /// partner. A missing directory or file is `Ok(None)`; a directory that
     /// is not safe to use (see the module documentation), or a file that is
-    /// unreadable or corrupt, is an error (the caller carries on without the
-    /// cache).
+    /// unreadable, not a regular file, too large or corrupt, is an error
+    /// (the caller carries on without the cache).
     pub fn load(&self, api_base: &str, partner_id: &str) -> Result<Option<AccessToken>, Error> {
         let Some(dir) = self.trusted_dir()? else {
             return Ok(None);
         };
         let path = dir.join(file_name(api_base, partner_id));
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(Error::io(
-                    format!("cannot read the token cache {}", path.display()),
-                    e,
-                ))
-            }
+        let Some(bytes) = read_cache_file(&path)? else {
+            return Ok(None);
         };
         let entry: Entry = serde_json::from_slice(&bytes).map_err(|_| {
             Error::io(
@@ -337,6 +334,94 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)
 }
 
+/// Opens a cache file for reading without following a link and without
+/// waiting for a writer (a FIFO).
+#[cfg(unix)]
+fn open_for_reading(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_for_reading(path: &Path) -> io::Result<fs::File> {
+    fs::File::open(path)
+}
+
+/// What kind of file `file_type` is, for messages.
+fn kind(file_type: fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+    }
+    if file_type.is_symlink() {
+        "a symbolic link"
+    } else if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_file() {
+        "a regular file"
+    } else {
+        "a special file"
+    }
+}
+
+/// The bytes of a cache file, `None` when there is none. Only a regular
+/// file of at most [`MAX_FILE_SIZE`] bytes is read.
+fn read_cache_file(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    let not_regular = |file_type| {
+        Error::io(
+            format!(
+                "the token cache {} is not a regular file ({})",
+                path.display(),
+                kind(file_type)
+            ),
+            io::Error::new(io::ErrorKind::InvalidData, "not read"),
+        )
+    };
+    let cannot_read = |e| Error::io(format!("cannot read the token cache {}", path.display()), e);
+    let file = match open_for_reading(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            // A link (refused by O_NOFOLLOW), a socket: say what it is.
+            return Err(match fs::symlink_metadata(path) {
+                Ok(meta) if !meta.is_file() => not_regular(meta.file_type()),
+                _ => cannot_read(e),
+            });
+        }
+    };
+    let meta = file.metadata().map_err(cannot_read)?;
+    if !meta.is_file() {
+        return Err(not_regular(meta.file_type()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(Error::io(
+            format!(
+                "the token cache {} is larger than {} KiB",
+                path.display(),
+                MAX_FILE_SIZE / 1024
+            ),
+            io::Error::new(io::ErrorKind::InvalidData, "not read"),
+        ));
+    }
+    Ok(Some(bytes))
+}
+
 /// Writes a new file only its owner can read, and syncs it.
 fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut options = fs::OpenOptions::new();
@@ -568,6 +653,81 @@ mod tests {
         cache.store("https://a", "1", &AccessToken::new("tok"))?;
         assert!(cache.load("https://a", "1")?.is_some());
         assert_eq!(mode_of(&sticky.join("cache")), 0o700);
+        Ok(())
+    }
+
+    /// A file elsewhere that holds a valid entry for `https://a`, partner 1.
+    fn entry_elsewhere(name: &str, padding: usize) -> Result<PathBuf, Error> {
+        let dir = temp_dir(name);
+        fs::create_dir_all(&dir).map_err(|e| Error::io("test mkdir", e))?;
+        let path = dir.join("entry.json");
+        let json = format!(
+            "{{\"api_base\":\"https://a\",\"partner_id\":\"1\",\"access_token\":\"elsewhere\"}}{}",
+            " ".repeat(padding)
+        );
+        fs::write(&path, json).map_err(|e| Error::io("test write", e))?;
+        Ok(path)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_cache_file_is_not_followed() -> Result<(), Error> {
+        let cache = TokenCache::new(temp_dir("linked"));
+        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        let path = cache.path("https://a", "1");
+        fs::remove_file(&path).map_err(|e| Error::io("test rm", e))?;
+        let target = entry_elsewhere("link-target", 0)?;
+        std::os::unix::fs::symlink(&target, &path).map_err(|e| Error::io("test ln", e))?;
+        let loaded = message(cache.load("https://a", "1"));
+        assert!(
+            loaded.contains("is not a regular file (a symbolic link)"),
+            "{loaded}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_oversized_cache_file_is_not_read() -> Result<(), Error> {
+        let cache = TokenCache::new(temp_dir("oversized"));
+        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        let big = entry_elsewhere("oversized-source", 70 * 1024)?;
+        fs::rename(&big, cache.path("https://a", "1")).map_err(|e| Error::io("test mv", e))?;
+        let loaded = message(cache.load("https://a", "1"));
+        assert!(loaded.contains("is larger than 64 KiB"), "{loaded}");
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_place_of_the_cache_file_does_not_block() -> Result<(), Error> {
+        let cache = TokenCache::new(temp_dir("fifo"));
+        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        let path = cache.path("https://a", "1");
+        fs::remove_file(&path).map_err(|e| Error::io("test rm", e))?;
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .map_err(|e| Error::io("test mkfifo", e))?;
+        assert!(made.success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let loader = cache.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(loader.load("https://a", "1").map_err(|e| e.to_string()));
+        });
+        // A blocked open would never answer; the thread is left behind then.
+        let loaded = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("loading a FIFO blocked"));
+        let Err(loaded) = loaded else {
+            panic!("a FIFO gave a token: {loaded:?}");
+        };
+        assert!(
+            loaded.contains("is not a regular file (a FIFO)"),
+            "{loaded}"
+        );
+        // A store replaces it with a regular file.
+        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        assert!(cache.load("https://a", "1")?.is_some());
         Ok(())
     }
 }

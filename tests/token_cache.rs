@@ -1,6 +1,6 @@
 //! The token cache against other local users: directories they own or can
-//! change, and links to them. The real binary against a real sandbox on
-//! 127.0.0.1.
+//! change, links, and special files. The real binary against a real sandbox
+//! on 127.0.0.1.
 //!
 //! Some tests give files to another user (uid 65534) and so need root, as
 //! CI has; run by anyone else they say so and skip that part.
@@ -288,6 +288,62 @@ fn a_linked_cache_directory_is_judged_by_its_target_and_never_chmodded() {
         assert_eq!(mode_of(&theirs), 0o755);
         assert_eq!(names_in(&theirs), Vec::<String>::new());
     }
+}
+
+/// A cache directory of ours, holding a cached token, and its file.
+fn filled_cache(sandbox: &Sandbox, name: &str) -> (PathBuf, PathBuf) {
+    let dir = workspace().join(name);
+    with_cache(sandbox, &dir, &["token"]).assert_code(0);
+    let file = dir.join(cache_file_name(sandbox));
+    assert!(file.is_file());
+    fs::remove_file(&file).unwrap_or_else(|e| panic!("{e}"));
+    (dir, file)
+}
+
+#[test]
+fn a_fifo_in_place_of_the_cache_file_does_not_block() {
+    let sandbox = sandbox();
+    let (dir, file) = filled_cache(&sandbox, "fifo");
+    let made = Command::new("mkfifo")
+        .arg(&file)
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(made.success());
+    let run = with_cache(&sandbox, &dir, &["-v", "errors"]);
+    run.assert_code(0);
+    assert!(
+        run.elapsed < Duration::from_secs(5),
+        "took {:?}, past --timeout 5",
+        run.elapsed
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "! token cache not used: the token cache {} is not a regular file (a FIFO)",
+            file.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    // The store that followed replaced it with a regular file.
+    assert!(fs::symlink_metadata(&file).is_ok_and(|m| m.is_file()));
+}
+
+#[test]
+fn a_cache_file_linked_to_dev_zero_is_not_read() {
+    let sandbox = sandbox();
+    let (dir, file) = filled_cache(&sandbox, "zero");
+    std::os::unix::fs::symlink("/dev/zero", &file).unwrap_or_else(|e| panic!("{e}"));
+    let run = with_cache(&sandbox, &dir, &["-v", "errors"]);
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains(&format!(
+            "! token cache not used: the token cache {} is not a regular file (a symbolic link)",
+            file.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(fs::symlink_metadata(&file).is_ok_and(|m| m.is_file()));
 }
 
 #[test]
