@@ -2,8 +2,9 @@
 //! token on every run (the token does not expire in normal use).
 //!
 //! One file per API base and partner ID, readable only by its owner (0600).
-//! A token is written to a temporary file in the same directory and renamed
-//! into place, so a reader never sees half a token.
+//! A token is written to a new temporary file with an unpredictable name in
+//! the same directory and renamed into place, so a reader never sees half a
+//! token.
 //!
 //! The cache is a place another local user must not be able to steer, so on
 //! Unix it is used only when (much as OpenSSH checks `~/.ssh`):
@@ -18,11 +19,13 @@
 //! that says why, and the caller carries on without the cache. An existing
 //! directory is never chmodded; one the cache creates (with any missing
 //! parents) is made 0700. Cache files are opened without following links and
-//! must be regular files of at most 64 KiB.
+//! must be regular files of at most 64 KiB. Temporary files left by a run
+//! that was killed are removed by a later store once they are 10 minutes old.
 
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +34,10 @@ use crate::error::Error;
 
 /// The largest cache file that is read; a token entry is far smaller.
 const MAX_FILE_SIZE: u64 = 64 * 1024;
+
+/// A temporary file older than this is debris of a run that died while
+/// writing; a younger one may be another run's write in progress.
+const STALE_TEMPORARY_AGE: Duration = Duration::from_secs(10 * 60);
 
 /// A directory of cached tokens.
 #[derive(Clone, Debug)]
@@ -101,7 +108,9 @@ impl TokenCache {
     }
 
     /// Stores a token: the directory is created 0700 when missing and must
-    /// be safe to use; the file is 0600, written whole then renamed.
+    /// be safe to use; the token is written to a new 0600 temporary file,
+    /// synced, and renamed over the cache file. Stale temporary files are
+    /// removed first.
     pub fn store(
         &self,
         api_base: &str,
@@ -120,6 +129,7 @@ impl TokenCache {
                 io::Error::from(io::ErrorKind::NotFound),
             ));
         };
+        remove_stale_temporaries(&dir);
         let name = file_name(api_base, partner_id);
         let failed = |what: &str, e| {
             Error::io(
@@ -137,13 +147,7 @@ impl TokenCache {
         };
         let bytes =
             serde_json::to_vec(&entry).map_err(|e| failed("encode", io::Error::other(e)))?;
-        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let written =
-            write_private(&temp, &bytes).and_then(|()| fs::rename(&temp, dir.join(&name)));
-        if written.is_err() {
-            let _ = fs::remove_file(&temp);
-        }
-        written.map_err(|e| failed("write", e))
+        replace_file(&dir, &name, &bytes).map_err(|e| failed("write", e))
     }
 
     /// Forgets the token of one API base and partner (it was refused). As
@@ -350,6 +354,19 @@ fn open_for_reading(path: &Path) -> io::Result<fs::File> {
     fs::File::open(path)
 }
 
+/// Creates a new file only its owner can read; fails if the name exists,
+/// as a file or as a link.
+fn create_exclusive(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
+}
+
 /// What kind of file `file_type` is, for messages.
 fn kind(file_type: fs::FileType) -> &'static str {
     #[cfg(unix)]
@@ -422,18 +439,63 @@ fn read_cache_file(path: &Path) -> Result<Option<Vec<u8>>, Error> {
     Ok(Some(bytes))
 }
 
-/// Writes a new file only its owner can read, and syncs it.
-fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+/// Writes `bytes` to a new temporary file in `dir`, syncs it and renames
+/// it to `name`. The temporary file is removed if anything fails.
+fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    let temp = dir.join(format!(".{name}.{}.tmp", random_hex()?));
+    let file = create_exclusive(&temp)?;
+    let written = write_synced(file, bytes).and_then(|()| fs::rename(&temp, dir.join(name)));
+    if written.is_err() {
+        let _ = fs::remove_file(&temp);
     }
-    let mut file = options.open(path)?;
+    written
+}
+
+/// Writes all of `bytes`, syncs, and closes the file.
+fn write_synced(mut file: fs::File, bytes: &[u8]) -> io::Result<()> {
     file.write_all(bytes)?;
     file.sync_all()
+}
+
+/// 128 random bits as hex, for a temporary name no one can plant ahead.
+fn random_hex() -> io::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| io::Error::other(format!("no random numbers for a file name: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Whether `name` is one of this cache's temporary files (of any version).
+fn is_temporary_name(name: &str) -> bool {
+    name.starts_with(".token-") && name.ends_with(".tmp")
+}
+
+/// Removes temporary files (or links with such names) that a killed run
+/// left behind, once they are old enough not to be a write in progress.
+/// Links are removed, never followed; failures are ignored.
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        if !entry.file_name().to_str().is_some_and(is_temporary_name) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let file_type = meta.file_type();
+        let stale = meta
+            .modified()
+            .ok()
+            .and_then(|modified| now.duration_since(modified).ok())
+            .is_some_and(|age| age >= STALE_TEMPORARY_AGE);
+        if stale && (file_type.is_file() || file_type.is_symlink()) {
+            let _ = fs::remove_file(&path);
+        }
+    }
 }
 
 /// FNV-1a: a stable file name for a key, the same on every run and build.
@@ -728,6 +790,79 @@ mod tests {
         // A store replaces it with a regular file.
         cache.store("https://a", "1", &AccessToken::new("tok"))?;
         assert!(cache.load("https://a", "1")?.is_some());
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_temporary_name_cannot_be_planted() -> Result<(), Error> {
+        let dir = temp_dir("planted");
+        let cache = TokenCache::new(&dir);
+        cache.store("https://a", "1", &AccessToken::new("old"))?;
+        let victim = entry_elsewhere("planted-victim", 0)?;
+        let before = fs::read(&victim).map_err(|e| Error::io("test read", e))?;
+        // The name the temporary file would have if it were predictable.
+        let file = cache.path("https://a", "1");
+        let guessed = dir.join(format!(
+            ".{}.{}.tmp",
+            file.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default(),
+            std::process::id()
+        ));
+        std::os::unix::fs::symlink(&victim, &guessed).map_err(|e| Error::io("test ln", e))?;
+        cache.store("https://a", "1", &AccessToken::new("new"))?;
+        assert_eq!(
+            fs::read(&victim).ok(),
+            Some(before),
+            "the link was followed"
+        );
+        assert_eq!(
+            cache.load("https://a", "1")?.map(|t| t.expose().to_owned()),
+            Some("new".to_owned())
+        );
+        assert!(fs::symlink_metadata(&file).is_ok_and(|m| m.is_file()));
+        assert_eq!(mode_of(&file), 0o600);
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn stale_temporary_files_are_removed_and_fresh_ones_kept() -> Result<(), Error> {
+        let dir = temp_dir("debris");
+        let cache = TokenCache::new(&dir);
+        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let io = |e| Error::io("test", e);
+        let stale = dir.join(".token-0123456789abcdef.json.4242.tmp");
+        fs::File::create(&stale)
+            .and_then(|f| f.set_modified(hour_ago))
+            .map_err(io)?;
+        let victim = entry_elsewhere("debris-victim", 0)?;
+        let stale_link = dir.join(".token-0123456789abcdef.json.4343.tmp");
+        std::os::unix::fs::symlink(&victim, &stale_link).map_err(io)?;
+        // A link's own time cannot be set from std; touch -h can.
+        let touched = std::process::Command::new("touch")
+            .args(["-h", "-d", "1 hour ago"])
+            .arg(&stale_link)
+            .status()
+            .map_err(io)?;
+        assert!(touched.success());
+        let fresh = dir.join(".token-0123456789abcdef.json.4444.tmp");
+        fs::File::create(&fresh).map_err(io)?;
+        let unrelated = dir.join("notes.tmp");
+        fs::File::create(&unrelated)
+            .and_then(|f| f.set_modified(hour_ago))
+            .map_err(io)?;
+        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        assert!(fs::symlink_metadata(&stale).is_err(), "stale file kept");
+        assert!(
+            fs::symlink_metadata(&stale_link).is_err(),
+            "stale link kept"
+        );
+        assert!(fs::metadata(&victim).is_ok(), "a link was followed");
+        assert!(fresh.exists(), "a write in progress was removed");
+        assert!(unrelated.exists(), "a file not ours was removed");
         Ok(())
     }
 }

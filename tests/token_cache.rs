@@ -1,6 +1,6 @@
-//! The token cache against other local users: directories they own or can
-//! change, links, and special files. The real binary against a real sandbox
-//! on 127.0.0.1.
+//! The token cache against other local users: directories and files they
+//! own or can change, links, special files, and debris. The real binary
+//! against a real sandbox on 127.0.0.1.
 //!
 //! Some tests give files to another user (uid 65534) and so need root, as
 //! CI has; run by anyone else they say so and skip that part.
@@ -13,7 +13,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use common::*;
 use jetpack_partner::sandbox::Sandbox;
@@ -344,6 +344,28 @@ fn a_cache_file_linked_to_dev_zero_is_not_read() {
         run.stderr
     );
     assert!(fs::symlink_metadata(&file).is_ok_and(|m| m.is_file()));
+}
+
+#[test]
+fn stale_temporary_files_are_removed_by_the_next_store_and_fresh_ones_kept() {
+    let sandbox = sandbox();
+    let dir = workspace().join("debris");
+    with_cache(&sandbox, &dir, &["token"]).assert_code(0);
+    let name = cache_file_name(&sandbox);
+    // What `kill -9` during a write leaves: an empty temporary file.
+    let stale = dir.join(format!(".{name}.31337.tmp"));
+    fs::File::create(&stale)
+        .and_then(|f| f.set_modified(SystemTime::now() - Duration::from_secs(3600)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Another run's write in progress.
+    let fresh = dir.join(format!(".{name}.31338.tmp"));
+    fs::File::create(&fresh).unwrap_or_else(|e| panic!("{e}"));
+    with_cache(&sandbox, &dir, &["token"]).assert_code(0);
+    assert!(!stale.exists(), "{:?}", names_in(&dir));
+    assert!(fresh.exists(), "{:?}", names_in(&dir));
+    let mut want = vec![format!(".{name}.31338.tmp"), name];
+    want.sort();
+    assert_eq!(names_in(&dir), want);
 }
 
 #[test]
