@@ -244,7 +244,9 @@ fi
 
 install -m 600 /dev/null "$TMP/secret"
 printf '%s\n' "$SECRET" >"$TMP/secret"
-mkdir -p "$TMP/token-cache"
+# The cache is used only in a directory no one else can write to, whatever
+# the umask; it never chmods one it did not create.
+mkdir -m 700 "$TMP/token-cache"
 
 # Ours: the secret from a 0600 file. curl: the documented example, with -sS
 # as a script would add it and -q so that no ~/.curlrc changes the request.

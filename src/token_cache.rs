@@ -1,19 +1,43 @@
 //! A cache of access tokens on disk, so that cron jobs need not request a
 //! token on every run (the token does not expire in normal use).
 //!
-//! One file per API base and partner ID in a directory that only its owner
-//! may enter (0700), each file readable only by its owner (0600). A token is
-//! written to a temporary file in the same directory and renamed into
-//! place, so a reader never sees half a token.
+//! One file per API base and partner ID, readable only by its owner (0600).
+//! A token is written to a new temporary file with an unpredictable name in
+//! the same directory and renamed into place, so a reader never sees half a
+//! token.
+//!
+//! The cache is a place another local user must not be able to steer, so on
+//! Unix it is used only when (much as OpenSSH checks `~/.ssh`):
+//!
+//! * the directory, resolved through any symbolic links, is owned by the
+//!   user running the program and is not writable by group or others;
+//! * every directory above it, up to `/`, is owned by that user or by root
+//!   and is not writable by group or others unless it has the sticky bit
+//!   (as `/tmp` has).
+//!
+//! Otherwise [`TokenCache::load`] and [`TokenCache::store`] return an error
+//! that says why, and the caller carries on without the cache. An existing
+//! directory is never chmodded; one the cache creates (with any missing
+//! parents) is made 0700. Cache files are opened without following links and
+//! must be regular files of at most 64 KiB. Temporary files left by a run
+//! that was killed are removed by a later store once they are 10 minutes old.
 
 use std::fs;
-use std::io::Write;
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{AccessToken, Secret};
 use crate::error::Error;
+
+/// The largest cache file that is read; a token entry is far smaller.
+const MAX_FILE_SIZE: u64 = 64 * 1024;
+
+/// A temporary file older than this is debris of a run that died while
+/// writing; a younger one may be another run's write in progress.
+const STALE_TEMPORARY_AGE: Duration = Duration::from_secs(10 * 60);
 
 /// A directory of cached tokens.
 #[derive(Clone, Debug)]
@@ -49,37 +73,33 @@ impl TokenCache {
         Some(base.join("jetpack-partner"))
     }
 
-    /// The directory.
+    /// The directory, as given.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
-    /// The file for one API base and partner.
+    /// The file for one API base and partner (in the directory as given).
     pub fn path(&self, api_base: &str, partner_id: &str) -> PathBuf {
-        let key = format!("{api_base}\n{partner_id}");
-        self.dir
-            .join(format!("token-{:016x}.json", fnv1a(key.as_bytes())))
+        self.dir.join(file_name(api_base, partner_id))
     }
 
     /// The cached token, if there is one for exactly this API base and
-    /// partner. A missing file is `Ok(None)`; an unreadable or corrupt one
-    /// is an error (the caller carries on without the cache).
+    /// partner. A missing directory or file is `Ok(None)`; a directory that
+    /// is not safe to use (see the module documentation), or a file that is
+    /// unreadable, not a regular file, too large or corrupt, is an error
+    /// (the caller carries on without the cache).
     pub fn load(&self, api_base: &str, partner_id: &str) -> Result<Option<AccessToken>, Error> {
-        let path = self.path(api_base, partner_id);
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(Error::io(
-                    format!("cannot read the token cache {}", path.display()),
-                    e,
-                ))
-            }
+        let Some(dir) = self.trusted_dir()? else {
+            return Ok(None);
+        };
+        let path = dir.join(file_name(api_base, partner_id));
+        let Some(bytes) = read_cache_file(&path)? else {
+            return Ok(None);
         };
         let entry: Entry = serde_json::from_slice(&bytes).map_err(|_| {
             Error::io(
                 format!("the token cache {} is corrupt", path.display()),
-                std::io::Error::from(std::io::ErrorKind::InvalidData),
+                io::Error::from(io::ErrorKind::InvalidData),
             )
         })?;
         let matches = entry.api_base == api_base && entry.partner_id == partner_id;
@@ -87,86 +107,392 @@ impl TokenCache {
             .then(|| AccessToken::new(entry.access_token.expose())))
     }
 
-    /// Stores a token: directory 0700, file 0600, written whole then renamed.
+    /// Stores a token: the directory is created 0700 when missing and must
+    /// be safe to use; the token is written to a new 0600 temporary file,
+    /// synced, and renamed over the cache file. Stale temporary files are
+    /// removed first.
     pub fn store(
         &self,
         api_base: &str,
         partner_id: &str,
         token: &AccessToken,
     ) -> Result<(), Error> {
-        let path = self.path(api_base, partner_id);
+        create_private_dir(&self.dir).map_err(|e| {
+            Error::io(
+                format!("cannot create the token cache {}", self.dir.display()),
+                e,
+            )
+        })?;
+        let Some(dir) = self.trusted_dir()? else {
+            return Err(Error::io(
+                format!("cannot create the token cache {}", self.dir.display()),
+                io::Error::from(io::ErrorKind::NotFound),
+            ));
+        };
+        remove_stale_temporaries(&dir);
+        let name = file_name(api_base, partner_id);
         let failed = |what: &str, e| {
             Error::io(
-                format!("cannot {what} the token cache {}", self.dir.display()),
+                format!(
+                    "cannot {what} the token cache {}",
+                    dir.join(&name).display()
+                ),
                 e,
             )
         };
-        create_private_dir(&self.dir).map_err(|e| failed("create", e))?;
         let entry = Entry {
             api_base: api_base.to_owned(),
             partner_id: partner_id.to_owned(),
             access_token: Secret::new(token.expose()),
         };
         let bytes =
-            serde_json::to_vec(&entry).map_err(|e| failed("encode", std::io::Error::other(e)))?;
-        let temp = self.dir.join(format!(
-            ".{}.{}.tmp",
-            path.file_name().and_then(|n| n.to_str()).unwrap_or("token"),
-            std::process::id()
-        ));
-        let written = write_private(&temp, &bytes).and_then(|()| fs::rename(&temp, &path));
-        if written.is_err() {
-            let _ = fs::remove_file(&temp);
-        }
-        written.map_err(|e| failed("write", e))
+            serde_json::to_vec(&entry).map_err(|e| failed("encode", io::Error::other(e)))?;
+        replace_file(&dir, &name, &bytes).map_err(|e| failed("write", e))
     }
 
-    /// Forgets the token of one API base and partner (it was refused).
+    /// Forgets the token of one API base and partner (it was refused). As
+    /// with [`load`](Self::load), nothing is done in a directory that is not
+    /// safe to use (an error), and a missing one is fine.
     pub fn remove(&self, api_base: &str, partner_id: &str) -> Result<(), Error> {
-        let path = self.path(api_base, partner_id);
+        let Some(dir) = self.trusted_dir()? else {
+            return Ok(());
+        };
+        let path = dir.join(file_name(api_base, partner_id));
         match fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::io(
                 format!("cannot remove the token cache {}", path.display()),
                 e,
             )),
             _ => Ok(()),
         }
     }
+
+    /// The directory resolved through symbolic links, if it exists and is
+    /// safe to use; every file operation then works on this path.
+    fn trusted_dir(&self) -> Result<Option<PathBuf>, Error> {
+        let resolved = match fs::canonicalize(&self.dir) {
+            Ok(resolved) => resolved,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(Error::io(
+                    format!(
+                        "cannot find the token cache directory {}",
+                        self.dir.display()
+                    ),
+                    e,
+                ))
+            }
+        };
+        check_dir(&self.dir, &resolved)?;
+        Ok(Some(resolved))
+    }
 }
 
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    if !dir.exists() {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
+/// `token-<hash>.json`: a stable name for an API base and partner.
+fn file_name(api_base: &str, partner_id: &str) -> String {
+    let key = format!("{api_base}\n{partner_id}");
+    format!("token-{:016x}.json", fnv1a(key.as_bytes()))
+}
+
+/// An error that says why the cache is not used.
+fn refused(context: String, why: impl Into<String>) -> Error {
+    Error::io(
+        context,
+        io::Error::new(io::ErrorKind::PermissionDenied, why.into()),
+    )
+}
+
+/// The directory for messages: as given, and what it resolved to when that
+/// differs.
+fn describe(given: &Path, resolved: &Path) -> String {
+    if given == resolved {
+        resolved.display().to_string()
+    } else {
+        format!("{} (resolved to {})", given.display(), resolved.display())
     }
-    let mode = fs::metadata(dir)?.permissions().mode();
-    if mode & 0o077 != 0 {
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+}
+
+/// The user running this program: the owner of `/proc/self`, which is the
+/// process's effective uid (root for a process that is not dumpable, such
+/// as a set-uid one). Read this way because the crate has no `unsafe` code
+/// to call `geteuid`; where there is no `/proc`, the cache is not used.
+#[cfg(unix)]
+fn current_uid() -> Result<u32, Error> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata("/proc/self").map(|m| m.uid()).map_err(|e| {
+        Error::io(
+            "cannot tell which user runs this program (the owner of /proc/self), \
+             so the token cache is not used",
+            e,
+        )
+    })
+}
+
+/// The OpenSSH rules (see the module documentation) for `resolved`, the
+/// canonical form of `given`.
+#[cfg(unix)]
+fn check_dir(given: &Path, resolved: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = current_uid()?;
+    let name = describe(given, resolved);
+    let meta = fs::symlink_metadata(resolved)
+        .map_err(|e| Error::io(format!("cannot check the token cache directory {name}"), e))?;
+    if !meta.is_dir() {
+        return Err(refused(
+            format!("the token cache directory {name} is not a directory"),
+            "not used",
+        ));
+    }
+    if meta.uid() != uid {
+        return Err(refused(
+            format!(
+                "the token cache directory {name} is owned by uid {}, not by you (uid {uid})",
+                meta.uid()
+            ),
+            "not used",
+        ));
+    }
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Err(refused(
+            format!(
+                "the token cache directory {name} is writable by group or others (mode {mode:04o})"
+            ),
+            format!(
+                "not used; run chmod 700 {} if it is yours",
+                resolved.display()
+            ),
+        ));
+    }
+    for parent in resolved.ancestors().skip(1) {
+        let meta = fs::symlink_metadata(parent).map_err(|e| {
+            Error::io(
+                format!(
+                    "cannot check {}, which holds the token cache directory {name}",
+                    parent.display()
+                ),
+                e,
+            )
+        })?;
+        if meta.uid() != uid && meta.uid() != 0 {
+            return Err(refused(
+                format!(
+                    "the token cache directory {name} is inside {}, which is owned by uid {}, \
+                     neither you (uid {uid}) nor root",
+                    parent.display(),
+                    meta.uid()
+                ),
+                "not used",
+            ));
+        }
+        let mode = meta.mode() & 0o7777;
+        if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+            return Err(refused(
+                format!(
+                    "the token cache directory {name} is inside {}, which is writable by group \
+                     or others and not sticky (mode {mode:04o})",
+                    parent.display()
+                ),
+                "not used",
+            ));
+        }
     }
     Ok(())
 }
 
+/// Elsewhere there are no owners and modes to check.
 #[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+fn check_dir(given: &Path, resolved: &Path) -> Result<(), Error> {
+    match fs::metadata(resolved) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(refused(
+            format!(
+                "the token cache directory {} is not a directory",
+                describe(given, resolved)
+            ),
+            "not used",
+        )),
+        Err(e) => Err(Error::io(
+            format!(
+                "cannot check the token cache directory {}",
+                describe(given, resolved)
+            ),
+            e,
+        )),
+    }
+}
+
+/// Creates a missing directory, and any missing parents, as 0700. An
+/// existing one is left as it is: its mode is its owner's business.
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)
 }
 
-/// Writes a new file only its owner can read, and syncs it.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Opens a cache file for reading without following a link and without
+/// waiting for a writer (a FIFO).
+#[cfg(unix)]
+fn open_for_reading(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_for_reading(path: &Path) -> io::Result<fs::File> {
+    fs::File::open(path)
+}
+
+/// Creates a new file only its owner can read; fails if the name exists,
+/// as a file or as a link.
+fn create_exclusive(path: &Path) -> io::Result<fs::File> {
     let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
-    let mut file = options.open(path)?;
+    options.open(path)
+}
+
+/// What kind of file `file_type` is, for messages.
+fn kind(file_type: fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+    }
+    if file_type.is_symlink() {
+        "a symbolic link"
+    } else if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_file() {
+        "a regular file"
+    } else {
+        "a special file"
+    }
+}
+
+/// The bytes of a cache file, `None` when there is none. Only a regular
+/// file of at most [`MAX_FILE_SIZE`] bytes is read.
+fn read_cache_file(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    let not_regular = |file_type| {
+        Error::io(
+            format!(
+                "the token cache {} is not a regular file ({})",
+                path.display(),
+                kind(file_type)
+            ),
+            io::Error::new(io::ErrorKind::InvalidData, "not read"),
+        )
+    };
+    let cannot_read = |e| Error::io(format!("cannot read the token cache {}", path.display()), e);
+    let file = match open_for_reading(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            // A link (refused by O_NOFOLLOW), a socket: say what it is.
+            return Err(match fs::symlink_metadata(path) {
+                Ok(meta) if !meta.is_file() => not_regular(meta.file_type()),
+                _ => cannot_read(e),
+            });
+        }
+    };
+    let meta = file.metadata().map_err(cannot_read)?;
+    if !meta.is_file() {
+        return Err(not_regular(meta.file_type()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(Error::io(
+            format!(
+                "the token cache {} is larger than {} KiB",
+                path.display(),
+                MAX_FILE_SIZE / 1024
+            ),
+            io::Error::new(io::ErrorKind::InvalidData, "not read"),
+        ));
+    }
+    Ok(Some(bytes))
+}
+
+/// Writes `bytes` to a new temporary file in `dir`, syncs it and renames
+/// it to `name`. The temporary file is removed if anything fails.
+fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    let temp = dir.join(format!(".{name}.{}.tmp", random_hex()?));
+    let file = create_exclusive(&temp)?;
+    let written = write_synced(file, bytes).and_then(|()| fs::rename(&temp, dir.join(name)));
+    if written.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    written
+}
+
+/// Writes all of `bytes`, syncs, and closes the file.
+fn write_synced(mut file: fs::File, bytes: &[u8]) -> io::Result<()> {
     file.write_all(bytes)?;
     file.sync_all()
+}
+
+/// 128 random bits as hex, for a temporary name no one can plant ahead.
+fn random_hex() -> io::Result<String> {
+    Ok(format!("{:032x}", crate::random::u128()))
+}
+
+/// Whether `name` is one of this cache's temporary files (of any version).
+fn is_temporary_name(name: &str) -> bool {
+    name.starts_with(".token-") && name.ends_with(".tmp")
+}
+
+/// Removes temporary files (or links with such names) that a killed run
+/// left behind, once they are old enough not to be a write in progress.
+/// Links are removed, never followed; failures are ignored.
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        if !entry.file_name().to_str().is_some_and(is_temporary_name) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let file_type = meta.file_type();
+        let stale = meta
+            .modified()
+            .ok()
+            .and_then(|modified| now.duration_since(modified).ok())
+            .is_some_and(|age| age >= STALE_TEMPORARY_AGE);
+        if stale && (file_type.is_file() || file_type.is_symlink()) {
+            let _ = fs::remove_file(&path);
+        }
+    }
 }
 
 /// FNV-1a: a stable file name for a key, the same on every run and build.
@@ -256,5 +582,284 @@ mod tests {
         assert_ne!(cache.path("https://a", "12"), cache.path("https://a1", "2"));
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    /// The mode bits of `path` itself (0 when it cannot be read).
+    #[cfg(unix)]
+    fn mode_of(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::symlink_metadata(path)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0)
+    }
+
+    /// A fresh directory with exactly `mode`.
+    #[cfg(unix)]
+    fn dir_with_mode(path: &Path, mode: u32) -> Result<(), Error> {
+        use std::os::unix::fs::PermissionsExt;
+        fs::create_dir_all(path).map_err(|e| Error::io("test mkdir", e))?;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::io("test chmod", e))
+    }
+
+    #[cfg(unix)]
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn message(result: Result<impl std::fmt::Debug, Error>) -> String {
+        match result {
+            Err(e @ Error::Io { .. }) => e.to_string(),
+            other => panic!("expected an I/O error, got {other:?}"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_can_write_is_refused_and_left_alone() -> Result<(), Error> {
+        for mode in [0o777, 0o770, 0o1777] {
+            let dir = temp_dir(&format!("writable-{mode:o}"));
+            dir_with_mode(&dir, mode)?;
+            let cache = TokenCache::new(&dir);
+            let stored = message(cache.store("https://a", "1", &AccessToken::new("tok")));
+            assert!(
+                stored.contains(&format!("is writable by group or others (mode {mode:04o})"))
+                    && stored.contains(&format!("run chmod 700 {}", dir.display())),
+                "{stored}"
+            );
+            let loaded = message(cache.load("https://a", "1"));
+            assert!(loaded.contains("writable by group or others"), "{loaded}");
+            assert_eq!(mode_of(&dir), mode, "the mode is left as it was");
+            assert!(names_in(&dir).is_empty(), "{:?}", names_in(&dir));
+        }
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_existing_directory_keeps_its_mode() -> Result<(), Error> {
+        for mode in [0o750, 0o755, 0o700] {
+            let dir = temp_dir(&format!("kept-{mode:o}"));
+            dir_with_mode(&dir, mode)?;
+            let cache = TokenCache::new(&dir);
+            cache.store("https://a", "1", &AccessToken::new("tok"))?;
+            assert_eq!(
+                cache.load("https://a", "1")?.map(|t| t.expose().to_owned()),
+                Some("tok".to_owned())
+            );
+            assert_eq!(mode_of(&dir), mode);
+            assert_eq!(mode_of(&cache.path("https://a", "1")), 0o600);
+        }
+        Ok(())
+    }
+
+    /// Whether this process runs as root (needed to give files away).
+    #[cfg(unix)]
+    fn running_as_root() -> bool {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_of_another_user_is_refused() -> Result<(), Error> {
+        if !running_as_root() {
+            eprintln!("skipped: only root can give a directory to another user");
+            return Ok(());
+        }
+        let dir = temp_dir("theirs");
+        dir_with_mode(&dir, 0o700)?;
+        std::os::unix::fs::chown(&dir, Some(65534), Some(65534))
+            .map_err(|e| Error::io("test chown", e))?;
+        let cache = TokenCache::new(&dir);
+        let stored = message(cache.store("https://a", "1", &AccessToken::new("tok")));
+        assert!(
+            stored.contains("is owned by uid 65534, not by you (uid 0)"),
+            "{stored}"
+        );
+        assert!(names_in(&dir).is_empty());
+        assert_eq!(mode_of(&dir), 0o700);
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_parent_others_can_write_is_refused_unless_sticky() -> Result<(), Error> {
+        let open = temp_dir("open-parent");
+        dir_with_mode(&open, 0o777)?;
+        let cache = TokenCache::new(open.join("cache"));
+        let stored = message(cache.store("https://a", "1", &AccessToken::new("tok")));
+        assert!(
+            stored.contains(&format!(
+                "is inside {}, which is writable by group or others and not sticky (mode 0777)",
+                open.display()
+            )),
+            "{stored}"
+        );
+        assert!(names_in(&open.join("cache")).is_empty());
+        assert_eq!(mode_of(&open), 0o777);
+
+        let sticky = temp_dir("sticky-parent");
+        dir_with_mode(&sticky, 0o1777)?;
+        let cache = TokenCache::new(sticky.join("cache"));
+        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        assert!(cache.load("https://a", "1")?.is_some());
+        assert_eq!(mode_of(&sticky.join("cache")), 0o700);
+        Ok(())
+    }
+
+    /// A file elsewhere that holds a valid entry for `https://a`, partner 1.
+    fn entry_elsewhere(name: &str, padding: usize) -> Result<PathBuf, Error> {
+        let dir = temp_dir(name);
+        fs::create_dir_all(&dir).map_err(|e| Error::io("test mkdir", e))?;
+        let path = dir.join("entry.json");
+        let json = format!(
+            "{{\"api_base\":\"https://a\",\"partner_id\":\"1\",\"access_token\":\"elsewhere\"}}{}",
+            " ".repeat(padding)
+        );
+        fs::write(&path, json).map_err(|e| Error::io("test write", e))?;
+        Ok(path)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_cache_file_is_not_followed() -> Result<(), Error> {
+        let cache = TokenCache::new(temp_dir("linked"));
+        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        let path = cache.path("https://a", "1");
+        fs::remove_file(&path).map_err(|e| Error::io("test rm", e))?;
+        let target = entry_elsewhere("link-target", 0)?;
+        std::os::unix::fs::symlink(&target, &path).map_err(|e| Error::io("test ln", e))?;
+        let loaded = message(cache.load("https://a", "1"));
+        assert!(
+            loaded.contains("is not a regular file (a symbolic link)"),
+            "{loaded}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_oversized_cache_file_is_not_read() -> Result<(), Error> {
+        let cache = TokenCache::new(temp_dir("oversized"));
+        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        let big = entry_elsewhere("oversized-source", 70 * 1024)?;
+        fs::rename(&big, cache.path("https://a", "1")).map_err(|e| Error::io("test mv", e))?;
+        let loaded = message(cache.load("https://a", "1"));
+        assert!(loaded.contains("is larger than 64 KiB"), "{loaded}");
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_place_of_the_cache_file_does_not_block() -> Result<(), Error> {
+        let cache = TokenCache::new(temp_dir("fifo"));
+        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        let path = cache.path("https://a", "1");
+        fs::remove_file(&path).map_err(|e| Error::io("test rm", e))?;
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .map_err(|e| Error::io("test mkfifo", e))?;
+        assert!(made.success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let loader = cache.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(loader.load("https://a", "1").map_err(|e| e.to_string()));
+        });
+        // A blocked open would never answer; the thread is left behind then.
+        let loaded = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("loading a FIFO blocked"));
+        let Err(loaded) = loaded else {
+            panic!("a FIFO gave a token: {loaded:?}");
+        };
+        assert!(
+            loaded.contains("is not a regular file (a FIFO)"),
+            "{loaded}"
+        );
+        // A store replaces it with a regular file.
+        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        assert!(cache.load("https://a", "1")?.is_some());
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_temporary_name_cannot_be_planted() -> Result<(), Error> {
+        let dir = temp_dir("planted");
+        let cache = TokenCache::new(&dir);
+        cache.store("https://a", "1", &AccessToken::new("old"))?;
+        let victim = entry_elsewhere("planted-victim", 0)?;
+        let before = fs::read(&victim).map_err(|e| Error::io("test read", e))?;
+        // The name the temporary file would have if it were predictable.
+        let file = cache.path("https://a", "1");
+        let guessed = dir.join(format!(
+            ".{}.{}.tmp",
+            file.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default(),
+            std::process::id()
+        ));
+        std::os::unix::fs::symlink(&victim, &guessed).map_err(|e| Error::io("test ln", e))?;
+        cache.store("https://a", "1", &AccessToken::new("new"))?;
+        assert_eq!(
+            fs::read(&victim).ok(),
+            Some(before),
+            "the link was followed"
+        );
+        assert_eq!(
+            cache.load("https://a", "1")?.map(|t| t.expose().to_owned()),
+            Some("new".to_owned())
+        );
+        assert!(fs::symlink_metadata(&file).is_ok_and(|m| m.is_file()));
+        assert_eq!(mode_of(&file), 0o600);
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn stale_temporary_files_are_removed_and_fresh_ones_kept() -> Result<(), Error> {
+        let dir = temp_dir("debris");
+        let cache = TokenCache::new(&dir);
+        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let io = |e| Error::io("test", e);
+        let stale = dir.join(".token-0123456789abcdef.json.4242.tmp");
+        fs::File::create(&stale)
+            .and_then(|f| f.set_modified(hour_ago))
+            .map_err(io)?;
+        let victim = entry_elsewhere("debris-victim", 0)?;
+        let stale_link = dir.join(".token-0123456789abcdef.json.4343.tmp");
+        std::os::unix::fs::symlink(&victim, &stale_link).map_err(io)?;
+        // A link's own time cannot be set from std; touch -h can.
+        let touched = std::process::Command::new("touch")
+            .args(["-h", "-d", "1 hour ago"])
+            .arg(&stale_link)
+            .status()
+            .map_err(io)?;
+        assert!(touched.success());
+        let fresh = dir.join(".token-0123456789abcdef.json.4444.tmp");
+        fs::File::create(&fresh).map_err(io)?;
+        let unrelated = dir.join("notes.tmp");
+        fs::File::create(&unrelated)
+            .and_then(|f| f.set_modified(hour_ago))
+            .map_err(io)?;
+        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        assert!(fs::symlink_metadata(&stale).is_err(), "stale file kept");
+        assert!(
+            fs::symlink_metadata(&stale_link).is_err(),
+            "stale link kept"
+        );
+        assert!(fs::metadata(&victim).is_ok(), "a link was followed");
+        assert!(fresh.exists(), "a write in progress was removed");
+        assert!(unrelated.exists(), "a file not ours was removed");
+        Ok(())
     }
 }

@@ -175,14 +175,23 @@ pub fn http_response(status: u16, content_type: &str, body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A file with `content`, in a fresh directory under the target dir.
+/// A file with `content`, in a fresh directory of the temporary directory.
+/// The directory is private (0700) whatever the umask, so a token cache
+/// made inside it is used (the cache skips a directory in a parent that
+/// group or others can write to).
 pub fn temp_file(name: &str, content: &[u8]) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "jetpack-partner-test-{}-{}",
         std::process::id(),
         jetpack_partner::sandbox::random_secret()
     ));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(&dir)
+        .unwrap_or_else(|e| panic!("mkdir: {e}"));
     let path = dir.join(name);
     std::fs::write(&path, content).unwrap_or_else(|e| panic!("write: {e}"));
     path
