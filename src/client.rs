@@ -515,6 +515,9 @@ fn from_ureq(e: ureq::Error, redactor: &Redactor) -> Error {
         }
         U::Tls(_) | U::Pem(_) | U::Rustls(_) | U::TlsRequired => TransportKind::Tls,
         U::Io(io) if is_tls(io) => TransportKind::Tls,
+        // The standard library's resolver reports getaddrinfo's failures
+        // as I/O errors of no particular kind, with this text.
+        U::Io(io) if io.to_string().contains("failed to lookup address") => TransportKind::Dns,
         U::Io(io) => match io.kind() {
             ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable => TransportKind::Connect,
             ErrorKind::TimedOut | ErrorKind::WouldBlock => TransportKind::Timeout,
