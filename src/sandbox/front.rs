@@ -129,8 +129,8 @@ impl Front {
         let inner = TcpStream::connect(self.inner)?;
         let _ = inner.set_nodelay(true);
         let wire = match &self.tls {
-            None => Wire::Plain(client.try_clone()?),
-            Some(config) => Wire::Tls(Box::new(tls::accept(config)?), client.try_clone()?),
+            None => Wire::Plain,
+            Some(config) => Wire::Tls(Box::new(tls::accept(config)?)),
         };
         let inner_local = inner.local_addr()?;
         let link = Link {
@@ -161,8 +161,8 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
 pub(crate) struct Link {
     /// The way to the client, and who may use it.
     out: Mutex<Out>,
-    /// The client's socket, to read requests from and to shut down
-    /// without waiting for the lock.
+    /// The client's socket: read by the requests' pump, written to under
+    /// the lock of `out`, shut down without waiting for it.
     client: TcpStream,
     /// The connection to the inner server.
     inner: TcpStream,
@@ -186,38 +186,41 @@ enum Mode {
     Hung,
 }
 
-/// The client's side of the connection, as written to.
+/// The client's side of the connection: plain, or TLS over it.
 enum Wire {
-    Plain(TcpStream),
-    Tls(Box<ServerConnection>, TcpStream),
+    Plain,
+    Tls(Box<ServerConnection>),
 }
 
 impl Wire {
     /// Plain text out of what was read from the client.
-    fn receive(&mut self, bytes: &[u8]) -> io::Result<tls::Received> {
+    fn receive(&mut self, tcp: &TcpStream, bytes: &[u8]) -> io::Result<tls::Received> {
         match self {
-            Wire::Plain(_) => Ok(tls::Received {
+            Wire::Plain => Ok(tls::Received {
                 plain: bytes.to_vec(),
                 closed: false,
             }),
-            Wire::Tls(conn, tcp) => tls::receive(conn, tcp, bytes),
+            Wire::Tls(conn) => tls::receive(conn, tcp, bytes),
         }
     }
 
-    fn send(&mut self, plain: &[u8]) -> io::Result<()> {
+    fn send(&mut self, tcp: &TcpStream, plain: &[u8]) -> io::Result<()> {
         match self {
-            Wire::Plain(tcp) => tcp.write_all(plain),
-            Wire::Tls(conn, tcp) => tls::send(conn, tcp, plain),
+            Wire::Plain => {
+                let mut tcp = tcp;
+                tcp.write_all(plain)
+            }
+            Wire::Tls(conn) => tls::send(conn, tcp, plain),
         }
     }
 
     /// No more answers: the client sees the end of the stream.
-    fn finish(&mut self) {
+    fn finish(&mut self, tcp: &TcpStream) {
         match self {
-            Wire::Plain(tcp) => {
+            Wire::Plain => {
                 let _ = tcp.shutdown(Shutdown::Write);
             }
-            Wire::Tls(conn, tcp) => tls::finish(conn, tcp),
+            Wire::Tls(conn) => tls::finish(conn, tcp),
         }
     }
 }
@@ -242,7 +245,7 @@ impl Link {
             };
             let (received, mode) = {
                 let mut out = self.out();
-                (out.wire.receive(&buf[..n]), out.mode)
+                (out.wire.receive(&self.client, &buf[..n]), out.mode)
             };
             let Ok(received) = received else {
                 // A failed handshake: nothing more will make sense.
@@ -270,13 +273,13 @@ impl Link {
                 Ok(n) => n,
             };
             let mut out = self.out();
-            if out.mode == Mode::Forward && out.wire.send(&buf[..n]).is_err() {
+            if out.mode == Mode::Forward && out.wire.send(&self.client, &buf[..n]).is_err() {
                 break;
             }
         }
         let mut out = self.out();
         if out.mode == Mode::Forward {
-            out.wire.finish();
+            out.wire.finish(&self.client);
         }
     }
 
@@ -312,7 +315,7 @@ impl Link {
     /// `truncate`: sends `bytes`, then closes the connection.
     pub fn send_and_close(&self, bytes: &[u8]) {
         let mut out = self.take_over(Mode::TakenOver);
-        let _ = out.wire.send(bytes);
+        let _ = out.wire.send(&self.client, bytes);
         drop(out);
         let _ = self.client.shutdown(Shutdown::Both);
     }
@@ -328,22 +331,27 @@ impl Link {
         stop: Arc<Stop>,
     ) {
         drop(self.take_over(Mode::TakenOver));
-        let client = self.client.try_clone();
+        let link = self.clone();
         let trickling = thread::Builder::new().spawn(move || {
-            let mut sent = self.out().wire.send(&head).is_ok();
+            let mut sent = link.send(&head).is_ok();
             for byte in body {
                 if !sent || !stop.sleep(every) {
                     break;
                 }
-                sent = self.out().wire.send(&[byte]).is_ok();
+                sent = link.send(&[byte]).is_ok();
             }
             if sent {
-                self.out().wire.finish();
+                link.out().wire.finish(&link.client);
             }
-            let _ = self.client.shutdown(Shutdown::Both);
+            let _ = link.client.shutdown(Shutdown::Both);
         });
-        if let (Err(_), Ok(client)) = (trickling, client) {
-            let _ = client.shutdown(Shutdown::Both);
+        if trickling.is_err() {
+            let _ = self.client.shutdown(Shutdown::Both);
         }
+    }
+
+    /// Sends `bytes` to the client, under the lock.
+    fn send(&self, bytes: &[u8]) -> io::Result<()> {
+        self.out().wire.send(&self.client, bytes)
     }
 }
