@@ -13,18 +13,28 @@
 //! inner server writes reaches the client, and the worker decides what
 //! does (nothing, part of an answer, an answer a byte at a time) and when
 //! the connection closes.
+//!
+//! Inner connections are opened one at a time, so that none is left
+//! waiting in tiny_http's pool (see `connect_inner`).
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustls::{ServerConfig, ServerConnection};
 
 use super::stop::Stop;
 use super::tls;
+
+/// How long the inner server may take to serve a new connection.
+const INNER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long to wait for the inner server to close an empty connection
+/// before trying another: the first wait, and the longest.
+const EMPTY_WAIT: (Duration, Duration) = (Duration::from_millis(5), Duration::from_millis(100));
 
 /// The public side: accepts clients and pairs each with an inner connection.
 pub(crate) struct Front {
@@ -33,6 +43,8 @@ pub(crate) struct Front {
     stop: Arc<Stop>,
     /// Local address of the inner connection -> its link.
     links: Mutex<HashMap<SocketAddr, Arc<Link>>>,
+    /// Held while an inner connection is opened (see `connect_inner`).
+    connecting: Mutex<()>,
 }
 
 impl Front {
@@ -49,6 +61,7 @@ impl Front {
             tls,
             stop,
             links: Mutex::new(HashMap::new()),
+            connecting: Mutex::new(()),
         });
         let accepting = {
             let front = front.clone();
@@ -124,9 +137,47 @@ impl Front {
         }
     }
 
+    /// A new connection to the inner server, once a thread of the inner
+    /// server has taken it.
+    ///
+    /// tiny_http hands each connection to a thread of its pool for as long
+    /// as the connection stays open, and the pool can lose a wake-up: a
+    /// connection handed over before the idle thread woken for the one
+    /// before it has run waits in the pool's queue until a thread is free,
+    /// which with keep-alive clients can be never. So connections are
+    /// opened one at a time, each followed by an empty one, closed at once,
+    /// that the inner server closes in turn when a thread has run it. The
+    /// queue is first in, first out: by then the real one has a thread, and
+    /// the next may be opened. (An empty connection that is itself left
+    /// waiting is harmless; another is tried.)
+    fn connect_inner(&self) -> io::Result<TcpStream> {
+        let _one_at_a_time = self
+            .connecting
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let inner = TcpStream::connect(self.inner)?;
+        let deadline = Instant::now() + INNER_TIMEOUT;
+        let mut wait = EMPTY_WAIT.0;
+        while Instant::now() < deadline {
+            let empty = TcpStream::connect(self.inner)?;
+            empty.shutdown(Shutdown::Write)?;
+            empty.set_read_timeout(Some(wait))?;
+            match (&empty).read(&mut [0u8; 16]) {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) => {}
+                _ => return Ok(inner),
+            }
+            wait = (wait * 2).min(EMPTY_WAIT.1);
+        }
+        Err(io::ErrorKind::TimedOut.into())
+    }
+
     fn connect(&self, client: TcpStream) -> io::Result<(Arc<Link>, SocketAddr)> {
         let _ = client.set_nodelay(true);
-        let inner = TcpStream::connect(self.inner)?;
+        let inner = self.connect_inner()?;
         let _ = inner.set_nodelay(true);
         let wire = match &self.tls {
             None => Wire::Plain,
