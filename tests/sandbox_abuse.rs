@@ -1,16 +1,21 @@
 //! The sandbox under abuse, over real TCP: many keep-alive connections
-//! opened at once are all served.
+//! opened at once, a request head that never ends, and bodies it will not
+//! read. Each is answered (200, or 431, 413, 411, 505) and the sandbox
+//! goes on serving.
 #![cfg(feature = "sandbox")]
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use common::*;
+use serde_json::Value;
+
+const MIB: usize = 1024 * 1024;
 
 /// An HTTP/1.1 answer read off a raw socket.
 #[derive(Debug, Default)]
@@ -29,6 +34,10 @@ impl Answer {
             let (n, v) = line.split_once(':')?;
             n.eq_ignore_ascii_case(name).then(|| v.trim())
         })
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_default()
     }
 }
 
@@ -121,4 +130,184 @@ fn keep_alive_connections_opened_at_once_are_all_served() {
     assert!(statuses.iter().all(|s| *s == Some(200)), "{statuses:?}");
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(requests(&sandbox), CLIENTS as u64 / 2, "the token requests");
+}
+
+/// This process's resident memory, where it can be read (Linux).
+fn rss_bytes() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: usize = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+fn stats_get(addr: SocketAddr) -> Option<Answer> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    stream
+        .write_all(b"GET /_sandbox/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+        .ok()?;
+    read_answer(&mut BufReader::new(stream))
+}
+
+#[test]
+fn a_request_head_that_never_ends_is_cut_off_with_431() {
+    let sandbox = sandbox();
+    let rss_before = rss_bytes();
+    let mut stream = TcpStream::connect(sandbox.addr()).unwrap_or_else(|e| panic!("{e}"));
+    let timeout = Some(Duration::from_secs(10));
+    let _ = stream.set_read_timeout(timeout);
+    let _ = stream.set_write_timeout(timeout);
+    // Everything the sandbox sends, read while the head is being written.
+    let reader = {
+        let mut stream = stream.try_clone().unwrap_or_else(|e| panic!("{e}"));
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let ended = stream.read_to_end(&mut bytes);
+            (bytes, ended)
+        })
+    };
+
+    let started = Instant::now();
+    let mut sent = 0;
+    let mut error = None;
+    let chunk = vec![b'a'; MIB];
+    if let Err(e) = stream.write_all(b"GET / HTTP/1.1\r\nX: ") {
+        error = Some(e);
+    }
+    while error.is_none() && sent < 32 * MIB {
+        match stream.write(&chunk) {
+            Ok(n) => sent += n,
+            Err(e) => error = Some(e),
+        }
+    }
+    let error = error.unwrap_or_else(|| panic!("{sent} bytes of head were all taken"));
+    assert!(
+        !matches!(
+            error.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "the connection was closed, not left to fill up: {error}"
+    );
+    assert!(
+        sent < 8 * MIB,
+        "{sent} bytes sent before the connection ended"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    let (bytes, _) = reader.join().unwrap_or_else(|_| panic!("reader"));
+    let text = String::from_utf8_lossy(&bytes);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_default();
+    assert!(
+        head.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"),
+        "{text:?}"
+    );
+    assert!(head.contains("\r\nConnection: close"), "{head}");
+    let body: Value = serde_json::from_str(body).unwrap_or_default();
+    assert_eq!(body["error"], "header_too_large", "{text:?}");
+    assert!(body["message"].is_string());
+
+    // The sandbox serves on, and counts what it refused.
+    let stats = stats_get(sandbox.addr()).unwrap_or_else(|| panic!("no stats"));
+    assert_eq!(stats.status(), Some(200), "{stats:?}");
+    assert_eq!(stats.json()["refused"]["header_too_large"], 1, "{stats:?}");
+    assert_eq!(stats.json()["requests"], 0, "the inner server never saw it");
+    let client = jetpack_partner::Client::builder()
+        .api_base(sandbox.base_url())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let token = client.request_token(&jetpack_partner::Credentials::new(
+        PARTNER_ID,
+        jetpack_partner::Secret::new(SECRET),
+    ));
+    assert!(token.is_ok(), "{token:?}");
+
+    // The head was not kept: a generous bound, as other tests share the
+    // process.
+    if let (Some(before), Some(after)) = (rss_before, rss_bytes()) {
+        let grown = after.saturating_sub(before);
+        assert!(grown < 64 * MIB, "resident memory grew by {grown} bytes");
+    }
+}
+
+/// Sends `request` on a new connection and reads until the sandbox closes
+/// it.
+fn exchange(addr: SocketAddr, request: &[u8]) -> (Option<Answer>, bool) {
+    let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = stream.write_all(request);
+    let mut reader = BufReader::new(stream);
+    let answer = read_answer(&mut reader);
+    let closed = matches!(reader.read(&mut [0u8; 64]), Ok(0));
+    (answer, closed)
+}
+
+#[test]
+fn bodies_the_sandbox_will_not_read_are_refused_before_they_are_sent() {
+    let sandbox = sandbox();
+    let too_long = format!(
+        "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+        8 * MIB + 1
+    );
+    let chunked = "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    // tiny_http would answer it itself, and hang.
+    let http2 = "GET /_sandbox/stats HTTP/2.0\r\n\r\n";
+    for (request, status, code) in [
+        (too_long.as_str(), 413, "body_too_large"),
+        (chunked, 411, "length_required"),
+        (http2, 505, "http_version_not_supported"),
+    ] {
+        let (answer, closed) = exchange(sandbox.addr(), request.as_bytes());
+        let answer = answer.unwrap_or_else(|| panic!("no answer to {request:?}"));
+        assert_eq!(answer.status(), Some(status), "{answer:?}");
+        assert_eq!(answer.json()["error"], code, "{answer:?}");
+        assert_eq!(answer.header("Connection"), Some("close"));
+        assert!(closed, "{request:?}");
+    }
+    let stats = sandbox.stats();
+    assert_eq!(stats["requests"], 0, "{stats}");
+    for code in [
+        "body_too_large",
+        "length_required",
+        "http_version_not_supported",
+    ] {
+        assert_eq!(stats["refused"][code], 1, "{stats}");
+    }
+
+    // A request before the refused one on the same connection is answered
+    // first, and a body of exactly the bound is let through.
+    let form = format!(
+        "client_id={PARTNER_ID}&client_secret={SECRET}&grant_type=client_credentials&scope=jetpack-partner"
+    );
+    let token = format!(
+        "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    let mut stream = TcpStream::connect(sandbox.addr()).unwrap_or_else(|e| panic!("{e}"));
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = stream.write_all(format!("{token}{chunked}").as_bytes());
+    let mut reader = BufReader::new(stream);
+    let first = read_answer(&mut reader).unwrap_or_default();
+    assert_eq!(first.status(), Some(200), "{first:?}");
+    assert_eq!(first.json()["token_type"], "bearer");
+    let second = read_answer(&mut reader).unwrap_or_default();
+    assert_eq!(second.status(), Some(411), "{second:?}");
+
+    let mut stream = TcpStream::connect(sandbox.addr()).unwrap_or_else(|e| panic!("{e}"));
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let head = format!(
+        "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        8 * MIB
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&vec![b'a'; 8 * MIB]);
+    let answer = read_answer(&mut BufReader::new(stream)).unwrap_or_default();
+    assert_eq!(answer.status(), Some(400), "read and judged: {answer:?}");
 }

@@ -14,10 +14,17 @@
 //! does (nothing, part of an answer, an answer a byte at a time) and when
 //! the connection closes.
 //!
-//! Inner connections are opened one at a time, so that none is left
-//! waiting in tiny_http's pool (see `connect_inner`).
+//! What a client can make the front hold is bounded: each request's head
+//! is held until it is complete, at most [`MAX_HEAD`] bytes; a longer one
+//! is answered with 431 and the connection closes. So are a declared body
+//! over the inner server's bound (413), a chunked body (411) and HTTP/2
+//! (505); see `framing.rs`. Body bytes are forwarded as they come.
+//!
+//! Every answer the front gives by itself is counted by its error code in
+//! the stats' `refused`. Inner connections are opened one at a time, so
+//! that none is left waiting in tiny_http's pool (see `connect_inner`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,6 +33,7 @@ use std::time::{Duration, Instant};
 
 use rustls::{ServerConfig, ServerConnection};
 
+use super::framing::{Heads, Refusal, MAX_HEAD};
 use super::stop::Stop;
 use super::tls;
 
@@ -45,6 +53,8 @@ pub(crate) struct Front {
     links: Mutex<HashMap<SocketAddr, Arc<Link>>>,
     /// Held while an inner connection is opened (see `connect_inner`).
     connecting: Mutex<()>,
+    /// The answers the front gave by itself, by error code.
+    refused: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Front {
@@ -62,6 +72,7 @@ impl Front {
             stop,
             links: Mutex::new(HashMap::new()),
             connecting: Mutex::new(()),
+            refused: Mutex::default(),
         });
         let accepting = {
             let front = front.clone();
@@ -80,6 +91,23 @@ impl Front {
     /// remote address as the inner server saw it.
     pub fn link(&self, inner_peer: SocketAddr) -> Option<Arc<Link>> {
         self.links().get(&inner_peer).cloned()
+    }
+
+    /// The answers the front gave by itself, by error code.
+    pub fn refused(&self) -> BTreeMap<&'static str, u64> {
+        self.refused
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    fn count(&self, refusal: Refusal) {
+        *self
+            .refused
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(refusal.code())
+            .or_default() += 1;
     }
 
     /// Stops accepting and drops every connection, hung ones included.
@@ -123,7 +151,9 @@ impl Front {
         };
         match answers {
             Ok(answers) => {
-                link.pump_requests();
+                if let Some(refusal) = link.pump_requests() {
+                    self.count(refusal);
+                }
                 let _ = answers.join();
             }
             Err(_) => link.drop_both(),
@@ -188,6 +218,7 @@ impl Front {
             out: Mutex::new(Out {
                 wire,
                 mode: Mode::Forward,
+                refusal: None,
             }),
             client,
             inner,
@@ -222,6 +253,9 @@ pub(crate) struct Link {
 struct Out {
     wire: Wire,
     mode: Mode,
+    /// The front refused a request: its answer goes after the inner
+    /// server's last, then the connection closes.
+    refusal: Option<Refusal>,
 }
 
 /// Who writes to the client.
@@ -283,12 +317,16 @@ impl Link {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Client -> inner server, until the client stops sending. Once a
-    /// fault has taken the connection over, what the client sends is read
-    /// and dropped, so that its leaving is noticed.
-    fn pump_requests(&self) {
+    /// Client -> inner server, until the client stops sending or a request
+    /// is refused (see [`Heads`]); returns the refusal. Once a fault has
+    /// taken the connection over, what the client sends is read and
+    /// dropped, so that its leaving is noticed.
+    fn pump_requests(&self) -> Option<Refusal> {
         let (mut from, mut to) = (&self.client, &self.inner);
+        let mut heads = Heads::new(MAX_HEAD);
         let mut buf = vec![0u8; 16 * 1024];
+        let mut forward = Vec::new();
+        let mut refused = None;
         loop {
             let n = match from.read(&mut buf) {
                 Ok(0) | Err(_) => break,
@@ -306,15 +344,31 @@ impl Link {
             if received.closed {
                 break;
             }
-            let forwarded = mode != Mode::Forward || to.write_all(&received.plain).is_ok();
-            if !forwarded && self.out().mode == Mode::Forward {
+            if mode != Mode::Forward {
+                continue;
+            }
+            forward.clear();
+            let framed = heads.feed(&received.plain, &mut forward);
+            if to.write_all(&forward).is_err() && self.out().mode == Mode::Forward {
+                break;
+            }
+            if let Err(refusal) = framed {
+                // Answered once the inner server has answered what came
+                // before, and closed: it sees the end of the requests.
+                let mut out = self.out();
+                if out.mode == Mode::Forward {
+                    out.refusal = Some(refusal);
+                    refused = Some(refusal);
+                }
                 break;
             }
         }
         let _ = self.inner.shutdown(Shutdown::Write);
+        refused
     }
 
-    /// Inner server -> client, unless a fault took the connection over.
+    /// Inner server -> client, unless a fault took the connection over;
+    /// then the front's refusal, if any.
     fn pump_answers(&self) {
         let mut from = &self.inner;
         let mut buf = vec![0u8; 16 * 1024];
@@ -330,6 +384,9 @@ impl Link {
         }
         let mut out = self.out();
         if out.mode == Mode::Forward {
+            if let Some(refusal) = out.refusal.take() {
+                let _ = out.wire.send(&self.client, &refusal.answer());
+            }
             out.wire.finish(&self.client);
         }
     }

@@ -21,6 +21,12 @@
 //! sent, or 0 when none is: `reset` and `hang`), and `faults` counts them
 //! by kind.
 //!
+//! What a client can make it hold is bounded. A request head over 64 KiB
+//! is answered with 431 (`header_too_large`), a declared body over 8 MiB
+//! with 413, a chunked body with 411 and HTTP/2 with 505, each closing the
+//! connection without reading the rest. These answers are counted by
+//! error code in the stats' `refused`, not in `requests`.
+//!
 //! ```
 //! use jetpack_partner::sandbox::Sandbox;
 //! let sandbox = Sandbox::builder().partner("1234", "s3cret").start()?;
@@ -33,6 +39,7 @@ mod cancel;
 mod catalogue;
 mod errors;
 mod faults;
+mod framing;
 mod front;
 mod oauth;
 mod partner_keys;
@@ -360,7 +367,7 @@ impl Sandbox {
 
     /// What `GET /_sandbox/stats` answers.
     pub fn stats(&self) -> Value {
-        self.ctx.shared.lock().stats.to_json()
+        stats(&self.ctx)
     }
 
     /// Serves until the process ends.
@@ -400,7 +407,7 @@ fn answer(ctx: &Arc<Context>, mut rq: tiny_http::Request) {
         return;
     };
     if incoming.path == "/_sandbox/stats" {
-        return respond(rq, &incoming, routes::stats(&ctx.shared));
+        return respond(rq, &incoming, Reply::ok(stats(ctx)));
     }
     let mut fault = None;
     if !incoming.path.starts_with("/_sandbox/") {
@@ -432,6 +439,13 @@ fn answer(ctx: &Arc<Context>, mut rq: tiny_http::Request) {
         }
         None => respond(rq, &incoming, reply),
     }
+}
+
+/// The counters of `GET /_sandbox/stats`: the requests' and the front's.
+fn stats(ctx: &Context) -> Value {
+    let mut stats = ctx.shared.lock().stats.to_json();
+    stats["refused"] = serde_json::json!(ctx.front.refused());
+    stats
 }
 
 /// Counts a request, before it is answered, so that a client that has its

@@ -122,6 +122,10 @@ when an answer is lost after the work was done:
   slow       the real answer, its body one byte every --slow-ms ms
 GET /_sandbox/stats counts faulted requests in requests and by_endpoint
 (under the status sent; 0 for reset and hang) and by kind in faults.
+
+Limits: a request head over 64 KiB is answered 431, a declared body over
+8 MiB 413, a chunked body 411 and HTTP/2 505; each closes the connection.
+These are counted by error code in the stats' refused, not in requests.
 ";
 
 pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
