@@ -1,18 +1,21 @@
 //! The sandbox under abuse, over real TCP: many keep-alive connections
-//! opened at once, a request head that never ends, and bodies it will not
-//! read. Each is answered (200, or 431, 413, 411, 505) and the sandbox
-//! goes on serving.
+//! opened at once, a request head that never ends, bodies it will not
+//! read, and more connections at once than it serves, over HTTP and HTTPS
+//! and through the `sandbox` command. Each is answered (200, or 431, 413,
+//! 411, 505, 503) and the sandbox goes on serving.
 #![cfg(feature = "sandbox")]
 
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use common::*;
+use jetpack_partner::sandbox::Sandbox;
 use serde_json::Value;
 
 const MIB: usize = 1024 * 1024;
@@ -310,4 +313,191 @@ fn bodies_the_sandbox_will_not_read_are_refused_before_they_are_sent() {
     let _ = stream.write_all(&vec![b'a'; 8 * MIB]);
     let answer = read_answer(&mut BufReader::new(stream)).unwrap_or_default();
     assert_eq!(answer.status(), Some(400), "read and judged: {answer:?}");
+}
+
+/// What each of the raw connections got.
+#[derive(Debug, Default)]
+struct Tally {
+    ok: usize,
+    overloaded: usize,
+    other: Vec<String>,
+}
+
+#[test]
+fn connections_past_the_limit_get_503_at_once_and_none_is_left_silent() {
+    const CLIENTS: usize = 400;
+    const LIMIT: usize = 64;
+    let sandbox = Sandbox::builder()
+        .partner(PARTNER_ID, SECRET)
+        .max_connections(LIMIT)
+        .start()
+        .unwrap_or_else(|e| panic!("sandbox: {e}"));
+    let addr = sandbox.addr();
+    let started = Instant::now();
+    let answers = ask_all_at_once(addr, CLIENTS);
+    let mut tally = Tally::default();
+    for answer in answers {
+        match answer {
+            Some(a) if a.status() == Some(200) => tally.ok += 1,
+            Some(a)
+                if a.status() == Some(503)
+                    && a.header("Retry-After") == Some("1")
+                    && a.header("Connection") == Some("close")
+                    && a.json()["error"] == "sandbox_overloaded" =>
+            {
+                tally.overloaded += 1
+            }
+            other => tally.other.push(format!("{other:?}")),
+        }
+    }
+    assert!(tally.other.is_empty(), "{tally:?}");
+    assert_eq!(tally.ok, LIMIT, "{tally:?}");
+    assert_eq!(tally.overloaded, CLIENTS - LIMIT, "{tally:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{tally:?}");
+
+    // Once they have closed, the sandbox serves as many again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let held: Vec<TcpStream> = loop {
+        let held: Vec<TcpStream> = (0..LIMIT)
+            .filter_map(|_| TcpStream::connect(addr).ok())
+            .collect();
+        let statuses: Vec<Option<u16>> = held
+            .iter()
+            .map(|stream| {
+                let mut stream = stream.try_clone().ok()?;
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(10)))
+                    .ok()?;
+                stream
+                    .write_all(b"GET /_sandbox/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+                    .ok()?;
+                read_answer(&mut BufReader::new(stream))?.status()
+            })
+            .collect();
+        if statuses.iter().all(|s| *s == Some(200)) {
+            break held;
+        }
+        assert!(Instant::now() < deadline, "{statuses:?}");
+        drop(held);
+        thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(held.len(), LIMIT);
+    let stats = sandbox.stats();
+    let refused = stats["refused"]["sandbox_overloaded"].as_u64();
+    assert!(
+        refused >= Some((CLIENTS - LIMIT) as u64),
+        "{}",
+        stats["refused"]
+    );
+    drop(held);
+    assert!(!token_of(&sandbox, SECRET).is_empty());
+}
+
+/// A CA and a certificate it signed for localhost: (CA PEM, chain PEM,
+/// key PEM).
+fn certificates() -> (String, String, String) {
+    let fail = |e: rcgen::Error| -> ! { panic!("rcgen: {e}") };
+    let ca_key = rcgen::KeyPair::generate().unwrap_or_else(|e| fail(e));
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap_or_else(|e| fail(e));
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "jetpack-partner test CA");
+    ca.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
+    let ca_cert = ca.self_signed(&ca_key).unwrap_or_else(|e| fail(e));
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap_or_else(|e| fail(e));
+    let params =
+        rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap_or_else(|e| fail(e));
+    let cert = params.signed_by(&key, &issuer).unwrap_or_else(|e| fail(e));
+    (ca_cert.pem(), cert.pem(), key.serialize_pem())
+}
+
+#[test]
+fn a_tls_client_past_the_limit_gets_its_503_over_tls() {
+    let (ca, chain, key) = certificates();
+    let sandbox = Sandbox::builder()
+        .partner(PARTNER_ID, SECRET)
+        .tls(chain.as_bytes(), key.as_bytes())
+        .max_connections(1)
+        .start()
+        .unwrap_or_else(|e| panic!("sandbox: {e}"));
+    let ca = ureq::tls::Certificate::from_pem(ca.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&[ca]))
+        .build();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+    let url = format!("{}/_sandbox/stats", sandbox.base_url());
+    let status = |agent: &ureq::Agent| {
+        let mut answer = agent.get(&url).call().unwrap_or_else(|e| panic!("{e}"));
+        let body = answer.body_mut().read_to_string().unwrap_or_default();
+        let retry_after = answer.headers().get("Retry-After").cloned();
+        (answer.status().as_u16(), retry_after, body)
+    };
+
+    // The one connection it serves, taken and held with no handshake.
+    let held = TcpStream::connect(sandbox.addr()).unwrap_or_else(|e| panic!("{e}"));
+    let (code, retry_after, body) = status(&agent);
+    assert_eq!(code, 503, "{body}");
+    assert_eq!(retry_after.as_ref().map(|v| v.as_bytes()), Some(&b"1"[..]));
+    let body: Value = serde_json::from_str(&body).unwrap_or_default();
+    assert_eq!(body["error"], "sandbox_overloaded");
+
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while status(&agent).0 != 200 {
+        assert!(Instant::now() < deadline, "still refused");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_sandbox_command_takes_max_connections() {
+    for bad in ["0", "4097", "many"] {
+        cli(
+            &["sandbox", "--partner", "1:2", "--max-connections", bad],
+            &[],
+            None,
+        )
+        .assert_code(2);
+    }
+    let help = cli(&["sandbox", "--help"], &[], None);
+    assert!(help.stdout.contains("--max-connections N"), "{help:?}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jetpack-partner"))
+        .args(["sandbox", "--partner", "1:2", "--max-connections", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut first = String::new();
+    if let Some(out) = child.stdout.take() {
+        let _ = BufReader::new(out).read_line(&mut first);
+    }
+    let addr: Option<SocketAddr> = first
+        .trim()
+        .strip_prefix("http://")
+        .and_then(|a| a.parse().ok());
+    let statuses = addr.map(|addr| {
+        let held = TcpStream::connect(addr);
+        let refused = stats_get(addr).and_then(|a| a.status());
+        drop(held);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut served = stats_get(addr).and_then(|a| a.status());
+        while served != Some(200) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+            served = stats_get(addr).and_then(|a| a.status());
+        }
+        (refused, served)
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(statuses, Some((Some(503), Some(200))), "{first:?}");
 }

@@ -1,7 +1,7 @@
 //! Where each request on a client connection starts and ends, as the
 //! front sees the byte stream: just enough HTTP/1.1 framing to bound a
 //! request's head, and the answers the front gives on its own when it
-//! refuses a request.
+//! refuses a request or a connection.
 //!
 //! [`Heads`] is a small state machine. In the head state it holds the
 //! bytes of the head (at most the limit) until the blank line that ends
@@ -43,6 +43,9 @@ pub(crate) enum Refusal {
     LengthRequired,
     /// 505: a request line for HTTP/2 or later.
     VersionNotSupported,
+    /// 503 with `Retry-After: 1`: the sandbox serves as many connections
+    /// as it may.
+    Overloaded,
 }
 
 impl Refusal {
@@ -54,6 +57,7 @@ impl Refusal {
             Refusal::BadLength => "invalid_content_length",
             Refusal::LengthRequired => "length_required",
             Refusal::VersionNotSupported => "http_version_not_supported",
+            Refusal::Overloaded => "sandbox_overloaded",
         }
     }
 
@@ -64,6 +68,7 @@ impl Refusal {
             Refusal::BadLength => 400,
             Refusal::LengthRequired => 411,
             Refusal::VersionNotSupported => 505,
+            Refusal::Overloaded => 503,
         }
     }
 
@@ -83,6 +88,10 @@ impl Refusal {
                     .into()
             }
             Refusal::VersionNotSupported => "The sandbox speaks HTTP/1.1 and HTTP/1.0.".into(),
+            Refusal::Overloaded => {
+                "The sandbox has as many connections open as it serves at once. Retry in a second."
+                    .into()
+            }
         }
     }
 
@@ -90,7 +99,10 @@ impl Refusal {
     /// end of the connection.
     pub fn answer(self) -> Vec<u8> {
         let body = json!({"error": self.code(), "message": self.message()}).to_string();
-        let headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+        let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+        if self == Refusal::Overloaded {
+            headers.push(("Retry-After".into(), "1".into()));
+        }
         let mut answer = faults::head(self.status(), &headers, body.len());
         answer.extend_from_slice(body.as_bytes());
         answer
@@ -363,12 +375,18 @@ mod tests {
 
     #[test]
     fn answers_are_json_in_the_rest_error_shape_and_close() {
-        let answer = String::from_utf8(Refusal::HeadTooLarge.answer()).unwrap_or_default();
-        assert!(answer.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+        let answer = String::from_utf8(Refusal::Overloaded.answer()).unwrap_or_default();
+        assert!(answer.starts_with("HTTP/1.1 503 Service Unavailable\r\n"));
+        assert!(answer.contains("\r\nRetry-After: 1\r\n"));
         assert!(answer.contains("\r\nConnection: close\r\n"));
         let (_, body) = answer.split_once("\r\n\r\n").unwrap_or_default();
         let body: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-        assert_eq!(body["error"], "header_too_large");
+        assert_eq!(body["error"], "sandbox_overloaded");
         assert!(body["message"].is_string());
+
+        let answer = String::from_utf8(Refusal::HeadTooLarge.answer()).unwrap_or_default();
+        assert!(answer.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+        assert!(!answer.contains("Retry-After"));
+        assert!(answer.contains("\"error\":\"header_too_large\""));
     }
 }

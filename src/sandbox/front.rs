@@ -14,11 +14,23 @@
 //! does (nothing, part of an answer, an answer a byte at a time) and when
 //! the connection closes.
 //!
-//! What a client can make the front hold is bounded: each request's head
-//! is held until it is complete, at most [`MAX_HEAD`] bytes; a longer one
-//! is answered with 431 and the connection closes. So are a declared body
-//! over the inner server's bound (413), a chunked body (411) and HTTP/2
-//! (505); see `framing.rs`. Body bytes are forwarded as they come.
+//! What a client can make the front hold is bounded:
+//!
+//! - Connections: at most `max_connections` are served at once, each
+//!   counted from its accepting until both its pumps end. A client past
+//!   the limit is answered at once with 503, `Retry-After: 1` and a JSON
+//!   error (`sandbox_overloaded`), and closed; so is one the front cannot
+//!   open an inner connection for. A served connection holds two
+//!   descriptors here (the client's socket and the inner connection) and
+//!   two in the inner server, and two threads here and one there. The
+//!   limit is lowered to fit the process's open-files limit where it can
+//!   be read (Linux), since tiny_http's accepting thread ends for good the
+//!   first time it runs out of descriptors.
+//! - Request heads: each is held until it is complete, at most
+//!   [`MAX_HEAD`] bytes; a longer one is answered with 431 and the
+//!   connection closes. So are a declared body over the inner server's
+//!   bound (413), a chunked body (411) and HTTP/2 (505); see `framing.rs`.
+//!   Body bytes are forwarded as they come.
 //!
 //! Every answer the front gives by itself is counted by its error code in
 //! the stats' `refused`. Inner connections are opened one at a time, so
@@ -27,6 +39,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -36,6 +49,22 @@ use rustls::{ServerConfig, ServerConnection};
 use super::framing::{Heads, Refusal, MAX_HEAD};
 use super::stop::Stop;
 use super::tls;
+
+/// Descriptors a served connection holds: the client's socket and the
+/// inner connection in the front, and the inner server's two handles on
+/// its end.
+const FDS_PER_CONNECTION: usize = 4;
+
+/// Descriptors left for everything else in the process.
+const FDS_SPARE: usize = 64;
+
+/// TLS clients over the limit being answered at once: each needs a
+/// handshake, on a thread of its own. A client past them is closed
+/// without an answer.
+const TLS_REFUSALS: usize = 16;
+
+/// How long turning a TLS client away may take.
+const REFUSAL_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How long the inner server may take to serve a new connection.
 const INNER_TIMEOUT: Duration = Duration::from_secs(5);
@@ -53,18 +82,26 @@ pub(crate) struct Front {
     links: Mutex<HashMap<SocketAddr, Arc<Link>>>,
     /// Held while an inner connection is opened (see `connect_inner`).
     connecting: Mutex<()>,
+    /// Most client connections served at once.
+    max_connections: usize,
+    /// Client connections served now.
+    open: Arc<AtomicUsize>,
+    /// TLS clients being turned away now.
+    refusing: Arc<AtomicUsize>,
     /// The answers the front gave by itself, by error code.
     refused: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Front {
-    /// Serves `listener`, forwarding to the server at `inner`, until
-    /// [`close`](Self::close). Returns the accepting thread.
+    /// Serves `listener`, forwarding to the server at `inner`, at most
+    /// `max_connections` clients at once (see [`fit_to_open_files`]),
+    /// until [`close`](Self::close). Returns the accepting thread.
     pub fn start(
         listener: TcpListener,
         inner: SocketAddr,
         tls: Option<Arc<ServerConfig>>,
         stop: Arc<Stop>,
+        max_connections: usize,
     ) -> (Arc<Front>, JoinHandle<()>) {
         let front = Arc::new(Front {
             inner,
@@ -72,6 +109,9 @@ impl Front {
             stop,
             links: Mutex::new(HashMap::new()),
             connecting: Mutex::new(()),
+            max_connections,
+            open: Arc::default(),
+            refusing: Arc::default(),
             refused: Mutex::default(),
         });
         let accepting = {
@@ -130,15 +170,72 @@ impl Front {
                 thread::sleep(Duration::from_millis(10));
                 continue;
             };
+            let Some(place) = Place::take(&self.open, self.max_connections) else {
+                self.turn_away(client);
+                continue;
+            };
             let front = self.clone();
             // Out of threads: the connection is dropped, not the sandbox.
-            let _ = thread::Builder::new().spawn(move || front.forward(client));
+            let _ = thread::Builder::new().spawn(move || front.forward(client, place));
+        }
+    }
+
+    /// Answers a client over the limit with 503 and closes its connection,
+    /// without holding up the accepting thread: a plain answer fits the
+    /// new socket's buffer at once, and a TLS one, which needs a
+    /// handshake, is given on a thread of its own.
+    fn turn_away(self: &Arc<Self>, client: TcpStream) {
+        self.count(Refusal::Overloaded);
+        if self.tls.is_none() {
+            return self.refuse(&client);
+        }
+        let Some(place) = Place::take(&self.refusing, TLS_REFUSALS) else {
+            return;
+        };
+        let front = self.clone();
+        let _ = thread::Builder::new().spawn(move || {
+            front.refuse(&client);
+            drop(place);
+        });
+    }
+
+    /// Sends `client` the 503 of an overloaded sandbox and ends the
+    /// connection.
+    fn refuse(&self, client: &TcpStream) {
+        let answer = Refusal::Overloaded.answer();
+        let mut tcp = client;
+        match &self.tls {
+            None => {
+                let _ = client.set_nonblocking(true);
+                let _ = tcp.write_all(&answer);
+            }
+            Some(config) => {
+                let _ = client.set_read_timeout(Some(REFUSAL_TIMEOUT));
+                let _ = client.set_write_timeout(Some(REFUSAL_TIMEOUT));
+                let _ = tls::answer_and_close(config, client, &answer);
+                let _ = client.set_nonblocking(true);
+            }
+        }
+        let _ = client.shutdown(Shutdown::Write);
+        // Closing a socket with unread bytes resets the connection, and
+        // the client may lose the answer: read what has already come.
+        let mut buf = [0u8; 4096];
+        for _ in 0..16 {
+            if !matches!(tcp.read(&mut buf), Ok(n) if n > 0) {
+                break;
+            }
         }
     }
 
     /// Pumps one client connection both ways until either side ends it.
-    fn forward(self: &Arc<Self>, client: TcpStream) {
-        let Ok((link, inner_local)) = self.connect(client) else {
+    fn forward(self: &Arc<Self>, client: TcpStream, place: Place) {
+        let _ = client.set_nodelay(true);
+        let Ok(inner) = self.connect_inner() else {
+            // Out of descriptors, most likely: as good as overloaded.
+            self.count(Refusal::Overloaded);
+            return self.refuse(&client);
+        };
+        let Ok((link, inner_local)) = self.new_link(client, inner) else {
             return;
         };
         self.links().insert(inner_local, link.clone());
@@ -165,6 +262,8 @@ impl Front {
         {
             links.remove(&inner_local);
         }
+        drop(links);
+        drop(place);
     }
 
     /// A new connection to the inner server, once a thread of the inner
@@ -205,9 +304,7 @@ impl Front {
         Err(io::ErrorKind::TimedOut.into())
     }
 
-    fn connect(&self, client: TcpStream) -> io::Result<(Arc<Link>, SocketAddr)> {
-        let _ = client.set_nodelay(true);
-        let inner = self.connect_inner()?;
+    fn new_link(&self, client: TcpStream, inner: TcpStream) -> io::Result<(Arc<Link>, SocketAddr)> {
         let _ = inner.set_nodelay(true);
         let wire = match &self.tls {
             None => Wire::Plain,
@@ -225,6 +322,52 @@ impl Front {
         };
         Ok((Arc::new(link), inner_local))
     }
+}
+
+/// One of the places counted by a counter, given back when dropped.
+struct Place(Arc<AtomicUsize>);
+
+impl Place {
+    /// A place, if fewer than `max` are taken.
+    fn take(count: &Arc<AtomicUsize>, max: usize) -> Option<Place> {
+        count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()?;
+        Some(Place(count.clone()))
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// `wanted`, lowered if need be so that as many connections fit the
+/// process's open-files limit, where it can be read (Linux): tiny_http's
+/// accepting thread ends for good the first time it runs out of
+/// descriptors, and the inner server with it.
+pub(crate) fn fit_to_open_files(wanted: usize) -> usize {
+    match open_files_limit() {
+        Some(limit) => wanted
+            .min(limit.saturating_sub(FDS_SPARE) / FDS_PER_CONNECTION)
+            .max(1),
+        None => wanted,
+    }
+}
+
+/// The soft limit on open files, from `/proc/self/limits`.
+fn open_files_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    limits.lines().find_map(|line| {
+        line.strip_prefix("Max open files")?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    })
 }
 
 /// Where to connect to reach a listener bound to `addr`.

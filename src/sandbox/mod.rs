@@ -21,11 +21,14 @@
 //! sent, or 0 when none is: `reset` and `hang`), and `faults` counts them
 //! by kind.
 //!
-//! What a client can make it hold is bounded. A request head over 64 KiB
-//! is answered with 431 (`header_too_large`), a declared body over 8 MiB
-//! with 413, a chunked body with 411 and HTTP/2 with 505, each closing the
-//! connection without reading the rest. These answers are counted by
-//! error code in the stats' `refused`, not in `requests`.
+//! What a client can make it hold is bounded. It serves at most
+//! [256 connections](SandboxBuilder::max_connections) at once; one more is
+//! answered at once with 503, `Retry-After: 1` and
+//! `{"error":"sandbox_overloaded",...}`, and closed. A request head over
+//! 64 KiB is answered with 431 (`header_too_large`), a declared body over
+//! 8 MiB with 413, a chunked body with 411 and HTTP/2 with 505, each
+//! closing the connection without reading the rest. These answers are
+//! counted by error code in the stats' `refused`, not in `requests`.
 //!
 //! ```
 //! use jetpack_partner::sandbox::Sandbox;
@@ -79,6 +82,12 @@ const WORKERS: usize = 8;
 /// Most worker threads a sandbox may be given.
 const MAX_WORKERS: usize = 1024;
 
+/// Client connections served at once.
+const CONNECTIONS: usize = 256;
+
+/// Most client connections a sandbox may be given.
+const MAX_CONNECTIONS: usize = 4096;
+
 /// State shared by the worker threads.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
@@ -120,6 +129,7 @@ pub struct SandboxBuilder {
     faults: FaultPlan,
     tls: Option<TlsPem>,
     workers: usize,
+    max_connections: usize,
 }
 
 /// A certificate chain and its key, as given; the key never shows in
@@ -144,6 +154,17 @@ impl SandboxBuilder {
     /// request delayed by `latency` holds one, so a load test wants more.
     pub fn workers(mut self, workers: usize) -> Self {
         self.workers = workers.clamp(1, MAX_WORKERS);
+        self
+    }
+
+    /// Client connections served at once (default 256, at most 4096). A
+    /// client past them is answered at once with 503, `Retry-After: 1` and
+    /// `{"error":"sandbox_overloaded",...}`, and its connection closed.
+    /// Each connection holds four file descriptors, so on Linux the number
+    /// is lowered to fit the process's open-files limit (with 1024, to
+    /// 240).
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.clamp(1, MAX_CONNECTIONS);
         self
     }
 
@@ -286,7 +307,8 @@ impl SandboxBuilder {
             None => format!("http://{addr}"),
         };
         let stop = Arc::new(Stop::default());
-        let (front, accepting) = Front::start(listener, inner, tls, stop.clone());
+        let max_connections = front::fit_to_open_files(self.max_connections);
+        let (front, accepting) = Front::start(listener, inner, tls, stop.clone(), max_connections);
         let ctx = Arc::new(Context {
             shared: Shared {
                 state: Mutex::new(state),
@@ -351,6 +373,7 @@ impl Sandbox {
             faults: FaultPlan::default(),
             tls: None,
             workers: WORKERS,
+            max_connections: CONNECTIONS,
         }
     }
 

@@ -104,6 +104,24 @@ pub(crate) fn finish(conn: &mut ServerConnection, tcp: &TcpStream) {
     let _ = tcp.shutdown(Shutdown::Write);
 }
 
+/// Completes the handshake on `tcp`, sends `answer` and ends the session:
+/// for a client the sandbox turns away. It blocks, so `tcp` should have
+/// time-outs.
+pub(crate) fn answer_and_close(
+    config: &Arc<ServerConfig>,
+    tcp: &TcpStream,
+    answer: &[u8],
+) -> io::Result<()> {
+    let mut conn = accept(config)?;
+    let mut io = tcp;
+    while conn.is_handshaking() {
+        conn.complete_io(&mut io)?;
+    }
+    conn.writer().write_all(answer)?;
+    finish(&mut conn, tcp);
+    Ok(())
+}
+
 fn flush(conn: &mut ServerConnection, tcp: &TcpStream) -> io::Result<()> {
     let mut io = tcp;
     while conn.wants_write() {
