@@ -310,7 +310,7 @@ pub(crate) fn mangle(
 
 /// A response head announcing `length` bytes of body and the end of the
 /// connection.
-fn head(status: u16, headers: &[(String, String)], length: usize) -> Vec<u8> {
+pub(crate) fn head(status: u16, headers: &[(String, String)], length: usize) -> Vec<u8> {
     let reason = tiny_http::StatusCode(status).default_reason_phrase();
     let mut head = format!("HTTP/1.1 {status} {reason}\r\n");
     for (name, value) in headers {

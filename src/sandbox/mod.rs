@@ -21,6 +21,15 @@
 //! sent, or 0 when none is: `reset` and `hang`), and `faults` counts them
 //! by kind.
 //!
+//! What a client can make it hold is bounded. It serves at most
+//! [256 connections](SandboxBuilder::max_connections) at once; one more is
+//! answered at once with 503, `Retry-After: 1` and
+//! `{"error":"sandbox_overloaded",...}`, and closed. A request head over
+//! 64 KiB is answered with 431 (`header_too_large`), a declared body over
+//! 8 MiB with 413, a chunked body with 411 and HTTP/2 with 505, each
+//! closing the connection without reading the rest. These answers are
+//! counted by error code in the stats' `refused`, not in `requests`.
+//!
 //! ```
 //! use jetpack_partner::sandbox::Sandbox;
 //! let sandbox = Sandbox::builder().partner("1234", "s3cret").start()?;
@@ -33,6 +42,7 @@ mod cancel;
 mod catalogue;
 mod errors;
 mod faults;
+mod framing;
 mod front;
 mod oauth;
 mod partner_keys;
@@ -71,6 +81,12 @@ const WORKERS: usize = 8;
 
 /// Most worker threads a sandbox may be given.
 const MAX_WORKERS: usize = 1024;
+
+/// Client connections served at once.
+const CONNECTIONS: usize = 256;
+
+/// Most client connections a sandbox may be given.
+const MAX_CONNECTIONS: usize = 4096;
 
 /// State shared by the worker threads.
 #[derive(Debug, Default)]
@@ -113,6 +129,7 @@ pub struct SandboxBuilder {
     faults: FaultPlan,
     tls: Option<TlsPem>,
     workers: usize,
+    max_connections: usize,
 }
 
 /// A certificate chain and its key, as given; the key never shows in
@@ -137,6 +154,17 @@ impl SandboxBuilder {
     /// request delayed by `latency` holds one, so a load test wants more.
     pub fn workers(mut self, workers: usize) -> Self {
         self.workers = workers.clamp(1, MAX_WORKERS);
+        self
+    }
+
+    /// Client connections served at once (default 256, at most 4096). A
+    /// client past them is answered at once with 503, `Retry-After: 1` and
+    /// `{"error":"sandbox_overloaded",...}`, and its connection closed.
+    /// Each connection holds four file descriptors, so on Linux the number
+    /// is lowered to fit the process's open-files limit (with 1024, to
+    /// 240).
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.clamp(1, MAX_CONNECTIONS);
         self
     }
 
@@ -279,7 +307,8 @@ impl SandboxBuilder {
             None => format!("http://{addr}"),
         };
         let stop = Arc::new(Stop::default());
-        let (front, accepting) = Front::start(listener, inner, tls, stop.clone());
+        let max_connections = front::fit_to_open_files(self.max_connections);
+        let (front, accepting) = Front::start(listener, inner, tls, stop.clone(), max_connections);
         let ctx = Arc::new(Context {
             shared: Shared {
                 state: Mutex::new(state),
@@ -344,6 +373,7 @@ impl Sandbox {
             faults: FaultPlan::default(),
             tls: None,
             workers: WORKERS,
+            max_connections: CONNECTIONS,
         }
     }
 
@@ -360,7 +390,7 @@ impl Sandbox {
 
     /// What `GET /_sandbox/stats` answers.
     pub fn stats(&self) -> Value {
-        self.ctx.shared.lock().stats.to_json()
+        stats(&self.ctx)
     }
 
     /// Serves until the process ends.
@@ -400,7 +430,7 @@ fn answer(ctx: &Arc<Context>, mut rq: tiny_http::Request) {
         return;
     };
     if incoming.path == "/_sandbox/stats" {
-        return respond(rq, &incoming, routes::stats(&ctx.shared));
+        return respond(rq, &incoming, Reply::ok(stats(ctx)));
     }
     let mut fault = None;
     if !incoming.path.starts_with("/_sandbox/") {
@@ -432,6 +462,13 @@ fn answer(ctx: &Arc<Context>, mut rq: tiny_http::Request) {
         }
         None => respond(rq, &incoming, reply),
     }
+}
+
+/// The counters of `GET /_sandbox/stats`: the requests' and the front's.
+fn stats(ctx: &Context) -> Value {
+    let mut stats = ctx.shared.lock().stats.to_json();
+    stats["refused"] = serde_json::json!(ctx.front.refused());
+    stats
 }
 
 /// Counts a request, before it is answered, so that a client that has its

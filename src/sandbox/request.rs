@@ -6,7 +6,7 @@ use std::io::Read;
 use super::reply::Reply;
 
 /// Largest request body the sandbox reads.
-const MAX_REQUEST_BODY: u64 = 8 * 1024 * 1024;
+pub(crate) const MAX_REQUEST_BODY: u64 = 8 * 1024 * 1024;
 
 /// One incoming request, read whole.
 #[derive(Debug, Default)]

@@ -4,8 +4,6 @@
 //! segment and hands it, still percent-encoded, to the handler; every other
 //! segment must match exactly.
 
-use serde_json::json;
-
 use super::reply::Reply;
 use super::request::Incoming;
 use super::{cancel, errors, oauth, partner_keys, provision, ssh_credentials, status};
@@ -143,10 +141,6 @@ fn matches(pattern: &str, path: &str) -> Option<Params> {
 }
 
 /// `GET /_sandbox/stats`.
-pub(crate) fn stats(shared: &Shared) -> Reply {
-    Reply::ok(json!(shared.lock().stats.to_json()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -63,7 +63,7 @@ pub(crate) struct Received {
 /// (after the alert is sent) ends the connection.
 pub(crate) fn receive(
     conn: &mut ServerConnection,
-    tcp: &mut TcpStream,
+    tcp: &TcpStream,
     mut records: &[u8],
 ) -> io::Result<Received> {
     let mut received = Received {
@@ -92,25 +92,40 @@ pub(crate) fn receive(
 }
 
 /// Sends plain text to the client.
-pub(crate) fn send(
-    conn: &mut ServerConnection,
-    tcp: &mut TcpStream,
-    plain: &[u8],
-) -> io::Result<()> {
+pub(crate) fn send(conn: &mut ServerConnection, tcp: &TcpStream, plain: &[u8]) -> io::Result<()> {
     conn.writer().write_all(plain)?;
     flush(conn, tcp)
 }
 
 /// Ends the session properly: `close_notify`, then no more writes.
-pub(crate) fn finish(conn: &mut ServerConnection, tcp: &mut TcpStream) {
+pub(crate) fn finish(conn: &mut ServerConnection, tcp: &TcpStream) {
     conn.send_close_notify();
     let _ = flush(conn, tcp);
     let _ = tcp.shutdown(Shutdown::Write);
 }
 
-fn flush(conn: &mut ServerConnection, tcp: &mut TcpStream) -> io::Result<()> {
+/// Completes the handshake on `tcp`, sends `answer` and ends the session:
+/// for a client the sandbox turns away. It blocks, so `tcp` should have
+/// time-outs.
+pub(crate) fn answer_and_close(
+    config: &Arc<ServerConfig>,
+    tcp: &TcpStream,
+    answer: &[u8],
+) -> io::Result<()> {
+    let mut conn = accept(config)?;
+    let mut io = tcp;
+    while conn.is_handshaking() {
+        conn.complete_io(&mut io)?;
+    }
+    conn.writer().write_all(answer)?;
+    finish(&mut conn, tcp);
+    Ok(())
+}
+
+fn flush(conn: &mut ServerConnection, tcp: &TcpStream) -> io::Result<()> {
+    let mut io = tcp;
     while conn.wants_write() {
-        conn.write_tls(tcp)?;
+        conn.write_tls(&mut io)?;
     }
     Ok(())
 }

@@ -78,6 +78,13 @@ pub const FLAGS: &[Flag] = &[
          --latency-ms holds one, so a load test wants more",
     ),
     Flag::value(
+        "max-connections",
+        &["--max-connections"],
+        "N",
+        "client connections served at once (default 256, lowered to fit the\n\
+         open-files limit); more are answered 503 with Retry-After: 1",
+    ),
+    Flag::value(
         "tls-cert",
         &["--tls-cert"],
         "PATH",
@@ -100,7 +107,8 @@ FILE with --state) and serves until stopped (Ctrl-C, kill).
 
 Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRET [--partner ...]
          [--latency-ms N] [--fault KIND[:RATE] ...] [--fault-seed N] [--fault-after N]
-         [--retry-after SECS] [--slow-ms N] [--workers N] [--tls-cert PATH --tls-key PATH]
+         [--retry-after SECS] [--slow-ms N] [--workers N] [--max-connections N]
+         [--tls-cert PATH --tls-key PATH]
 
 Reserved test hosts: *.nojetpack.test (Jetpack not active), *.badstate.test
 (needs force_register), *.pending.test (unreachable: pending activation),
@@ -122,6 +130,12 @@ when an answer is lost after the work was done:
   slow       the real answer, its body one byte every --slow-ms ms
 GET /_sandbox/stats counts faulted requests in requests and by_endpoint
 (under the status sent; 0 for reset and hang) and by kind in faults.
+
+Limits: a request head over 64 KiB is answered 431, a declared body over
+8 MiB 413, a chunked body 411 and HTTP/2 505; each closes the connection.
+So is a connection past --max-connections, at once, with 503 and
+Retry-After: 1. These are counted by error code in the stats' refused, not
+in requests.
 ";
 
 pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
@@ -158,6 +172,16 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
             ));
         }
         builder = builder.workers(n);
+    }
+    let connections = "a number of connections from 1 to 4096";
+    if let Some(n) = flags.parse::<usize>("max-connections", connections)? {
+        if !(1..=4096).contains(&n) {
+            return Err(Failure::usage(
+                format!("--max-connections {n} is not from 1 to 4096"),
+                "give e.g. --max-connections 256",
+            ));
+        }
+        builder = builder.max_connections(n);
     }
     let sandbox = builder.start()?;
     globals.out.line(sandbox.base_url())?;
