@@ -35,10 +35,12 @@ impl Request {
     }
 
     fn bearer(&self) -> Option<String> {
-        self.head
-            .lines()
-            .find_map(|l| l.strip_prefix("Authorization: Bearer "))
-            .map(str::to_owned)
+        self.head.lines().find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            let token = value.trim().strip_prefix("Bearer ")?;
+            name.eq_ignore_ascii_case("authorization")
+                .then(|| token.to_owned())
+        })
     }
 }
 
@@ -216,7 +218,11 @@ fn a_secret_echoed_by_the_server_never_shows_in_any_spelling() {
 fn an_access_token_echoed_by_the_server_never_shows() {
     let token = format!("{MARK}tok\"en\\with-escapes");
     for mode in 0..5 {
-        let base = server(move |rq| echo(mode, &rq.bearer().unwrap_or_default()));
+        let base = server(move |rq| {
+            let bearer = rq.bearer();
+            assert!(bearer.is_some(), "no bearer in {}", rq.head);
+            echo(mode, &bearer.unwrap_or_default())
+        });
         let run = cli(
             &[
                 "--api-base",

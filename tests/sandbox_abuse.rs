@@ -70,7 +70,7 @@ fn read_answer(stream: &mut impl BufRead) -> Option<Answer> {
 
 /// The request the `i`th of many clients sends: the stats or a token.
 fn request(i: usize) -> String {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         return "GET /_sandbox/stats HTTP/1.1\r\nHost: x\r\n\r\n".to_owned();
     }
     let form = format!(
