@@ -42,10 +42,9 @@ measure() {
     tail -n 1 "$work/time"
 }
 
-jp() {
-    env -i JETPACK_PARTNER_SECRET=bench-secret "$JP_BIN" --api-base http://127.0.0.1:9 \
-        --partner-id 1234 batch provision --fail-fast --quiet "$@"
-}
+# The client, checking only: a closed port as API base, since nothing is sent.
+JP=(env -i JETPACK_PARTNER_SECRET=bench-secret "$JP_BIN" --api-base http://127.0.0.1:9
+    --partner-id 1234 batch provision --fail-fast --quiet)
 
 # row WHAT WANT_EXIT COMMAND...: a table row; a run that did not end as
 # expected (the client must stop with 2, "nothing was sent") is an error.
@@ -66,10 +65,9 @@ printf '\n%s lines, CSV %.0f MiB; `batch provision --fail-fast`, last line bad: 
     "$LINES" "$(awk -v b="$size" 'BEGIN { print b / 1048576 }')"
 echo '| command | peak RSS | wall |'
 echo '|---|---|---|'
-row "jetpack-partner, CSV file" 2 jp --input "$work/sites.csv"
-row "jetpack-partner, JSON Lines file" 2 jp --input "$work/sites.jsonl"
-row "jetpack-partner, JSON Lines on stdin (spooled)" 2 sh -c "\"\$0\" \"\$@\" < '$work/sites.jsonl'" \
-    env -i JETPACK_PARTNER_SECRET=bench-secret "$JP_BIN" --api-base http://127.0.0.1:9 \
-    --partner-id 1234 batch provision --fail-fast --quiet --input -
+row "jetpack-partner, CSV file" 2 "${JP[@]}" --input "$work/sites.csv"
+row "jetpack-partner, JSON Lines file" 2 "${JP[@]}" --input "$work/sites.jsonl"
+row "jetpack-partner, JSON Lines on stdin (spooled)" 2 \
+    sh -c '"$@" < "$0"' "$work/sites.jsonl" "${JP[@]}" --input -
 row "wc -l, CSV file (one buffer)" 0 wc -l "$work/sites.csv"
 row "sort, CSV file (holds it all)" 0 sort "$work/sites.csv"

@@ -30,8 +30,12 @@ const MAGIC: &str = "jetpack-partner batch";
 /// The journal format this version writes.
 const VERSION: u64 = 1;
 
-/// Longest record read back, in bytes (an answer is at most 1 MiB).
-const MAX_RECORD_LINE: u64 = 4 * 1024 * 1024;
+/// Longest record read back, in bytes: an answer is at most 1 MiB, and
+/// escaping can make it a few times longer.
+const MAX_RECORD_LINE: u64 = 8 * 1024 * 1024;
+
+/// Places in one damaged line where a glued record is looked for.
+const GLUE_TRIES: usize = 16;
 
 /// Damaged lines reported by number; more are only counted.
 const DAMAGED_SHOWN: usize = 20;
@@ -276,6 +280,7 @@ fn glued_record(bytes: &[u8]) -> Option<RecordRead> {
     let needle = b"{\"line\":";
     (1..bytes.len().saturating_sub(needle.len()))
         .filter(|&i| bytes[i..].starts_with(needle))
+        .take(GLUE_TRIES)
         .find_map(|i| match kind(&bytes[i..]) {
             Kind::Record(record) => Some(record),
             _ => None,

@@ -135,6 +135,9 @@ fn run(action: Action, flags: &Parsed, globals: &Globals) -> Result<(), Failure>
         Some(path) => Some(Journal::open(Path::new(path), action)?),
         None => None,
     };
+    if let Some(path) = output {
+        warn_if_others_can_read(globals, path);
+    }
     if let (Some((_, Found::Journal)), false) = (&opened, resume) {
         return Err(Failure::usage(
             format!(
@@ -222,6 +225,25 @@ fn refuse_same_file(input: &str, output: &str) -> Result<(), Failure> {
     }
     let _ = (input, output);
     Ok(())
+}
+
+/// The journal can hold per-site access tokens (provision answers): an
+/// existing output file that others can read gets a warning.
+fn warn_if_others_can_read(globals: &Globals, path: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                globals.out.note(&format!(
+                    "jetpack-partner: warning: the output file {path} is readable by other users \
+                     (mode {mode:04o}) and can hold access tokens; run: chmod 600 {path}"
+                ));
+            }
+        }
+    }
+    let _ = (globals, path);
 }
 
 /// Says what an earlier run left that is not a clean record.
