@@ -148,9 +148,9 @@ impl Parsed {
 
 /// Takes every option of `table` out of `args`, then the environment for
 /// those not given. An option given twice is a usage error.
-pub fn take(args: &mut Arguments, table: &[Flag]) -> Result<Parsed, Failure> {
+pub fn take(args: &mut Arguments, groups: &[&[Flag]]) -> Result<Parsed, Failure> {
     let mut parsed = Parsed::default();
-    for flag in table {
+    for flag in groups.iter().flat_map(|g| g.iter()) {
         for &name in flag.names {
             while let Some(value) = take_one(args, flag, name)? {
                 if flag.many {
@@ -241,7 +241,14 @@ fn usage_from(e: pico_args::Error, name: &str) -> Failure {
 /// `--name value` for every option that takes a value (the value kept
 /// exactly, quotes and all), and the old scripts' spellings become ours.
 /// A value given as the next argument is never rewritten.
-pub fn normalize(raw: Vec<OsString>, tables: &[&[Flag]]) -> Result<Vec<OsString>, Failure> {
+/// The arguments ready for pico-args, and whether any option was spelled
+/// the way only the old scripts spelled it.
+pub struct Normalized {
+    pub args: Vec<OsString>,
+    pub script_spelling: bool,
+}
+
+pub fn normalize(raw: Vec<OsString>, tables: &[&[Flag]]) -> Result<Normalized, Failure> {
     let takes_value = |name: &str| {
         tables
             .iter()
@@ -249,6 +256,7 @@ pub fn normalize(raw: Vec<OsString>, tables: &[&[Flag]]) -> Result<Vec<OsString>
             .any(|f| f.value.is_some() && f.names.contains(&name))
     };
     let mut out = Vec::with_capacity(raw.len());
+    let mut script_spelling = false;
     let mut raw = raw.into_iter();
     while let Some(arg) = raw.next() {
         let Some(text) = arg.to_str() else {
@@ -266,7 +274,8 @@ pub fn normalize(raw: Vec<OsString>, tables: &[&[Flag]]) -> Result<Vec<OsString>
             continue;
         }
         if let Some(rewritten) = compat::rewrite(text)? {
-            out.extend(rewritten.into_iter().map(OsString::from));
+            script_spelling |= rewritten.script_only;
+            out.extend(rewritten.args.into_iter().map(OsString::from));
             continue;
         }
         match text.split_once('=') {
@@ -277,13 +286,17 @@ pub fn normalize(raw: Vec<OsString>, tables: &[&[Flag]]) -> Result<Vec<OsString>
             _ => out.push(arg),
         }
     }
-    Ok(out)
+    Ok(Normalized {
+        args: out,
+        script_spelling,
+    })
 }
 
-/// The options of a table, formatted for `--help`.
-pub fn help_lines(table: &[Flag]) -> String {
-    let rows: Vec<(String, String)> = table
+/// The options of a command's flag groups, formatted for `--help`.
+pub fn help_lines(groups: &[&[Flag]]) -> String {
+    let rows: Vec<(String, String)> = groups
         .iter()
+        .flat_map(|g| g.iter())
         .filter(|f| !f.names.is_empty())
         .map(|f| {
             let mut left = f.names.join(", ");
@@ -320,6 +333,7 @@ mod tests {
         let raw = args.iter().map(OsString::from).collect();
         normalize(raw, &[TABLE])
             .unwrap_or_else(|_| panic!("normalize {args:?}"))
+            .args
             .into_iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect()

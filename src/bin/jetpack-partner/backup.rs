@@ -8,7 +8,7 @@ use crate::args::{Flag, Parsed};
 use crate::globals::Globals;
 use crate::output::Failure;
 
-pub const SSH_FLAGS: [Flag; 5] = [
+pub const SSH_FLAGS: &[Flag] = &[
     Flag::value(
         "ssh-user",
         &["--ssh-user"],
@@ -36,7 +36,7 @@ pub const SSH_FLAGS: [Flag; 5] = [
     Flag::value("ssh-port", &["--ssh-port"], "PORT", "SSH port (default 22)"),
 ];
 
-pub const FTP_FLAGS: [Flag; 4] = [
+pub const FTP_FLAGS: &[Flag] = &[
     Flag::value(
         "ftp-user",
         &["--ftp-user"],

@@ -14,7 +14,10 @@ use crate::args::{Flag, Parsed};
 use crate::globals::Globals;
 use crate::output::Failure;
 
-pub const FLAGS: &[Flag] = &[
+/// The command's flag groups.
+pub const FLAGS: &[&[Flag]] = &[OWN];
+
+const OWN: &[Flag] = &[
     Flag::value(
         "input",
         &["--input"],

@@ -8,7 +8,10 @@ use crate::globals::Globals;
 use crate::output::Failure;
 use crate::wp_cli::{self, WpCli};
 
-pub const FLAGS: &[Flag] = &[
+/// The command's flag groups: its own and WP-CLI's.
+pub const FLAGS: &[&[Flag]] = &[OWN, wp_cli::FLAGS];
+
+const OWN: &[Flag] = &[
     Flag::value(
         "site",
         &["--site"],
@@ -38,9 +41,6 @@ pub const FLAGS: &[Flag] = &[
         "ID",
         "accepted for partner-cancel.sh compatibility; the cancel endpoint takes none",
     ),
-    wp_cli::FLAGS[0],
-    wp_cli::FLAGS[1],
-    wp_cli::FLAGS[2],
 ];
 
 pub const HELP: &str = "\

@@ -4,7 +4,10 @@ use crate::args::{Flag, Parsed};
 use crate::globals::Globals;
 use crate::output::Failure;
 
-pub const FLAGS: &[Flag] = &[Flag::switch(
+/// The command's flag groups.
+pub const FLAGS: &[&[Flag]] = &[OWN];
+
+const OWN: &[Flag] = &[Flag::switch(
     "verbose",
     &["--verbose"],
     "give each error's cause and solution (after the command; -v still traces)",

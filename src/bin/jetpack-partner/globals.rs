@@ -98,12 +98,15 @@ pub struct Globals {
     started: Instant,
     pub out: Output,
     pub verbose: bool,
+    /// The command was spelled as the old scripts spelled it: it behaves
+    /// as they did.
+    pub script_spelling: bool,
     stdin_taken: Cell<Option<&'static str>>,
 }
 
 impl Globals {
     pub fn take(args: &mut Arguments) -> Result<Globals, Failure> {
-        let parsed = args::take(args, FLAGS)?;
+        let parsed = args::take(args, &[FLAGS])?;
         let out = Output {
             pretty: parsed.switch("pretty"),
             ..Output::default()
@@ -114,6 +117,7 @@ impl Globals {
             started: Instant::now(),
             out,
             verbose,
+            script_spelling: false,
             stdin_taken: Cell::new(None),
         })
     }

@@ -37,7 +37,8 @@ pub struct Command {
     name: &'static str,
     summary: &'static str,
     help: &'static str,
-    flags: &'static [Flag],
+    /// Its flag groups: its own, then shared ones (SSH, FTP, WP-CLI).
+    flags: &'static [&'static [Flag]],
     run: fn(&Parsed, &Globals) -> Result<(), Failure>,
 }
 
@@ -154,8 +155,11 @@ fn main() -> ExitCode {
 /// name after the command; globals may stand before or after the command.
 fn run(raw: Vec<OsString>, out: &mut Output) -> Result<(), Failure> {
     let mut tables: Vec<&[Flag]> = vec![globals::FLAGS];
-    tables.extend(COMMANDS.iter().map(|c| c.flags));
-    let normalized = args::normalize(raw, &tables)?;
+    tables.extend(COMMANDS.iter().flat_map(|c| c.flags.iter().copied()));
+    let args::Normalized {
+        args: normalized,
+        script_spelling,
+    } = args::normalize(raw, &tables)?;
     let Some((at, command, words)) = find_command(&normalized)? else {
         let mut rest = Arguments::from_vec(normalized);
         let help = rest.contains(["-h", "--help"]);
@@ -179,7 +183,8 @@ fn run(raw: Vec<OsString>, out: &mut Output) -> Result<(), Failure> {
     let mut rest = normalized[..at].to_vec();
     rest.extend(tail.finish());
     let mut rest = Arguments::from_vec(rest);
-    let globals = Globals::take(&mut rest)?;
+    let mut globals = Globals::take(&mut rest)?;
+    globals.script_spelling = script_spelling;
     *out = globals.out.clone();
     if help {
         return out.line(&command_help(command));
@@ -273,6 +278,6 @@ fn overview() -> String {
          JETPACK_PARTNER_SECRET to --partner-secret, which other users can see in ps.\n\n\
          {EXIT_CODES}",
         env!("CARGO_PKG_VERSION"),
-        args::help_lines(globals::FLAGS),
+        args::help_lines(&[globals::FLAGS]),
     )
 }

@@ -9,7 +9,10 @@ use crate::globals::Globals;
 use crate::output::Failure;
 use crate::wp_cli::{self, WpCli};
 
-pub const FLAGS: &[Flag] = &[
+/// The command's flag groups: its own, Jetpack Backup's, WP-CLI's.
+pub const FLAGS: &[&[Flag]] = &[OWN, SSH_FLAGS, FTP_FLAGS, wp_cli::FLAGS];
+
+const OWN: &[Flag] = &[
     Flag::value(
         "local-user",
         &["--local-user"],
@@ -67,18 +70,6 @@ pub const FLAGS: &[Flag] = &[
         "ID",
         "your own ID for the site, attached to the activation",
     ),
-    SSH_FLAGS[0],
-    SSH_FLAGS[1],
-    SSH_FLAGS[2],
-    SSH_FLAGS[3],
-    SSH_FLAGS[4],
-    FTP_FLAGS[0],
-    FTP_FLAGS[1],
-    FTP_FLAGS[2],
-    FTP_FLAGS[3],
-    wp_cli::FLAGS[0],
-    wp_cli::FLAGS[1],
-    wp_cli::FLAGS[2],
 ];
 
 pub const HELP: &str = "\

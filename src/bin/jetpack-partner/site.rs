@@ -13,7 +13,10 @@ const SITE: Flag = Flag::value(
     "the site: a URL, a domain or a blog ID",
 );
 
-pub const STATUS_FLAGS: &[Flag] = &[
+/// `status`'s flag groups.
+pub const STATUS_FLAGS: &[&[Flag]] = &[STATUS_OWN];
+
+const STATUS_OWN: &[Flag] = &[
     SITE,
     Flag::switch(
         "v1.3",
@@ -32,7 +35,8 @@ Example:
   jetpack-partner status --site example.com/blog
 ";
 
-pub const UPGRADE_PATHS_FLAGS: &[Flag] = &[SITE];
+/// `upgrade-paths`'s flag groups.
+pub const UPGRADE_PATHS_FLAGS: &[&[Flag]] = &[&[SITE]];
 
 pub const UPGRADE_PATHS_HELP: &str = "\
 List, by product family, the products a site may be given now

@@ -5,19 +5,15 @@ use crate::backup::{self, SSH_FLAGS};
 use crate::globals::Globals;
 use crate::output::Failure;
 
-pub const FLAGS: &[Flag] = &[
-    Flag::value(
-        "blog-id",
-        &["--blog-id"],
-        "N",
-        "the site's WordPress.com blog ID (see status)",
-    ),
-    SSH_FLAGS[0],
-    SSH_FLAGS[1],
-    SSH_FLAGS[2],
-    SSH_FLAGS[3],
-    SSH_FLAGS[4],
-];
+/// The command's flag groups.
+pub const FLAGS: &[&[Flag]] = &[OWN, SSH_FLAGS];
+
+const OWN: &[Flag] = &[Flag::value(
+    "blog-id",
+    &["--blog-id"],
+    "N",
+    "the site's WordPress.com blog ID (see status)",
+)];
 
 pub const HELP: &str = "\
 Store SSH credentials for Jetpack Backup on a site

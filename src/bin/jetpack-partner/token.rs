@@ -4,7 +4,10 @@ use crate::args::{Flag, Parsed};
 use crate::globals::Globals;
 use crate::output::Failure;
 
-pub const FLAGS: &[Flag] = &[Flag::switch(
+/// The command's flag groups.
+pub const FLAGS: &[&[Flag]] = &[OWN];
+
+const OWN: &[Flag] = &[Flag::switch(
     "json",
     &["--json"],
     "print the whole answer as JSON instead of the bare token",

@@ -11,7 +11,7 @@ use jetpack_partner::Secret;
 use crate::args::{Flag, Parsed};
 use crate::output::Failure;
 
-pub const FLAGS: [Flag; 3] = [
+pub const FLAGS: &[Flag] = &[
     Flag::switch(
         "wp-cli",
         &["--wp-cli"],
