@@ -253,6 +253,9 @@ pub struct TokenResponse {
     /// Fields this version does not know, as the server sent them.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// The answer's JSON text as the API sent it.
+    #[serde(skip)]
+    pub raw: crate::response::RawAnswer,
 }
 
 /// A number that may arrive as a number, a numeric string, `false` or `null`.
@@ -383,3 +386,5 @@ mod tests {
         assert!(!format!("{r:?}").contains("tok3n"));
     }
 }
+
+crate::response::keeps_raw!(TokenResponse);

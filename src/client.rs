@@ -12,7 +12,7 @@ use crate::auth::{AccessToken, Credentials, TokenResponse};
 use crate::error::{Error, Transport, TransportKind, UnexpectedResponse, EXCERPT_CHARS};
 use crate::form::Form;
 use crate::redact::{Redactor, MIN_SECRET_LEN};
-use crate::response::{self, Raw, MAX_BODY};
+use crate::response::{self, Answer, KeepsRaw, Raw, MAX_BODY};
 use crate::retry;
 use crate::trace::{TraceEvent, TraceFn};
 
@@ -258,7 +258,7 @@ impl Client {
         path: &str,
         bearer: Option<&AccessToken>,
         form: &Form,
-    ) -> Result<Value, Error> {
+    ) -> Result<Answer, Error> {
         self.post(path, bearer, form, true)
     }
 
@@ -269,7 +269,7 @@ impl Client {
         path: &str,
         bearer: Option<&AccessToken>,
         form: &Form,
-    ) -> Result<Value, Error> {
+    ) -> Result<Answer, Error> {
         self.post(path, bearer, form, false)
     }
 
@@ -279,7 +279,7 @@ impl Client {
         bearer: Option<&AccessToken>,
         form: &Form,
         repeatable: bool,
-    ) -> Result<Value, Error> {
+    ) -> Result<Answer, Error> {
         let url = format!("{}{path}", self.api_base);
         let redactor = self.request_redactor(bearer, form.secret_values())?;
         let encoded = form.encode();
@@ -299,7 +299,7 @@ impl Client {
     }
 
     /// GETs a path and returns the successful answer's JSON.
-    pub(crate) fn get(&self, path: &str, bearer: Option<&AccessToken>) -> Result<Value, Error> {
+    pub(crate) fn get(&self, path: &str, bearer: Option<&AccessToken>) -> Result<Answer, Error> {
         let url = format!("{}{path}", self.api_base);
         let redactor = self.request_redactor(bearer, Vec::new())?;
         self.emit(|| TraceEvent::Request {
@@ -352,7 +352,7 @@ impl Client {
         repeatable: bool,
         redactor: &Redactor,
         send: impl Fn(Duration) -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-    ) -> Result<Value, Error> {
+    ) -> Result<Answer, Error> {
         let started = Instant::now();
         let budget_end = started + self.timeout;
         let deadline = self.deadline.map_or(budget_end, |d| d.min(budget_end));
@@ -390,7 +390,7 @@ impl Client {
         started: Instant,
         sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
         redactor: &Redactor,
-    ) -> Result<Value, Error> {
+    ) -> Result<Answer, Error> {
         let raw = sent
             .map_err(|e| from_ureq(e, redactor))
             .and_then(|answer| read(answer, redactor));
@@ -410,17 +410,23 @@ impl Client {
 
     /// Turns a successful answer into its typed form. The reason names
     /// what is missing; the body is not quoted, since it may hold a token.
-    pub(crate) fn typed<T: DeserializeOwned>(&self, json: Value, reason: &str) -> Result<T, Error> {
-        if let Some(refusal) = self.refusal(&json) {
+    pub(crate) fn typed<T: DeserializeOwned + KeepsRaw>(
+        &self,
+        answer: Answer,
+        reason: &str,
+    ) -> Result<T, Error> {
+        if let Some(refusal) = self.refusal(&answer.json) {
             return Err(Error::Api(refusal));
         }
-        serde_json::from_value(json).map_err(|_| {
+        let mut typed: T = serde_json::from_value(answer.json).map_err(|_| {
             Error::UnexpectedResponse(UnexpectedResponse {
                 status: 200,
                 reason: reason.to_owned(),
                 excerpt: String::new(),
             })
-        })
+        })?;
+        typed.keep_raw(answer.raw);
+        Ok(typed)
     }
 
     /// A 200 that says `"success": false`, as a refusal with its texts

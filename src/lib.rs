@@ -53,6 +53,7 @@ pub use auth::{AccessToken, Credentials, Secret, TokenResponse};
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, Error};
 pub use redact::{Redactor, MIN_SECRET_LEN};
+pub use response::RawAnswer;
 pub use session::Session;
 pub use site::SiteRef;
 pub use token_cache::TokenCache;

@@ -4,6 +4,7 @@
 //! taken off, 429 and 5xx are temporary, a redirect or a body that is not
 //! JSON is unexpected, an error body is the API refusing.
 
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::{
@@ -24,6 +25,73 @@ pub(crate) struct Raw {
     pub body: Vec<u8>,
 }
 
+/// The JSON text of an answer exactly as the API sent it (an
+/// `http_envelope` taken off): its keys in their order, its escapes as
+/// they were. `Debug` shows only its length, since it may hold a token.
+#[derive(Clone, Default)]
+pub struct RawAnswer(Option<Box<RawValue>>);
+
+impl RawAnswer {
+    /// The text, when the answer came from the API (not built by hand).
+    pub fn get(&self) -> Option<&str> {
+        self.0.as_deref().map(RawValue::get)
+    }
+}
+
+impl std::fmt::Debug for RawAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawAnswer({} bytes)", self.get().map_or(0, str::len))
+    }
+}
+
+impl PartialEq for RawAnswer {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for RawAnswer {}
+
+/// A typed answer that keeps the text it was read from.
+pub(crate) trait KeepsRaw {
+    fn keep_raw(&mut self, raw: RawAnswer);
+}
+
+/// Implements [`KeepsRaw`] for answers with a `raw` field.
+macro_rules! keeps_raw {
+    ($($answer:ty),+) => {$(
+        impl $crate::response::KeepsRaw for $answer {
+            fn keep_raw(&mut self, raw: $crate::response::RawAnswer) {
+                self.raw = raw;
+            }
+        }
+    )+};
+}
+pub(crate) use keeps_raw;
+
+/// A successful answer: its JSON, and its text as it came.
+pub(crate) struct Answer {
+    pub json: Value,
+    pub raw: RawAnswer,
+}
+
+/// The text of the answer's JSON, from inside an envelope when there is one.
+fn raw_text(body: &[u8], enveloped: bool) -> RawAnswer {
+    #[derive(serde::Deserialize)]
+    struct Envelope<'a> {
+        #[serde(borrow)]
+        body: &'a RawValue,
+    }
+    let raw = if enveloped {
+        serde_json::from_slice::<Envelope>(body)
+            .ok()
+            .map(|e| e.body.to_owned())
+    } else {
+        serde_json::from_slice::<Box<RawValue>>(body).ok()
+    };
+    RawAnswer(raw)
+}
+
 /// Decodes an answer read by any HTTP stack: its status, its `Retry-After`
 /// header if any, and its body. Gives the JSON of a successful answer (an
 /// `http_envelope` taken off), or the [`Error`] the answer stands for. A
@@ -36,18 +104,22 @@ pub fn decode_answer(status: u16, retry_after: Option<&str>, body: &[u8]) -> Res
         location: None,
         body: body.to_vec(),
     };
-    decode(raw, &Redactor::new())
+    decode(raw, &Redactor::new()).map(|answer| answer.json)
 }
 
 /// The JSON of a successful answer, or the error it stands for. Every
 /// text an error takes from the answer has the secrets `redactor` knows
 /// masked first, then is cleaned and cut.
-pub(crate) fn decode(raw: Raw, redactor: &Redactor) -> Result<Value, Error> {
+pub(crate) fn decode(raw: Raw, redactor: &Redactor) -> Result<Answer, Error> {
     let parsed = serde_json::from_slice::<Value>(&raw.body).ok();
+    let mut enveloped = false;
     let (status, json, retry_after) = match parsed.map(unwrap_envelope) {
-        Some(Ok((status, body, retry_after))) => (status, Some(body), retry_after),
-        Some(Err(plain)) => (raw.status, Some(plain), raw.retry_after),
-        None => (raw.status, None, raw.retry_after),
+        Some(Ok((status, body, retry_after))) => {
+            enveloped = true;
+            (status, Some(body), retry_after)
+        }
+        Some(Err(plain)) => (raw.status, Some(plain), raw.retry_after.clone()),
+        None => (raw.status, None, raw.retry_after.clone()),
     };
     let body_excerpt = || {
         let masked = redactor.clean(&String::from_utf8_lossy(&raw.body));
@@ -104,7 +176,10 @@ pub(crate) fn decode(raw: Raw, redactor: &Redactor) -> Result<Value, Error> {
             None => unexpected("an error answer without an error code".into()),
         });
     }
-    Ok(json)
+    Ok(Answer {
+        json,
+        raw: raw_text(&raw.body, enveloped),
+    })
 }
 
 /// A 200 that says `"success": false` is a refusal. Returns the refusal,
@@ -165,7 +240,17 @@ mod tests {
     use std::time::Duration;
 
     fn decode_plain(raw: Raw) -> Result<Value, Error> {
-        decode(raw, &Redactor::new())
+        decode(raw, &Redactor::new()).map(|answer| answer.json)
+    }
+
+    #[test]
+    fn the_raw_text_is_kept_as_it_came_and_taken_out_of_an_envelope() {
+        let plain = r#"{"z":1,"a":"caf\u00e9","m":[true]}"#;
+        let answer = decode(raw(200, plain), &Redactor::new()).ok();
+        assert_eq!(answer.as_ref().and_then(|a| a.raw.get()), Some(plain));
+        let wrapped = format!(r#"{{"code":200,"headers":[],"body":{plain}}}"#);
+        let answer = decode(raw(200, &wrapped), &Redactor::new()).ok();
+        assert_eq!(answer.as_ref().and_then(|a| a.raw.get()), Some(plain));
     }
 
     fn raw(status: u16, body: &str) -> Raw {

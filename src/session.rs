@@ -127,9 +127,8 @@ impl Session {
             ));
         };
         let api_base = self.client.api_base();
-        let partner_id = credentials.partner_id();
         if let Some(cache) = &self.cache {
-            match cache.load(api_base, partner_id) {
+            match cache.load(api_base, credentials) {
                 Ok(Some(token)) => {
                     *kept = Some(token.clone());
                     return Ok((token, Origin::Kept));
@@ -153,7 +152,7 @@ impl Session {
 
     fn cache_store(&self, credentials: &Credentials, token: &AccessToken) {
         if let Some(cache) = &self.cache {
-            if let Err(e) = cache.store(self.client.api_base(), credentials.partner_id(), token) {
+            if let Err(e) = cache.store(self.client.api_base(), credentials, token) {
                 self.client.note(format!("token not cached: {e}"));
             }
         }
@@ -165,7 +164,7 @@ impl Session {
             *kept = None;
         }
         if let (Some(cache), Some(credentials)) = (&self.cache, &self.credentials) {
-            if let Err(e) = cache.remove(self.client.api_base(), credentials.partner_id()) {
+            if let Err(e) = cache.remove(self.client.api_base(), credentials) {
                 self.client
                     .note(format!("refused token not removed from the cache: {e}"));
             }

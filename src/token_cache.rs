@@ -29,7 +29,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{AccessToken, Secret};
+use crate::auth::{AccessToken, Credentials, Secret};
 use crate::error::Error;
 
 /// The largest cache file that is read; a token entry is far smaller.
@@ -50,6 +50,10 @@ pub struct TokenCache {
 struct Entry {
     api_base: String,
     partner_id: String,
+    /// Of the secret the token was issued for: a token is never handed to
+    /// a run that gives another (a wrong or a rotated) secret.
+    #[serde(default)]
+    secret_fingerprint: String,
     access_token: Secret,
 }
 
@@ -78,21 +82,26 @@ impl TokenCache {
         &self.dir
     }
 
-    /// The file for one API base and partner (in the directory as given).
-    pub fn path(&self, api_base: &str, partner_id: &str) -> PathBuf {
-        self.dir.join(file_name(api_base, partner_id))
+    /// The file for one API base, partner and secret (in the directory as
+    /// given).
+    pub fn path(&self, api_base: &str, credentials: &Credentials) -> PathBuf {
+        self.dir.join(file_name(api_base, credentials))
     }
 
-    /// The cached token, if there is one for exactly this API base and
-    /// partner. A missing directory or file is `Ok(None)`; a directory that
+    /// The cached token, if there is one for exactly this API base, partner
+    /// and secret. A missing directory or file is `Ok(None)`; a directory that
     /// is not safe to use (see the module documentation), or a file that is
     /// unreadable, not a regular file, too large or corrupt, is an error
     /// (the caller carries on without the cache).
-    pub fn load(&self, api_base: &str, partner_id: &str) -> Result<Option<AccessToken>, Error> {
+    pub fn load(
+        &self,
+        api_base: &str,
+        credentials: &Credentials,
+    ) -> Result<Option<AccessToken>, Error> {
         let Some(dir) = self.trusted_dir()? else {
             return Ok(None);
         };
-        let path = dir.join(file_name(api_base, partner_id));
+        let path = dir.join(file_name(api_base, credentials));
         let Some(bytes) = read_cache_file(&path)? else {
             return Ok(None);
         };
@@ -102,7 +111,9 @@ impl TokenCache {
                 io::Error::from(io::ErrorKind::InvalidData),
             )
         })?;
-        let matches = entry.api_base == api_base && entry.partner_id == partner_id;
+        let matches = entry.api_base == api_base
+            && entry.partner_id == credentials.partner_id()
+            && entry.secret_fingerprint == secret_fingerprint(credentials);
         Ok((matches && !entry.access_token.is_empty())
             .then(|| AccessToken::new(entry.access_token.expose())))
     }
@@ -114,7 +125,7 @@ impl TokenCache {
     pub fn store(
         &self,
         api_base: &str,
-        partner_id: &str,
+        credentials: &Credentials,
         token: &AccessToken,
     ) -> Result<(), Error> {
         create_private_dir(&self.dir).map_err(|e| {
@@ -130,7 +141,7 @@ impl TokenCache {
             ));
         };
         remove_stale_temporaries(&dir);
-        let name = file_name(api_base, partner_id);
+        let name = file_name(api_base, credentials);
         let failed = |what: &str, e| {
             Error::io(
                 format!(
@@ -142,7 +153,8 @@ impl TokenCache {
         };
         let entry = Entry {
             api_base: api_base.to_owned(),
-            partner_id: partner_id.to_owned(),
+            partner_id: credentials.partner_id().to_owned(),
+            secret_fingerprint: secret_fingerprint(credentials),
             access_token: Secret::new(token.expose()),
         };
         let bytes =
@@ -153,11 +165,11 @@ impl TokenCache {
     /// Forgets the token of one API base and partner (it was refused). As
     /// with [`load`](Self::load), nothing is done in a directory that is not
     /// safe to use (an error), and a missing one is fine.
-    pub fn remove(&self, api_base: &str, partner_id: &str) -> Result<(), Error> {
+    pub fn remove(&self, api_base: &str, credentials: &Credentials) -> Result<(), Error> {
         let Some(dir) = self.trusted_dir()? else {
             return Ok(());
         };
-        let path = dir.join(file_name(api_base, partner_id));
+        let path = dir.join(file_name(api_base, credentials));
         match fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::io(
                 format!("cannot remove the token cache {}", path.display()),
@@ -188,10 +200,31 @@ impl TokenCache {
     }
 }
 
-/// `token-<hash>.json`: a stable name for an API base and partner.
-fn file_name(api_base: &str, partner_id: &str) -> String {
-    let key = format!("{api_base}\n{partner_id}");
+/// `token-<hash>.json`: a stable name for an API base, partner and secret.
+fn file_name(api_base: &str, credentials: &Credentials) -> String {
+    let key = format!(
+        "{api_base}\n{}\n{}",
+        credentials.partner_id(),
+        secret_fingerprint(credentials)
+    );
     format!("token-{:016x}.json", fnv1a(key.as_bytes()))
+}
+
+/// A fingerprint of the partner secret: the first 128 bits of a SHA-256
+/// over a fixed label, the partner ID and the secret. It tells secrets
+/// apart and cannot be turned back into one (a long random secret cannot be
+/// guessed from it either).
+fn secret_fingerprint(credentials: &Credentials) -> String {
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    context.update(b"jetpack-partner token cache v1\0");
+    context.update(credentials.partner_id().as_bytes());
+    context.update(b"\0");
+    context.update(credentials.secret().expose().as_bytes());
+    let digest = context.finish();
+    digest.as_ref()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// An error that says why the cache is not used.
@@ -506,6 +539,29 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
+    /// The test partner `id` with a fixed secret.
+    fn who(id: &str) -> Credentials {
+        Credentials::new(id, Secret::new("test-secret"))
+    }
+
+    #[test]
+    fn a_token_is_kept_for_the_secret_it_was_issued_for() -> Result<(), Error> {
+        let cache = TokenCache::new(temp_dir("fingerprint"));
+        let good = Credentials::new("1", Secret::new("the-right-secret"));
+        let rotated = Credentials::new("1", Secret::new("a-rotated-secret"));
+        cache.store("https://a", &good, &AccessToken::new("tok-good"))?;
+        assert!(cache.load("https://a", &good)?.is_some());
+        assert!(cache.load("https://a", &rotated)?.is_none());
+        assert_ne!(
+            cache.path("https://a", &good),
+            cache.path("https://a", &rotated)
+        );
+        let file = fs::read_to_string(cache.path("https://a", &good)).unwrap_or_default();
+        assert!(!file.contains("the-right-secret"), "{file}");
+        assert_eq!(secret_fingerprint(&good).len(), 32);
+        Ok(())
+    }
+
     fn temp_dir(name: &str) -> PathBuf {
         std::env::temp_dir().join(format!(
             "jetpack-partner-cache-{name}-{}-{}",
@@ -517,27 +573,27 @@ mod tests {
     #[test]
     fn store_then_load_per_api_base_and_partner() -> Result<(), Error> {
         let cache = TokenCache::new(temp_dir("roundtrip").join("nested"));
-        assert!(cache.load("https://a", "1")?.is_none());
-        cache.store("https://a", "1", &AccessToken::new("tok-a1"))?;
-        cache.store("https://b", "1", &AccessToken::new("tok-b1"))?;
+        assert!(cache.load("https://a", &who("1"))?.is_none());
+        cache.store("https://a", &who("1"), &AccessToken::new("tok-a1"))?;
+        cache.store("https://b", &who("1"), &AccessToken::new("tok-b1"))?;
         assert_eq!(
             cache
-                .load("https://a", "1")?
+                .load("https://a", &who("1"))?
                 .map(|t| t.expose().to_owned())
                 .as_deref(),
             Some("tok-a1")
         );
         assert_eq!(
             cache
-                .load("https://b", "1")?
+                .load("https://b", &who("1"))?
                 .map(|t| t.expose().to_owned())
                 .as_deref(),
             Some("tok-b1")
         );
-        assert!(cache.load("https://a", "2")?.is_none());
-        cache.remove("https://a", "1")?;
-        assert!(cache.load("https://a", "1")?.is_none());
-        cache.remove("https://a", "1")?;
+        assert!(cache.load("https://a", &who("2"))?.is_none());
+        cache.remove("https://a", &who("1"))?;
+        assert!(cache.load("https://a", &who("1"))?.is_none());
+        cache.remove("https://a", &who("1"))?;
         Ok(())
     }
 
@@ -546,14 +602,14 @@ mod tests {
     fn directory_and_files_are_private() -> Result<(), Error> {
         use std::os::unix::fs::PermissionsExt;
         let cache = TokenCache::new(temp_dir("modes"));
-        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        cache.store("https://a", &who("1"), &AccessToken::new("tok"))?;
         let mode = |p: &Path| {
             fs::metadata(p)
                 .map(|m| m.permissions().mode() & 0o777)
                 .unwrap_or(0)
         };
         assert_eq!(mode(cache.dir()), 0o700);
-        assert_eq!(mode(&cache.path("https://a", "1")), 0o600);
+        assert_eq!(mode(&cache.path("https://a", &who("1"))), 0o600);
         let leftovers = fs::read_dir(cache.dir()).map(|d| d.count()).unwrap_or(0);
         assert_eq!(leftovers, 1, "no temporary file is left behind");
         Ok(())
@@ -562,11 +618,11 @@ mod tests {
     #[test]
     fn a_corrupt_file_is_an_error_not_a_token() -> Result<(), Error> {
         let cache = TokenCache::new(temp_dir("corrupt"));
-        cache.store("https://a", "1", &AccessToken::new("tok"))?;
-        fs::write(cache.path("https://a", "1"), b"{\"access_tok")
+        cache.store("https://a", &who("1"), &AccessToken::new("tok"))?;
+        fs::write(cache.path("https://a", &who("1")), b"{\"access_tok")
             .map_err(|e| Error::io("test", e))?;
         assert!(matches!(
-            cache.load("https://a", "1"),
+            cache.load("https://a", &who("1")),
             Err(Error::Io { .. })
         ));
         Ok(())
@@ -576,10 +632,13 @@ mod tests {
     fn file_names_are_stable() {
         let cache = TokenCache::new("/c");
         assert_eq!(
-            cache.path("https://public-api.wordpress.com", "1234"),
-            cache.path("https://public-api.wordpress.com", "1234")
+            cache.path("https://public-api.wordpress.com", &who("1234")),
+            cache.path("https://public-api.wordpress.com", &who("1234"))
         );
-        assert_ne!(cache.path("https://a", "12"), cache.path("https://a1", "2"));
+        assert_ne!(
+            cache.path("https://a", &who("12")),
+            cache.path("https://a1", &who("2"))
+        );
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
     }
@@ -628,13 +687,13 @@ mod tests {
             let dir = temp_dir(&format!("writable-{mode:o}"));
             dir_with_mode(&dir, mode)?;
             let cache = TokenCache::new(&dir);
-            let stored = message(cache.store("https://a", "1", &AccessToken::new("tok")));
+            let stored = message(cache.store("https://a", &who("1"), &AccessToken::new("tok")));
             assert!(
                 stored.contains(&format!("is writable by group or others (mode {mode:04o})"))
                     && stored.contains(&format!("run chmod 700 {}", dir.display())),
                 "{stored}"
             );
-            let loaded = message(cache.load("https://a", "1"));
+            let loaded = message(cache.load("https://a", &who("1")));
             assert!(loaded.contains("writable by group or others"), "{loaded}");
             assert_eq!(mode_of(&dir), mode, "the mode is left as it was");
             assert!(names_in(&dir).is_empty(), "{:?}", names_in(&dir));
@@ -649,13 +708,15 @@ mod tests {
             let dir = temp_dir(&format!("kept-{mode:o}"));
             dir_with_mode(&dir, mode)?;
             let cache = TokenCache::new(&dir);
-            cache.store("https://a", "1", &AccessToken::new("tok"))?;
+            cache.store("https://a", &who("1"), &AccessToken::new("tok"))?;
             assert_eq!(
-                cache.load("https://a", "1")?.map(|t| t.expose().to_owned()),
+                cache
+                    .load("https://a", &who("1"))?
+                    .map(|t| t.expose().to_owned()),
                 Some("tok".to_owned())
             );
             assert_eq!(mode_of(&dir), mode);
-            assert_eq!(mode_of(&cache.path("https://a", "1")), 0o600);
+            assert_eq!(mode_of(&cache.path("https://a", &who("1"))), 0o600);
         }
         Ok(())
     }
@@ -679,7 +740,7 @@ mod tests {
         std::os::unix::fs::chown(&dir, Some(65534), Some(65534))
             .map_err(|e| Error::io("test chown", e))?;
         let cache = TokenCache::new(&dir);
-        let stored = message(cache.store("https://a", "1", &AccessToken::new("tok")));
+        let stored = message(cache.store("https://a", &who("1"), &AccessToken::new("tok")));
         assert!(
             stored.contains("is owned by uid 65534, not by you (uid 0)"),
             "{stored}"
@@ -695,7 +756,7 @@ mod tests {
         let open = temp_dir("open-parent");
         dir_with_mode(&open, 0o777)?;
         let cache = TokenCache::new(open.join("cache"));
-        let stored = message(cache.store("https://a", "1", &AccessToken::new("tok")));
+        let stored = message(cache.store("https://a", &who("1"), &AccessToken::new("tok")));
         assert!(
             stored.contains(&format!(
                 "is inside {}, which is writable by group or others and not sticky (mode 0777)",
@@ -709,8 +770,8 @@ mod tests {
         let sticky = temp_dir("sticky-parent");
         dir_with_mode(&sticky, 0o1777)?;
         let cache = TokenCache::new(sticky.join("cache"));
-        cache.store("https://a", "1", &AccessToken::new("tok"))?;
-        assert!(cache.load("https://a", "1")?.is_some());
+        cache.store("https://a", &who("1"), &AccessToken::new("tok"))?;
+        assert!(cache.load("https://a", &who("1"))?.is_some());
         assert_eq!(mode_of(&sticky.join("cache")), 0o700);
         Ok(())
     }
@@ -732,12 +793,12 @@ mod tests {
     #[test]
     fn a_linked_cache_file_is_not_followed() -> Result<(), Error> {
         let cache = TokenCache::new(temp_dir("linked"));
-        cache.store("https://a", "1", &AccessToken::new("tok"))?;
-        let path = cache.path("https://a", "1");
+        cache.store("https://a", &who("1"), &AccessToken::new("tok"))?;
+        let path = cache.path("https://a", &who("1"));
         fs::remove_file(&path).map_err(|e| Error::io("test rm", e))?;
         let target = entry_elsewhere("link-target", 0)?;
         std::os::unix::fs::symlink(&target, &path).map_err(|e| Error::io("test ln", e))?;
-        let loaded = message(cache.load("https://a", "1"));
+        let loaded = message(cache.load("https://a", &who("1")));
         assert!(
             loaded.contains("is not a regular file (a symbolic link)"),
             "{loaded}"
@@ -748,10 +809,11 @@ mod tests {
     #[test]
     fn an_oversized_cache_file_is_not_read() -> Result<(), Error> {
         let cache = TokenCache::new(temp_dir("oversized"));
-        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        cache.store("https://a", &who("1"), &AccessToken::new("tok"))?;
         let big = entry_elsewhere("oversized-source", 70 * 1024)?;
-        fs::rename(&big, cache.path("https://a", "1")).map_err(|e| Error::io("test mv", e))?;
-        let loaded = message(cache.load("https://a", "1"));
+        fs::rename(&big, cache.path("https://a", &who("1")))
+            .map_err(|e| Error::io("test mv", e))?;
+        let loaded = message(cache.load("https://a", &who("1")));
         assert!(loaded.contains("is larger than 64 KiB"), "{loaded}");
         Ok(())
     }
@@ -760,8 +822,8 @@ mod tests {
     #[test]
     fn a_fifo_in_place_of_the_cache_file_does_not_block() -> Result<(), Error> {
         let cache = TokenCache::new(temp_dir("fifo"));
-        cache.store("https://a", "1", &AccessToken::new("tok"))?;
-        let path = cache.path("https://a", "1");
+        cache.store("https://a", &who("1"), &AccessToken::new("tok"))?;
+        let path = cache.path("https://a", &who("1"));
         fs::remove_file(&path).map_err(|e| Error::io("test rm", e))?;
         let made = std::process::Command::new("mkfifo")
             .arg(&path)
@@ -771,7 +833,11 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::channel();
         let loader = cache.clone();
         std::thread::spawn(move || {
-            let _ = tx.send(loader.load("https://a", "1").map_err(|e| e.to_string()));
+            let _ = tx.send(
+                loader
+                    .load("https://a", &who("1"))
+                    .map_err(|e| e.to_string()),
+            );
         });
         // A blocked open would never answer; the thread is left behind then.
         let loaded = rx
@@ -785,8 +851,8 @@ mod tests {
             "{loaded}"
         );
         // A store replaces it with a regular file.
-        cache.store("https://a", "1", &AccessToken::new("tok"))?;
-        assert!(cache.load("https://a", "1")?.is_some());
+        cache.store("https://a", &who("1"), &AccessToken::new("tok"))?;
+        assert!(cache.load("https://a", &who("1"))?.is_some());
         Ok(())
     }
 
@@ -795,11 +861,11 @@ mod tests {
     fn the_temporary_name_cannot_be_planted() -> Result<(), Error> {
         let dir = temp_dir("planted");
         let cache = TokenCache::new(&dir);
-        cache.store("https://a", "1", &AccessToken::new("old"))?;
+        cache.store("https://a", &who("1"), &AccessToken::new("old"))?;
         let victim = entry_elsewhere("planted-victim", 0)?;
         let before = fs::read(&victim).map_err(|e| Error::io("test read", e))?;
         // The name the temporary file would have if it were predictable.
-        let file = cache.path("https://a", "1");
+        let file = cache.path("https://a", &who("1"));
         let guessed = dir.join(format!(
             ".{}.{}.tmp",
             file.file_name()
@@ -808,14 +874,16 @@ mod tests {
             std::process::id()
         ));
         std::os::unix::fs::symlink(&victim, &guessed).map_err(|e| Error::io("test ln", e))?;
-        cache.store("https://a", "1", &AccessToken::new("new"))?;
+        cache.store("https://a", &who("1"), &AccessToken::new("new"))?;
         assert_eq!(
             fs::read(&victim).ok(),
             Some(before),
             "the link was followed"
         );
         assert_eq!(
-            cache.load("https://a", "1")?.map(|t| t.expose().to_owned()),
+            cache
+                .load("https://a", &who("1"))?
+                .map(|t| t.expose().to_owned()),
             Some("new".to_owned())
         );
         assert!(fs::symlink_metadata(&file).is_ok_and(|m| m.is_file()));
@@ -828,7 +896,7 @@ mod tests {
     fn stale_temporary_files_are_removed_and_fresh_ones_kept() -> Result<(), Error> {
         let dir = temp_dir("debris");
         let cache = TokenCache::new(&dir);
-        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        cache.store("https://a", &who("1"), &AccessToken::new("tok"))?;
         let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
         let io = |e| Error::io("test", e);
         let stale = dir.join(".token-0123456789abcdef.json.4242.tmp");
@@ -851,7 +919,7 @@ mod tests {
         fs::File::create(&unrelated)
             .and_then(|f| f.set_modified(hour_ago))
             .map_err(io)?;
-        cache.store("https://a", "1", &AccessToken::new("tok"))?;
+        cache.store("https://a", &who("1"), &AccessToken::new("tok"))?;
         assert!(fs::symlink_metadata(&stale).is_err(), "stale file kept");
         assert!(
             fs::symlink_metadata(&stale_link).is_err(),

@@ -966,3 +966,125 @@ fn inputs_as_real_machines_write_them() {
     run.assert_code(0);
     assert!(run.stderr.contains("3 lines: 3 ok"), "{run:#?}");
 }
+
+/// A batch's output is an input too: its `ok` records undo themselves
+/// through `batch cancel`, and `invalid` records name their site.
+#[test]
+fn the_journal_of_a_provision_is_the_input_of_its_cancel() {
+    let sandbox = sandbox();
+    let mut lines = sites_jsonl(4, "personal");
+    lines.push_str("{\"local_user\":\"admin\",\"siteurl\":\"https://bad.test\",\"plan\":\"personal\",\"colour\":\"red\"}\n");
+    let input = temp_file("trial.jsonl", lines.as_bytes());
+    let output = out_path("trial-out.jsonl");
+    let run = batch(
+        &sandbox,
+        &[
+            "provision",
+            "--input",
+            &input.to_string_lossy(),
+            "--output",
+            &output.to_string_lossy(),
+        ],
+    );
+    run.assert_code(1);
+    let finals = finals(&records(&output));
+    assert_eq!(finals[&5]["outcome"], "invalid");
+    assert_eq!(finals[&5]["site"], "bad.test", "{:?}", finals[&5]);
+    assert_eq!(finals[&1]["plan"], "personal");
+    let undone = out_path("undo-out.jsonl");
+    let run = batch(
+        &sandbox,
+        &[
+            "cancel",
+            "--input",
+            &output.to_string_lossy(),
+            "--format",
+            "jsonl",
+            "--output",
+            &undone.to_string_lossy(),
+        ],
+    );
+    run.assert_code(0);
+    assert!(run.stderr.contains("4 lines: 4 ok"), "{run:#?}");
+    let cancels = sandbox.stats()["by_endpoint"]["POST /rest/v1.3/jpphp/{site}/partner-cancel"]
+        ["200"]
+        .as_u64();
+    assert_eq!(cancels, Some(4));
+    let fields = last_fields(&sandbox, "POST /rest/v1.3/jpphp/{site}/partner-cancel").to_string();
+    assert!(fields.contains(r#"["plan","personal"]"#), "{fields}");
+}
+
+/// Answers are printed and recorded as the API sent them: key order and
+/// escapes kept, not re-serialized.
+#[test]
+fn answers_are_kept_as_they_came() {
+    let body = r#"{"success":true,"next_url":"https:\/\/jetpack.example\/a?b=1","zeta":"caf\u00e9","auth_required":false}"#;
+    let base = fixed_server(http_response(200, "application/json", body));
+    let token = "a-token-of-the-test-partner";
+    let single = cli(
+        &[
+            "--api-base",
+            &base,
+            "--access-token",
+            token,
+            "provision",
+            "--local-user",
+            "a",
+            "--siteurl",
+            "https://raw.test",
+            "--plan",
+            "free",
+        ],
+        &[],
+        None,
+    );
+    single.assert_code(0);
+    assert_eq!(single.stdout, format!("{body}\n"));
+    let pretty = cli(
+        &[
+            "--api-base",
+            &base,
+            "--access-token",
+            token,
+            "--pretty",
+            "provision",
+            "--local-user",
+            "a",
+            "--siteurl",
+            "https://raw.test",
+            "--plan",
+            "free",
+        ],
+        &[],
+        None,
+    );
+    pretty.assert_code(0);
+    assert!(
+        pretty
+            .stdout
+            .starts_with("{\n  \"success\": true,\n  \"next_url\": \"https:\\/\\/jetpack"),
+        "{pretty:#?}"
+    );
+    let input = temp_file("raw.jsonl", sites_jsonl(1, "free").as_bytes());
+    let run = cli(
+        &[
+            "--api-base",
+            &base,
+            "--access-token",
+            token,
+            "batch",
+            "provision",
+            "--input",
+            &input.to_string_lossy(),
+        ],
+        &[],
+        None,
+    );
+    run.assert_code(0);
+    let ok = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("\"outcome\":\"ok\""))
+        .unwrap_or_default();
+    assert!(ok.ends_with(&format!("\"answer\":{body}}}")), "{ok}");
+}

@@ -17,6 +17,12 @@ fn stdout_json(run: &Run) -> Value {
 }
 
 fn provision(sandbox: &jetpack_partner::sandbox::Sandbox, site: &str, plan: &str) -> Run {
+    // A site URL needs its scheme; the sandbox keys sites by host.
+    let site = &if site.contains("://") {
+        site.to_owned()
+    } else {
+        format!("https://{site}")
+    };
     partner_cli(
         sandbox,
         &[
@@ -171,7 +177,16 @@ fn every_provision_field_reaches_the_api() {
             "2121",
         ],
     );
-    let answer = stdout_json(&run);
+    // A WordPress.com user was to be connected and no WP-CLI ran: the
+    // answer is printed, and the command says the step is left to do.
+    run.assert_code(1);
+    assert_eq!(
+        run.error()["error_code"],
+        "authorization_skipped",
+        "{run:#?}"
+    );
+    let answer: Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:#?}"));
     assert_eq!(answer["ssh_set"], true, "{answer}");
     run.assert_hidden("ssh-p4ss").assert_hidden("ftp-p4ss");
     assert_eq!(
@@ -193,6 +208,7 @@ fn every_provision_field_reaches_the_api() {
             ["ftp_pass", "***"],
             ["ftp_host", "ftp.fields.test"],
             ["ftp_port", "2121"],
+            ["partner-tracking-id", "cust 7&x"],
         ])
     );
     let status = stdout_json(&partner_cli(&sandbox, &["status", "--site", "fields.test"]));
@@ -206,7 +222,7 @@ fn bad_provision_input_is_refused_before_sending() {
     let key = temp_file("key", b"KEY");
     let key = key.to_string_lossy();
     // A valid request, to which each case adds one mistake.
-    let valid = "--local-user a --siteurl x --plan free";
+    let valid = "--local-user a --siteurl https://x --plan free";
     let cases: Vec<(String, &str)> = vec![
         (
             "--siteurl x.test --plan free".into(),
@@ -356,7 +372,7 @@ fn the_scope_and_token_errors_exit_1() {
             "--local-user",
             "a",
             "--siteurl",
-            "x.test",
+            "https://x.test",
             "--plan",
             "free",
         ],
@@ -647,7 +663,12 @@ fn a_new_partner_key_gets_its_own_token_and_limits() {
         ],
     );
     let key = stdout_json(&run);
-    let id = key["client_id"].as_str().unwrap_or_default().to_owned();
+    // Printed as the API sent it: a number here.
+    let id = key["client_id"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| key["client_id"].as_u64().map(|n| n.to_string()))
+        .unwrap_or_default();
     let secret = key["client_secret"].as_str().unwrap_or_default().to_owned();
     assert!(!id.is_empty() && secret.len() >= 32, "{key}");
     assert_eq!(key["name"], "Reseller A");
@@ -667,7 +688,7 @@ fn a_new_partner_key_gets_its_own_token_and_limits() {
         "--local-user",
         "a",
         "--siteurl",
-        "one.test",
+        "https://one.test",
         "--plan",
         "personal",
     ])
@@ -678,7 +699,7 @@ fn a_new_partner_key_gets_its_own_token_and_limits() {
             "--local-user",
             "a",
             "--siteurl",
-            "two.test",
+            "https://two.test",
             "--plan",
             "personal",
         ]),
@@ -748,7 +769,15 @@ fn old_script_spellings_send_exactly_the_same_request() {
         &[],
         None,
     );
-    assert_eq!(old.code, 0, "{old:#?}");
+    // No WP-CLI answers here: the WordPress.com user is left to authorize,
+    // and both spellings say so the same way.
+    assert_eq!(old.code, 1, "{old:#?}");
+    assert_eq!(
+        old.error()["error_code"],
+        "authorization_skipped",
+        "{old:#?}"
+    );
+    assert_eq!(new.code, 1, "{new:#?}");
     assert_eq!(
         last_fields(&old_sandbox, PROVISION),
         last_fields(&new_sandbox, PROVISION)
@@ -787,7 +816,8 @@ fn old_script_spellings_send_exactly_the_same_request() {
         &[("JETPACK_START_API_HOST", short_sandbox.base_url())],
         None,
     );
-    short.assert_code(0);
+    short.assert_code(1);
+    assert_eq!(short.error()["error_code"], "authorization_skipped");
     assert_eq!(
         last_fields(&short_sandbox, PROVISION),
         last_fields(&new_sandbox, PROVISION)
@@ -873,7 +903,7 @@ fn documented_missing_field_answers_surface_as_refusals() {
                 "--local-user",
                 "a",
                 "--siteurl",
-                "x.test",
+                "https://x.test",
                 "--plan",
                 "free",
             ],

@@ -52,7 +52,7 @@ fn a_cached_token_saves_the_token_round_trip() {
             "--local-user",
             "a",
             "--siteurl",
-            "c.test",
+            "https://c.test",
             "--plan",
             "free",
         ],
@@ -148,7 +148,7 @@ fn a_refused_cached_token_is_replaced_and_the_call_repeated_once() {
     TokenCache::new(&cache)
         .store(
             sandbox.base_url(),
-            PARTNER_ID,
+            &test_partner(),
             &AccessToken::new("revoked-token-value"),
         )
         .unwrap_or_else(|e| panic!("{e}"));
@@ -157,7 +157,7 @@ fn a_refused_cached_token_is_replaced_and_the_call_repeated_once() {
     assert_eq!(count(&sandbox, STATUS, "400"), 1, "{}", sandbox.stats());
     assert_eq!(count(&sandbox, STATUS, "200"), 1);
     let cached = TokenCache::new(&cache)
-        .load(sandbox.base_url(), PARTNER_ID)
+        .load(sandbox.base_url(), &test_partner())
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         cached.map(|t| t.expose().to_owned()),
@@ -189,7 +189,7 @@ fn provision_direct(sandbox: &jetpack_partner::sandbox::Sandbox, site: &str) {
             "--local-user",
             "a",
             "--siteurl",
-            site,
+            &format!("https://{site}"),
             "--plan",
             "free",
         ],
@@ -229,10 +229,13 @@ fn a_broken_cache_never_stops_the_work() {
     let cache = cache_dir("corrupt");
     let store = TokenCache::new(&cache);
     store
-        .store(sandbox.base_url(), PARTNER_ID, &AccessToken::new("x"))
+        .store(sandbox.base_url(), &test_partner(), &AccessToken::new("x"))
         .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(store.path(sandbox.base_url(), PARTNER_ID), b"{not json")
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        store.path(sandbox.base_url(), &test_partner()),
+        b"{not json",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let run = with_cache(&sandbox, &cache, &["-v", "status", "--site", "b.test"]);
     run.assert_code(0);
     assert!(
@@ -241,7 +244,7 @@ fn a_broken_cache_never_stops_the_work() {
         run.stderr
     );
     assert!(store
-        .load(sandbox.base_url(), PARTNER_ID)
+        .load(sandbox.base_url(), &test_partner())
         .is_ok_and(|t| t.is_some()));
 }
 
@@ -386,7 +389,7 @@ fn no_command_shows_the_secret_or_the_token() {
                 "--local-user",
                 "a",
                 "--siteurl",
-                "s2.test",
+                "https://s2.test",
                 "--plan",
                 "free",
             ],
@@ -395,7 +398,7 @@ fn no_command_shows_the_secret_or_the_token() {
                 "--local-user",
                 "a",
                 "--siteurl",
-                "s2.test",
+                "https://s2.test",
                 "--plan",
                 "gold",
             ],
@@ -632,4 +635,9 @@ fn a_loopback_api_base_bypasses_proxies() {
         Vec::<String>::new()
     );
     assert_eq!(count(&sandbox, TOKEN, "200"), 4);
+}
+
+/// The test partner's credentials, as the cache keys its tokens.
+fn test_partner() -> jetpack_partner::Credentials {
+    jetpack_partner::Credentials::new(PARTNER_ID, jetpack_partner::Secret::new(SECRET))
 }

@@ -119,7 +119,7 @@ fn give_away(path: &Path) {
 /// The cache file's name for the test partner on `sandbox`.
 fn cache_file_name(sandbox: &Sandbox) -> String {
     TokenCache::new("/")
-        .path(sandbox.base_url(), PARTNER_ID)
+        .path(sandbox.base_url(), &test_partner())
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| panic!("no file name"))
@@ -428,4 +428,9 @@ fn a_cache_directory_inside_one_others_can_change_is_skipped() {
         );
         assert_eq!(names_in(&cache), Vec::<String>::new());
     }
+}
+
+/// The test partner's credentials, as the cache keys its tokens.
+fn test_partner() -> jetpack_partner::Credentials {
+    jetpack_partner::Credentials::new(PARTNER_ID, jetpack_partner::Secret::new(SECRET))
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{form_bool, JPPHP_V13};
+use super::{form_bool, with_tracking_id, JPPHP_V13};
 use crate::auth::AccessToken;
 use crate::client::Client;
 use crate::error::{Error, UnexpectedResponse};
@@ -25,6 +25,7 @@ pub struct Cancel {
     site: SiteRef,
     plan: Option<String>,
     cancel_all: bool,
+    partner_tracking_id: Option<String>,
 }
 
 impl Cancel {
@@ -34,7 +35,15 @@ impl Cancel {
             site,
             plan: None,
             cancel_all: false,
+            partner_tracking_id: None,
         }
+    }
+
+    /// The partner's own ID for the site, sent as the
+    /// `partner-tracking-id` query parameter, as provision sends it.
+    pub fn partner_tracking_id(mut self, id: impl Into<String>) -> Self {
+        self.partner_tracking_id = Some(id.into());
+        self
     }
 
     /// The slug to cancel; required for stand-alone items such as backups.
@@ -59,12 +68,25 @@ impl Cancel {
         self.cancel_all
     }
 
+    /// Checks the request as [`Client::cancel`] would, without sending it.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.form().map(drop)?;
+        with_tracking_id(String::new(), self.partner_tracking_id.as_deref()).map(drop)
+    }
+
     /// The site this request cancels for.
     pub fn site(&self) -> &SiteRef {
         &self.site
     }
 
     pub(crate) fn form(&self) -> Result<Form, Error> {
+        if self.plan.is_some() && self.cancel_all {
+            return Err(Error::InvalidInput(
+                "plan and cancel-all are alternatives: cancel-all cancels everything this \
+                 partner provisioned for the site, plan one product"
+                    .into(),
+            ));
+        }
         let mut form = Form::new();
         if let Some(plan) = &self.plan {
             if plan.trim().is_empty() {
@@ -94,6 +116,9 @@ pub struct CancelAnswer {
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
+    /// The answer's JSON text as the API sent it.
+    #[serde(skip)]
+    pub raw: crate::response::RawAnswer,
 }
 
 /// What a cancel request did.
@@ -139,18 +164,26 @@ impl Client {
     /// [`CancelOutcome::NothingToCancel`], not an error.
     pub fn cancel(&self, token: &AccessToken, request: &Cancel) -> Result<CancelOutcome, Error> {
         let form = request.form()?;
-        let path = format!("{JPPHP_V13}/{}/partner-cancel", request.site);
+        let path = with_tracking_id(
+            format!("{JPPHP_V13}/{}/partner-cancel", request.site),
+            request.partner_tracking_id.as_deref(),
+        )?;
         let json = self.post_form(&path, Some(token), &form)?;
-        if let Some(refusal) = self.refusal(&json).filter(|r| r.code != "unsuccessful") {
+        if let Some(refusal) = self
+            .refusal(&json.json)
+            .filter(|r| r.code != "unsuccessful")
+        {
             return Err(Error::Api(refusal));
         }
-        let answer: CancelAnswer = serde_json::from_value(json).map_err(|_| {
+        let raw = json.raw;
+        let mut answer: CancelAnswer = serde_json::from_value(json.json).map_err(|_| {
             Error::UnexpectedResponse(UnexpectedResponse {
                 status: 200,
                 reason: "the cancel answer is not the documented object".into(),
                 excerpt: String::new(),
             })
         })?;
+        answer.raw = raw;
         Ok(if answer.success {
             CancelOutcome::Cancelled(answer)
         } else {
@@ -168,15 +201,18 @@ mod tests {
         let site = SiteRef::parse("x.com")?;
         assert!(Cancel::new(site.clone()).form()?.is_empty());
         let all = Cancel::new(site.clone())
-            .plan("free")
             .cancel_all(true)
             .form()?
             .describe();
-        assert_eq!(
-            all,
-            [("plan", "free"), ("cancel-all", "true")].map(|(k, v)| (k.to_owned(), v.to_owned()))
-        );
+        assert_eq!(all, [("cancel-all".to_owned(), "true".to_owned())]);
+        assert!(Cancel::new(site.clone())
+            .plan("free")
+            .cancel_all(true)
+            .form()
+            .is_err());
         assert!(Cancel::new(site).plan(" ").form().is_err());
         Ok(())
     }
 }
+
+crate::response::keeps_raw!(CancelAnswer);

@@ -19,6 +19,9 @@ pub struct ErrorCatalogue {
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// The answer's JSON text as the API sent it.
+    #[serde(skip)]
+    pub raw: crate::response::RawAnswer,
 }
 
 /// One entry of the catalogue.
@@ -74,3 +77,5 @@ mod tests {
         Ok(())
     }
 }
+
+crate::response::keeps_raw!(ErrorCatalogue);

@@ -12,6 +12,8 @@ pub mod ssh;
 pub mod status;
 pub mod upgrade_paths;
 
+use crate::error::Error;
+
 /// Where the partner endpoints live, relative to the API base.
 pub(crate) const JPPHP_V13: &str = "/rest/v1.3/jpphp";
 pub(crate) const JPPHP_V14: &str = "/rest/v1.4/jpphp";
@@ -28,6 +30,24 @@ pub(crate) fn encode_query_value(value: &str) -> String {
             }
         })
         .collect()
+}
+
+/// `path` with the partner's `partner-tracking-id` query parameter, when
+/// there is one: a single line of text, percent-encoded.
+pub(crate) fn with_tracking_id(path: String, id: Option<&str>) -> Result<String, Error> {
+    let Some(id) = id.filter(|t| !t.is_empty()) else {
+        return Ok(path);
+    };
+    if let Some(c) = id.chars().find(|c| c.is_control()) {
+        return Err(Error::InvalidInput(format!(
+            "partner-tracking-id contains the control character {c:?}; it must be one line of \
+             plain text"
+        )));
+    }
+    Ok(format!(
+        "{path}?partner-tracking-id={}",
+        encode_query_value(id)
+    ))
 }
 
 /// How the API reads booleans in forms.

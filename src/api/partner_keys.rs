@@ -107,6 +107,9 @@ pub struct PartnerKey {
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    /// The answer's JSON text as the API sent it.
+    #[serde(skip)]
+    pub raw: crate::response::RawAnswer,
 }
 
 impl Client {
@@ -148,3 +151,5 @@ mod tests {
         ));
     }
 }
+
+crate::response::keeps_raw!(PartnerKey);

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ssh::{FtpCredentials, SshCredentials};
-use super::{encode_query_value, form_bool, JPPHP_V13};
+use super::{form_bool, with_tracking_id, JPPHP_V13};
 use crate::auth::{AccessToken, Secret};
 use crate::client::Client;
 use crate::error::Error;
@@ -179,29 +179,10 @@ impl Provision {
     }
 
     pub(crate) fn path(&self) -> Result<String, Error> {
-        if let Some(id) = &self.partner_tracking_id {
-            if let Some(c) = id.chars().find(|c| c.is_control()) {
-                return Err(Error::InvalidInput(format!(
-                    "partner-tracking-id contains the control character {c:?}; it must be one \
-                     line of plain text"
-                )));
-            }
-        }
-        Ok(self.path_unchecked())
-    }
-
-    fn path_unchecked(&self) -> String {
-        match self
-            .partner_tracking_id
-            .as_deref()
-            .filter(|t| !t.is_empty())
-        {
-            Some(id) => format!(
-                "{JPPHP_V13}/provision?partner-tracking-id={}",
-                encode_query_value(id)
-            ),
-            None => format!("{JPPHP_V13}/provision"),
-        }
+        with_tracking_id(
+            format!("{JPPHP_V13}/provision"),
+            self.partner_tracking_id.as_deref(),
+        )
     }
 }
 
@@ -265,6 +246,9 @@ pub struct ProvisionAnswer {
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// The answer's JSON text as the API sent it.
+    #[serde(skip)]
+    pub raw: crate::response::RawAnswer,
 }
 
 impl Client {
@@ -417,3 +401,5 @@ mod tests {
         Ok(())
     }
 }
+
+crate::response::keeps_raw!(ProvisionAnswer);

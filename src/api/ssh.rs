@@ -165,6 +165,9 @@ pub struct SshCredentialsAnswer {
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// The answer's JSON text as the API sent it.
+    #[serde(skip)]
+    pub raw: crate::response::RawAnswer,
 }
 
 impl Client {
@@ -258,3 +261,5 @@ mod tests {
         Ok(())
     }
 }
+
+crate::response::keeps_raw!(SshCredentialsAnswer);

@@ -22,6 +22,9 @@ pub struct Status {
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    /// The answer's JSON text as the API sent it.
+    #[serde(skip)]
+    pub raw: crate::response::RawAnswer,
 }
 
 /// A site's connection, in [`Status`].
@@ -85,6 +88,9 @@ pub struct StatusV13 {
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    /// The answer's JSON text as the API sent it.
+    #[serde(skip)]
+    pub raw: crate::response::RawAnswer,
 }
 
 impl Client {
@@ -118,3 +124,7 @@ mod tests {
         Ok(())
     }
 }
+
+crate::response::keeps_raw!(Status);
+
+crate::response::keeps_raw!(StatusV13);

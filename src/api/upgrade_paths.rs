@@ -13,18 +13,26 @@ use crate::site::SiteRef;
 /// Product family (`jetpack-plans`, `jetpack-backup`, …) to the slugs that
 /// may be provisioned now. Provision one of them; the answer changes after.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct UpgradePaths(pub BTreeMap<String, Vec<String>>);
+pub struct UpgradePaths {
+    /// Family to slugs.
+    #[serde(flatten)]
+    pub families: BTreeMap<String, Vec<String>>,
+    /// The answer's JSON text as the API sent it.
+    #[serde(skip)]
+    pub raw: crate::response::RawAnswer,
+}
+
+crate::response::keeps_raw!(UpgradePaths);
 
 impl UpgradePaths {
     /// The slugs allowed in one family (empty when none or unknown).
     pub fn family(&self, name: &str) -> &[String] {
-        self.0.get(name).map_or(&[], Vec::as_slice)
+        self.families.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// Whether `slug` may be provisioned now, in any family.
     pub fn allows(&self, slug: &str) -> bool {
-        self.0.values().flatten().any(|s| s == slug)
+        self.families.values().flatten().any(|s| s == slug)
     }
 }
 

@@ -70,6 +70,8 @@ pub struct Line {
 pub struct BadLine {
     /// Where it stands in the input, counting from 1.
     pub number: usize,
+    /// The site it names, when it names one that can be read.
+    pub site: Option<String>,
     /// Why it cannot be sent.
     pub message: String,
 }
@@ -97,6 +99,8 @@ const PROVISION_FIELDS: &[&str] = &[
 ];
 
 const CANCEL_FIELDS: &[&str] = &[
+    "partner-tracking-id",
+    "partner_tracking_id",
     "site",
     "siteurl",
     "url",
@@ -267,12 +271,76 @@ impl Iterator for Rows<'_> {
                 }
             }
         };
+        let fields = match fields.and_then(|f| journal_record(self.action, f)) {
+            // A journal's header, or a record that is not an `ok` to undo.
+            Ok(None) => return self.next(),
+            Ok(Some(fields)) => Ok(fields),
+            Err(message) => Err(message),
+        };
+        let site = fields.as_ref().ok().and_then(site_named);
         let row = match fields.and_then(|f| line(self.action, number, &f)) {
             Ok(line) => Row::Good(line),
-            Err(message) => Row::Bad(BadLine { number, message }),
+            Err(message) => Row::Bad(BadLine {
+                number,
+                site,
+                message,
+            }),
         };
         Some(Ok(row))
     }
+}
+
+/// A line of a batch journal read back as input: the header is skipped
+/// (`None`) by either action; for `batch cancel`, a provision's `ok`
+/// record becomes a cancel of its site and plan, and every other record is
+/// skipped. Anything else is returned as it is.
+fn journal_record(
+    action: Action,
+    fields: Map<String, Value>,
+) -> Result<Option<Map<String, Value>>, String> {
+    if fields.contains_key("journal") {
+        return Ok(None);
+    }
+    if action != Action::Cancel || !fields.contains_key("outcome") {
+        return Ok(Some(fields));
+    }
+    if fields.get("outcome").and_then(Value::as_str) != Some("ok") {
+        return Ok(None);
+    }
+    let mut cancel = Map::new();
+    for key in [
+        "site",
+        "plan",
+        "cancel-all",
+        "cancel_all",
+        "partner-tracking-id",
+    ] {
+        if let Some(value) = fields.get(key) {
+            cancel.insert(key.to_owned(), value.clone());
+        }
+    }
+    if !cancel.contains_key("plan") && !cancel.contains_key("cancel-all") {
+        return Err(
+            "this journal record names no plan (it was written by an older version): add \
+             \"plan\" or \"cancel-all\":true to the line"
+                .into(),
+        );
+    }
+    Ok(Some(cancel))
+}
+
+/// The site a line names, when it can be read, for the `invalid` record.
+fn site_named(fields: &Map<String, Value>) -> Option<String> {
+    ["site", "siteurl", "url", "blog_id"]
+        .iter()
+        .find_map(|key| {
+            let text = match fields.get(*key)? {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => return None,
+            };
+            SiteRef::parse(&text).ok().map(|site| site.to_string())
+        })
 }
 
 /// A JSON Lines line: one object, each key once.
@@ -520,6 +588,10 @@ fn cancel(f: &Fields) -> Result<(String, Job), String> {
     if let Some(plan) = f.text("plan") {
         c = c.plan(plan);
     }
+    if let Some(id) = f.one_of(&["partner-tracking-id", "partner_tracking_id"])? {
+        c = c.partner_tracking_id(id);
+    }
+    c.validate().map_err(|e| e.to_string())?;
     Ok((site.to_string(), Job::Cancel(c)))
 }
 
@@ -613,6 +685,7 @@ mod tests {
             bad[0],
             BadLine {
                 number: 2,
+                site: None,
                 message: "1 cells for 2 columns".into()
             }
         );

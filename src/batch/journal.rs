@@ -145,6 +145,9 @@ pub struct Previous {
     sites: Vec<u32>,
     /// Lines started and never finished.
     in_doubt: HashMap<usize, Started>,
+    /// Lines that ended `failed`, and when their last attempt started: a
+    /// failed request may still have reached the API.
+    failed: HashMap<usize, Started>,
     /// The first damaged lines of the journal.
     pub damaged: Vec<Damaged>,
     /// How many lines of the journal are damaged in all.
@@ -163,6 +166,16 @@ impl Previous {
     /// When `line` was started, if it was and never finished.
     pub fn in_doubt(&self, line: usize) -> Option<Started> {
         self.in_doubt.get(&line).copied()
+    }
+
+    /// How many lines have a final record (`failed` ones not counted when
+    /// they are to be sent again).
+    pub fn finished_count(&self, retry_failed: bool) -> usize {
+        self.states
+            .iter()
+            .filter_map(|&code| Outcome::from_code(code))
+            .filter(|o| *o != Outcome::Started && !(retry_failed && *o == Outcome::Failed))
+            .count()
     }
 
     /// Whether any record of an earlier run was read.
@@ -197,15 +210,28 @@ impl Previous {
         }
         // The last record of a line says where it stands.
         self.states[index] = record.outcome.code();
+        self.failed.remove(&record.line);
         if record.outcome == Outcome::Started {
             let started = Started {
                 at_ms: record.at.unwrap_or(0),
                 budget_ms: record.budget_ms.unwrap_or(0),
             };
             self.in_doubt.insert(record.line, started);
-        } else {
-            self.in_doubt.remove(&record.line);
+            return;
         }
+        let started = self.in_doubt.remove(&record.line);
+        if record.outcome == Outcome::Failed {
+            let unknown = Started {
+                at_ms: 0,
+                budget_ms: 0,
+            };
+            self.failed.insert(record.line, started.unwrap_or(unknown));
+        }
+    }
+
+    /// For a line that ended `failed`: when its last attempt started.
+    pub fn failed_attempt(&self, line: usize) -> Option<Started> {
+        self.failed.get(&line).copied()
     }
 
     fn damaged(&mut self, line: usize, bytes: &[u8]) {

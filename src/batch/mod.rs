@@ -24,6 +24,7 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 pub use input::{Action, BadLine, Checked, Format, Input, Job, Line, Row, Rows};
@@ -51,6 +52,9 @@ pub struct Options {
     pub rate: Option<f64>,
     /// Stop starting new lines after the first that is not `ok`.
     pub fail_fast: bool,
+    /// Send again the lines an earlier run recorded `failed` (the API was
+    /// down), after the same check as a line in doubt.
+    pub retry_failed: bool,
 }
 
 /// Live counts of a batch, for a progress display on another thread.
@@ -157,7 +161,12 @@ pub fn run(
             scope.spawn(|| {
                 let worker = Worker::new(session);
                 while let Some(line) = next_line(&todo, &stop) {
-                    let in_doubt = previous.in_doubt(line.number);
+                    let in_doubt = previous.in_doubt(line.number).or_else(|| {
+                        options
+                            .retry_failed
+                            .then(|| previous.failed_attempt(line.number))
+                            .flatten()
+                    });
                     match worker.process(&line, in_doubt, pacer.as_ref(), counts, &write) {
                         Ok(outcome) if outcome != Outcome::Ok && options.fail_fast => {
                             stop.store(true, Ordering::Relaxed)
@@ -168,7 +177,7 @@ pub fn run(
                 }
             });
         }
-        let dispatched = dispatch(input, previous, counts, &stop, &write, |line| {
+        let dispatched = dispatch(input, previous, options, counts, &stop, &write, |line| {
             queue.send(line).is_ok()
         });
         drop(queue);
@@ -200,6 +209,7 @@ fn next_line(todo: &Mutex<Receiver<Line>>, stop: &AtomicBool) -> Option<Line> {
 fn dispatch(
     input: &mut Input,
     previous: &Previous,
+    options: &Options,
     counts: &Counts,
     stop: &AtomicBool,
     write: &impl Fn(&Record) -> Result<(), Error>,
@@ -211,9 +221,13 @@ fn dispatch(
             Row::Good(line) => line.number,
             Row::Bad(line) => line.number,
         };
-        if let Some(done) = previous.finished(number) {
-            counts.add(done);
-            continue;
+        match previous.finished(number) {
+            Some(Outcome::Failed) if options.retry_failed => {}
+            Some(done) => {
+                counts.add(done);
+                continue;
+            }
+            None => {}
         }
         if stop.load(Ordering::Relaxed) {
             continue;
@@ -228,7 +242,7 @@ fn dispatch(
                 let error = json!({"error_code": "invalid_input", "error_message": line.message});
                 write(&Record {
                     error: Some(error),
-                    ..Record::new(line.number, None, Outcome::Invalid)
+                    ..Record::new(line.number, line.site.as_deref(), Outcome::Invalid)
                 })?;
                 counts.add(Outcome::Invalid);
             }
@@ -266,10 +280,15 @@ pub(crate) struct Record<'a> {
     /// `started`: the line's whole time budget.
     #[serde(skip_serializing_if = "Option::is_none")]
     budget_ms: Option<u64>,
+    /// Provision lines: the plan, so that a journal can be read back as
+    /// the input of `batch cancel`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     attempts: Option<u32>,
+    /// The API's answer as it came (keys in their order, escapes kept).
     #[serde(skip_serializing_if = "Option::is_none")]
-    answer: Option<Value>,
+    answer: Option<Box<RawValue>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<Value>,
 }
@@ -282,11 +301,22 @@ impl<'a> Record<'a> {
             outcome,
             at: None,
             budget_ms: None,
+            plan: None,
             attempts: None,
             answer: None,
             error: None,
         }
     }
+}
+
+/// A value as JSON text for a record.
+fn raw(value: &impl serde::Serialize) -> Option<Box<RawValue>> {
+    serde_json::value::to_raw_value(value).ok()
+}
+
+/// JSON text that came from the API, kept as it is.
+fn raw_text(text: &str) -> Option<Box<RawValue>> {
+    RawValue::from_string(text.to_owned()).ok()
 }
 
 fn unix_ms(at: SystemTime) -> u64 {
@@ -327,8 +357,10 @@ impl<'a> Worker<'a> {
     }
 
     /// Sends one line (or settles it from the site's status when in doubt)
-    /// and records its outcome. Errors are output errors only. A line in
-    /// doubt whose status cannot be read gives `Started`: it stays in doubt.
+    /// and records its outcome. Errors stop the run: output errors, and a
+    /// refusal of the partner's credentials (see [`is_credential_failure`]).
+    /// A line in doubt whose status cannot be read gives `Started`: it
+    /// stays in doubt.
     fn process(
         &self,
         line: &Line,
@@ -338,13 +370,21 @@ impl<'a> Worker<'a> {
         write: &impl Fn(&Record) -> Result<(), Error>,
     ) -> Result<Outcome, Error> {
         let site = Some(line.site.as_str());
+        let plan = match &line.job {
+            Job::Provision(p) => Some(p.plan()),
+            Job::Cancel(c) => c.plan_slug(),
+        };
+        let record = |outcome| Record {
+            plan,
+            ..Record::new(line.number, site, outcome)
+        };
         if let Some(started) = in_doubt {
             match self.settle(line, started) {
                 Ok(Settled::Done(status)) => {
                     write(&Record {
                         attempts: Some(0),
-                        answer: Some(json!({"settled_by_status": status})),
-                        ..Record::new(line.number, site, Outcome::Ok)
+                        answer: raw(&json!({"settled_by_status": status})),
+                        ..record(Outcome::Ok)
                     })?;
                     counts.add(Outcome::Ok);
                     return Ok(Outcome::Ok);
@@ -370,7 +410,7 @@ impl<'a> Worker<'a> {
         write(&Record {
             at: Some(unix_ms(at)),
             budget_ms: Some(u64::try_from(budget.as_millis()).unwrap_or(u64::MAX)),
-            ..Record::new(line.number, site, Outcome::Started)
+            ..record(Outcome::Started)
         })?;
         // Every request of this line ends within its budget from `at`:
         // that is what lets a resume know when an attempt cut short by a
@@ -378,26 +418,29 @@ impl<'a> Worker<'a> {
         let client = self.client.with_deadline(deadline);
         self.attempts.store(0, Ordering::Relaxed);
         counts.sent.fetch_add(1, Ordering::Relaxed);
-        let answer = |a: Result<Value, serde_json::Error>| {
-            a.map_err(|e| Error::io("cannot encode the answer", std::io::Error::other(e)))
-        };
         let result = match &line.job {
             Job::Provision(p) => self
                 .session
                 .call(|_, token| client.provision(token, p))
-                .and_then(|a| answer(serde_json::to_value(a))),
+                .map(|a| a.raw.get().map_or_else(|| raw(&a), raw_text)),
             Job::Cancel(c) => self
                 .session
                 .call(|_, token| client.cancel(token, c))
                 .and_then(|outcome| outcome.cancelled(c.site()))
-                .and_then(|a| answer(serde_json::to_value(a))),
+                .map(|a| a.raw.get().map_or_else(|| raw(&a), raw_text)),
         };
         let attempts = Some(self.attempts.load(Ordering::Relaxed));
+        let result = match result {
+            // Every line would fail the same way: stop, and record nothing
+            // final, so the batch resumes once the credentials are fixed.
+            Err(e) if is_credential_failure(&e) => return Err(e),
+            other => other,
+        };
         let record = match result {
             Ok(answer) => Record {
                 attempts,
-                answer: Some(answer),
-                ..Record::new(line.number, site, Outcome::Ok)
+                answer,
+                ..record(Outcome::Ok)
             },
             Err(e) => {
                 let outcome = if matches!(e, Error::Api(_) | Error::InvalidInput(_)) {
@@ -413,7 +456,7 @@ impl<'a> Worker<'a> {
                 Record {
                     attempts,
                     error: Some(error),
-                    ..Record::new(line.number, site, outcome)
+                    ..record(outcome)
                 }
             }
         };
@@ -485,6 +528,17 @@ impl<'a> Worker<'a> {
         };
         Ok(done.then(|| serde_json::to_value(&status).unwrap_or_default()))
     }
+}
+
+/// A refusal that says the partner's credentials or key are no good, not
+/// that one site's request is: the token grant's, or a token or key the API
+/// will not take.
+pub fn is_credential_failure(e: &Error) -> bool {
+    matches!(e, Error::Api(api) if matches!(
+        api.code.as_str(),
+        "invalid_client" | "unauthorized_client" | "invalid_grant" | "invalid_token"
+            | "token_revoked" | "expired_token" | "invalid_scope" | "partner_key_disabled"
+    ))
 }
 
 /// The `jetpack-plans` family, which a cancel without `plan` targets.

@@ -112,14 +112,22 @@ fn name(route: &Route) -> String {
     format!("{} {}", route.method, route.pattern)
 }
 
-/// Keeps the form fields of a POST for the stats, secrets masked; done here
+/// Keeps the form fields of a POST (and its `partner-tracking-id` query
+/// parameter) for the stats, secrets masked; done here
 /// so no handler can forget it, and before validation, so refused requests
 /// show what was sent too.
 fn record_fields(shared: &Shared, endpoint: &str, rq: &Incoming) {
     if rq.method != "POST" {
         return;
     }
-    if let Ok(fields) = rq.fields() {
+    if let Ok(mut fields) = rq.fields() {
+        // The one query parameter a partner sends on purpose: shown with
+        // the fields, so a test can see it arrived.
+        if let Some(id) = rq.query_value("partner-tracking-id") {
+            fields
+                .0
+                .push(("partner-tracking-id".to_owned(), id.as_bytes().to_vec()));
+        }
         shared.lock().stats.record_fields(endpoint, &fields.0);
     }
 }

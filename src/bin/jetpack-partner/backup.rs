@@ -34,6 +34,18 @@ pub const SSH_FLAGS: &[Flag] = &[
         "SSH host (default: the site's host)",
     ),
     Flag::value("ssh-port", &["--ssh-port"], "PORT", "SSH port (default 22)"),
+    Flag::value(
+        "ssh-pass",
+        &["--ssh-pass"],
+        "VALUE",
+        "the SSH password itself (the old scripts' --ssh-pass=);\nother users see it in ps: prefer --ssh-pass-file",
+    ),
+    Flag::value(
+        "ssh-private-key-text",
+        &["--ssh-private-key-text"],
+        "KEY",
+        "the private key's text itself (the old scripts' --ssh-private-key=KEY);\nother users see it in ps: prefer --ssh-private-key PATH",
+    ),
 ];
 
 pub const FTP_FLAGS: &[Flag] = &[
@@ -56,6 +68,12 @@ pub const FTP_FLAGS: &[Flag] = &[
         "FTP host (default: the site's host)",
     ),
     Flag::value("ftp-port", &["--ftp-port"], "PORT", "FTP port (default 21)"),
+    Flag::value(
+        "ftp-pass",
+        &["--ftp-pass"],
+        "VALUE",
+        "the FTP password itself (the old scripts' --ftp-pass=);\nother users see it in ps: prefer --ftp-pass-file",
+    ),
 ];
 
 const PORT: &str = "a port number from 1 to 65535";
@@ -70,19 +88,35 @@ pub fn ssh(flags: &Parsed, globals: &Globals) -> Result<Option<SshCredentials>, 
         .text("ssh-user")
         .ok_or_else(|| Failure::usage("SSH options need --ssh-user", "add --ssh-user USER"))?;
     let mut ssh = SshCredentials::new(user);
-    let pass = flags.text("ssh-pass-file");
-    let key = flags.text("ssh-private-key");
+    let pass = one_of(flags, "--ssh-pass-file", "--ssh-pass")?;
+    let key = one_of(flags, "--ssh-private-key", "--ssh-private-key-text")?;
     if pass.is_none() && key.is_none() {
         return Err(Failure::usage(
             "--ssh-user needs a password or a private key",
             "add --ssh-pass-file PATH or --ssh-private-key PATH",
         ));
     }
-    if let Some(path) = pass {
-        ssh = ssh.ssh_pass(globals.read_secret(path, "--ssh-pass-file", "SSH password")?);
+    match pass {
+        Some(Given::File(path)) => {
+            ssh = ssh.ssh_pass(globals.read_secret(path, "--ssh-pass-file", "SSH password")?)
+        }
+        Some(Given::Inline(value)) => {
+            ssh = ssh.ssh_pass(inline(globals, value, "--ssh-pass", "--ssh-pass-file")?)
+        }
+        None => {}
     }
-    if let Some(path) = key {
-        ssh = ssh.ssh_private_key(read_key(globals, path)?);
+    match key {
+        Some(Given::File(path)) => ssh = ssh.ssh_private_key(read_key(globals, path)?),
+        Some(Given::Inline(text)) => {
+            let key = inline(
+                globals,
+                text,
+                "--ssh-private-key=KEY",
+                "--ssh-private-key PATH",
+            )?;
+            ssh = ssh.ssh_private_key(key);
+        }
+        None => {}
     }
     if let Some(host) = flags.text("ssh-host") {
         ssh = ssh.ssh_host(host);
@@ -99,16 +133,18 @@ pub fn ftp(flags: &Parsed, globals: &Globals) -> Result<Option<FtpCredentials>, 
     if !given {
         return Ok(None);
     }
-    let (Some(user), Some(path)) = (flags.text("ftp-user"), flags.text("ftp-pass-file")) else {
+    let pass = one_of(flags, "--ftp-pass-file", "--ftp-pass")?;
+    let (Some(user), Some(pass)) = (flags.text("ftp-user"), pass) else {
         return Err(Failure::usage(
             "FTP options need --ftp-user and --ftp-pass-file",
             "add --ftp-user USER --ftp-pass-file PATH",
         ));
     };
-    let mut ftp = FtpCredentials::new(
-        user,
-        globals.read_secret(path, "--ftp-pass-file", "FTP password")?,
-    );
+    let pass = match pass {
+        Given::File(path) => globals.read_secret(path, "--ftp-pass-file", "FTP password")?,
+        Given::Inline(value) => inline(globals, value, "--ftp-pass", "--ftp-pass-file")?,
+    };
+    let mut ftp = FtpCredentials::new(user, pass);
     if let Some(host) = flags.text("ftp-host") {
         ftp = ftp.ftp_host(host);
     }
@@ -116,6 +152,39 @@ pub fn ftp(flags: &Parsed, globals: &Globals) -> Result<Option<FtpCredentials>, 
         ftp = ftp.ftp_port(port);
     }
     Ok(Some(ftp))
+}
+
+/// How a password or key was given: a file to read, or the value itself.
+enum Given<'a> {
+    File(&'a str),
+    Inline(&'a str),
+}
+
+/// The one of a file option and its inline twin that is given; both is an
+/// error.
+fn one_of<'a>(flags: &'a Parsed, file: &str, inline: &str) -> Result<Option<Given<'a>>, Failure> {
+    let key = |flag: &str| flag.trim_start_matches('-').to_owned();
+    match (flags.text(&key(file)), flags.text(&key(inline))) {
+        (Some(_), Some(_)) => Err(Failure::usage(
+            format!("{file} and {inline} both give the same secret"),
+            &format!("give it once, preferably with {file}"),
+        )),
+        (Some(path), None) => Ok(Some(Given::File(path))),
+        (None, Some(value)) => Ok(Some(Given::Inline(value))),
+        (None, None) => Ok(None),
+    }
+}
+
+/// A secret given on the command line, as the old scripts took it: it
+/// works, with the same warning as `--partner_secret`.
+fn inline(globals: &Globals, value: &str, flag: &str, better: &str) -> Result<Secret, Failure> {
+    globals.out.note(&format!(
+        "jetpack-partner: warning: {flag} makes the secret visible to other users (ps, shell \
+         history); use {better} (a file only you can read, or '-' for stdin)"
+    ));
+    crate::globals::check_secret_length(value, &format!("the value of {flag}"))?;
+    globals.out.redactor.add(value);
+    Ok(Secret::new(value))
 }
 
 fn port(flags: &Parsed, key: &str) -> Result<Option<u16>, Failure> {

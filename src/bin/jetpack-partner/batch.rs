@@ -54,6 +54,11 @@ const OWN: &[Flag] = &[
         "continue the batch recorded in --output",
     ),
     Flag::switch(
+        "retry-failed",
+        &["--retry-failed"],
+        "with --resume: send again the lines that ended failed\n(after checking whether they went through)",
+    ),
+    Flag::switch(
         "fail-fast",
         &["--fail-fast"],
         "stop at the first bad line or failed site",
@@ -72,8 +77,11 @@ result line in the output, in completion order:
   {\"line\":N,\"site\":…,\"outcome\":\"ok\"|\"refused\"|\"failed\"|\"invalid\",\"attempts\":K,\"answer\"|\"error\":…}
 Before a request is sent a {\"outcome\":\"started\"} line is written and synced;
 kill the run at any moment and rerun with --resume: finished lines are
-skipped, started ones are checked with the status endpoint first, so no site
-is provisioned twice.
+skipped, started ones are checked with the status endpoint first (and waited
+for while their earlier request could still arrive), so no site is
+provisioned twice. ok, refused and invalid are final; failed lines (the API
+was down) are sent again with --resume --retry-failed, after the same check.
+A refused partner secret stops the batch before any site is touched.
 
 Input fields are the API's: local_user, siteurl, plan, force_register,
 force_connect, onboarding, wpcom_user_id, wpcom_user_email,
@@ -185,6 +193,15 @@ fn run(action: Action, flags: &Parsed, globals: &Globals) -> Result<(), Failure>
         None => (Journal::stdout(), Previous::default()),
     };
     let session = globals.session(client)?;
+    // The credentials first, with one request, when a line may be sent:
+    // refused, they would refuse every line; nothing is touched and the
+    // journal stays resumable.
+    let lines = usize::try_from(checked.lines).unwrap_or(usize::MAX);
+    let bad = usize::try_from(checked.bad).unwrap_or(usize::MAX);
+    let settled = bad.max(previous.finished_count(options.retry_failed));
+    if settled < lines {
+        session.access_token().map_err(credentials_refused)?;
+    }
     let counts = Counts::default();
     counts.total.store(checked.lines, Ordering::Relaxed);
     let quiet = flags.switch("quiet");
@@ -201,7 +218,7 @@ fn run(action: Action, flags: &Parsed, globals: &Globals) -> Result<(), Failure>
     if !quiet {
         globals.out.note(&summary(&counts, started.elapsed()));
     }
-    result?;
+    result.map_err(credentials_refused)?;
     if counts.all_ok() {
         Ok(())
     } else {
@@ -210,6 +227,28 @@ fn run(action: Action, flags: &Parsed, globals: &Globals) -> Result<(), Failure>
             message: "not every line ended ok; see the output for each line".into(),
             http_status: None,
         })
+    }
+}
+
+/// A refusal of the partner's credentials, said as what it means for the
+/// batch; any other error as it is.
+fn credentials_refused(e: jetpack_partner::Error) -> Failure {
+    if !batch::is_credential_failure(&e) {
+        return Failure::Lib(e);
+    }
+    let said = match &e {
+        jetpack_partner::Error::Api(api) if !api.message.is_empty() => {
+            format!("{}: {}", api.code, api.message)
+        }
+        other => other.code().to_owned(),
+    };
+    Failure::Refused {
+        code: e.code().to_owned(),
+        message: format!(
+            "the API refused the partner's credentials ({said}); the batch stopped before \
+             touching another site. Fix the partner ID or secret and run it again with --resume"
+        ),
+        http_status: e.http_status(),
     }
 }
 
@@ -303,10 +342,17 @@ fn options(flags: &Parsed) -> Result<Options, Failure> {
             }
         },
     };
+    if flags.switch("retry-failed") && !flags.switch("resume") {
+        return Err(Failure::usage(
+            "--retry-failed needs --resume",
+            "add --resume --output FILE: the journal says which lines failed",
+        ));
+    }
     Ok(Options {
         concurrency,
         rate,
         fail_fast: flags.switch("fail-fast"),
+        retry_failed: flags.switch("retry-failed"),
     })
 }
 

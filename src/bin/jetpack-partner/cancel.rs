@@ -39,7 +39,7 @@ const OWN: &[Flag] = &[
         "partner-tracking-id",
         &["--partner-tracking-id"],
         "ID",
-        "accepted for partner-cancel.sh compatibility; the cancel endpoint takes none",
+        "your own ID for the site, sent as provision sends it",
     ),
 ];
 
@@ -67,24 +67,39 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
         }
         (a, b) => a.or(b),
     };
-    let wp = WpCli::from_flags(flags, flags.text("url"), None);
-    let site = match (given, &wp) {
-        (Some(site), _) => SiteRef::parse(site)?,
+    if flags.text("plan").is_some() && flags.switch("cancel-all") {
+        return Err(Failure::usage(
+            "--plan and --cancel-all are alternatives",
+            "give --plan SLUG to cancel one product, or --cancel-all for everything",
+        ));
+    }
+    let parsed = given.map(SiteRef::parse).transpose()?;
+    let wp = match parsed {
+        Some(_) => None,
+        None => WpCli::from_flags(flags, flags.text("url"), None, globals.script_spelling)?,
+    };
+    if parsed.is_none() && wp.is_none() {
+        return Err(Failure::usage(
+            "--site is required",
+            "add --site URL (a URL, a domain or a blog ID), or --wp-cli to read it",
+        ));
+    }
+    globals.check_credentials()?;
+    globals.out.check_stdout()?;
+    let site = match (parsed, &wp) {
+        (Some(site), _) => site,
         (None, Some(wp)) => SiteRef::parse(&wp.siteurl()?)?,
-        (None, None) => {
-            return Err(Failure::usage(
-                "--site is required",
-                "add --site URL (a URL, a domain or a blog ID), or --wp-cli to read it",
-            ))
-        }
+        (None, None) => unreachable!("checked above"),
     };
     let mut request = Cancel::new(site).cancel_all(flags.switch("cancel-all"));
     if let Some(plan) = flags.text("plan") {
         request = request.plan(plan);
     }
-    globals.check_credentials()?;
+    if let Some(id) = flags.text("partner-tracking-id") {
+        request = request.partner_tracking_id(id);
+    }
     let client = globals.client()?;
     let session = globals.session(client)?;
     let outcome = globals.call(&session, |client, token| client.cancel(token, &request))?;
-    globals.out.json(&outcome.cancelled(request.site())?)
+    globals.out.answer(&outcome.cancelled(request.site())?)
 }

@@ -230,20 +230,15 @@ impl Globals {
         Ok(self.with_cache(Session::new(client, self.credentials()?)))
     }
 
-    /// Runs one call in the session, teaching the redactor its token.
+    /// Runs one call in the session. The token is asked for once, by the
+    /// call itself (a refused secret is one request); the client teaches
+    /// the shared redactor every token it uses.
     pub fn call<T>(
         &self,
         session: &Session,
         call: impl Fn(&Client, &AccessToken) -> Result<T, jetpack_partner::Error>,
     ) -> Result<T, Failure> {
-        if let Ok(token) = session.access_token() {
-            self.out.redactor.add(token.expose());
-        }
-        let result = session.call(call);
-        if let Ok(token) = session.access_token() {
-            self.out.redactor.add(token.expose());
-        }
-        Ok(result?)
+        Ok(session.call(call)?)
     }
 
     /// Reads a secret from a file, or from stdin for `-`. Only one secret

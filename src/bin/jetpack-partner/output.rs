@@ -55,15 +55,72 @@ pub struct Output {
 }
 
 impl Output {
-    /// Prints a JSON answer on stdout: one line, or pretty with `--pretty`.
-    pub fn json(&self, value: &impl Serialize) -> Result<(), Failure> {
+    /// Prints a JSON answer on stdout as the API sent it (its keys in their
+    /// order, its escapes as they were): one line, or pretty with
+    /// `--pretty`. An answer not read from the API is serialized.
+    pub fn json(&self, value: &impl Printable) -> Result<(), Failure> {
+        if let Some(raw) = value.raw() {
+            let text = if self.pretty {
+                pretty(raw)
+            } else {
+                raw.to_owned()
+            };
+            return self.line(&text);
+        }
         let text = if self.pretty {
             serde_json::to_string_pretty(value)
         } else {
             serde_json::to_string(value)
         }
-        .map_err(|e| Failure::Lib(Error::InvalidInput(format!("cannot print the answer: {e}"))))?;
+        .map_err(|e| {
+            Failure::Lib(Error::Io {
+                context: "cannot print the answer".into(),
+                source: std::io::Error::other(e),
+            })
+        })?;
         self.line(&text)
+    }
+
+    /// Prints an answer that cannot be had again for free (a provision's
+    /// `next_url`, a new partner key): when stdout cannot take it, even
+    /// because its reader has gone, that is a local I/O failure (exit 5),
+    /// never a success.
+    pub fn answer(&self, value: &impl Printable) -> Result<(), Failure> {
+        self.json(value).map_err(|failure| match failure {
+            Failure::Lib(Error::Io { source, .. }) => Failure::Lib(Error::Io {
+                context: "cannot write the answer to standard output: the request was done, \
+                          but its answer is lost"
+                    .into(),
+                // Not a broken pipe any more: that is success only for
+                // answers that can be asked for again.
+                source: std::io::Error::other(source),
+            }),
+            other => other,
+        })
+    }
+
+    /// Fails when standard output is closed (`>&-`), before anything is
+    /// sent: writes to a closed stdout would vanish without an error.
+    pub fn check_stdout(&self) -> Result<(), Failure> {
+        let closed = |source| {
+            Err(Failure::Lib(Error::Io {
+                context: "standard output is closed (>&-): the answer would be lost; nothing \
+                          was sent"
+                    .into(),
+                source,
+            }))
+        };
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsFd;
+            if let Err(e) = std::io::stdout().as_fd().try_clone_to_owned() {
+                return closed(e);
+            }
+        }
+        if stdout_was_closed() {
+            return closed(std::io::Error::from(std::io::ErrorKind::NotConnected));
+        }
+        Ok(())
     }
 
     /// Prints one line on stdout. A closed stdout is a local I/O failure.
@@ -137,6 +194,111 @@ impl Output {
             }
         }
     }
+}
+
+/// An answer to print: its text as the API sent it, when it has one.
+pub trait Printable: Serialize {
+    fn raw(&self) -> Option<&str>;
+}
+
+macro_rules! printable {
+    ($($answer:ty),+) => {$(
+        impl Printable for $answer {
+            fn raw(&self) -> Option<&str> {
+                self.raw.get()
+            }
+        }
+    )+};
+}
+
+printable!(
+    jetpack_partner::ProvisionAnswer,
+    jetpack_partner::CancelAnswer,
+    jetpack_partner::TokenResponse,
+    jetpack_partner::api::status::Status,
+    jetpack_partner::api::status::StatusV13,
+    jetpack_partner::api::upgrade_paths::UpgradePaths,
+    jetpack_partner::api::errors::ErrorCatalogue,
+    jetpack_partner::api::ssh::SshCredentialsAnswer,
+    jetpack_partner::api::partner_keys::PartnerKey
+);
+
+/// Indents JSON text two spaces a level, keeping every key, value and
+/// escape as it is (serde would sort the keys and re-escape).
+pub fn pretty(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = json.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                    chars.next();
+                }
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    out.extend(chars.next());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether standard output was closed when the program started. The Rust
+/// runtime reopens a closed descriptor 0, 1 or 2 on `/dev/null`, read and
+/// write, so that nothing else lands there; a shell's `> /dev/null` opens it
+/// write-only. So `/dev/null` open read-write on descriptor 1 means `>&-`.
+fn stdout_was_closed() -> bool {
+    let on_null = std::fs::read_link("/proc/self/fd/1")
+        .is_ok_and(|target| target == std::path::Path::new("/dev/null"));
+    if !on_null {
+        return false;
+    }
+    let flags = std::fs::read_to_string("/proc/self/fdinfo/1")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("flags:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        });
+    // O_ACCMODE is 3; O_RDWR is 2 on Linux.
+    flags.is_some_and(|f| f & 3 == 2)
 }
 
 /// The exit code for a library error.
@@ -236,5 +398,32 @@ pub fn describe(event: &TraceEvent) -> Vec<String> {
             elapsed.as_secs_f64() * 1000.0
         )],
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pretty_keeps_order_and_escapes_and_is_the_same_json() {
+        let raw =
+            r#"{"z":1,"a":{"s":"a, b: {c}\"\\ \u00e9\/","e":[],"o":{}},"l":[1, 2 ,{"k":null}]}"#;
+        let shown = pretty(raw);
+        assert!(shown.starts_with("{\n  \"z\": 1,\n  \"a\": {"), "{shown}");
+        assert!(
+            shown.contains(r#""s": "a, b: {c}\"\\ \u00e9\/""#),
+            "{shown}"
+        );
+        assert!(shown.contains(r#""e": [],"#), "{shown}");
+        let again: serde_json::Value = serde_json::from_str(&shown).unwrap_or_default();
+        let first: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
+        assert_eq!(again, first);
+        let sorted = r#"{"a":[1,{"b":true}],"c":"x"}"#;
+        let value: serde_json::Value = serde_json::from_str(sorted).unwrap_or_default();
+        assert_eq!(
+            pretty(sorted),
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
     }
 }

@@ -60,11 +60,12 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
         request = request.notes(notes);
     }
     globals.check_credentials()?;
+    globals.out.check_stdout()?;
     let client = globals.client()?;
     let session = globals.session(client)?;
     let key = globals.call(&session, |client, token| {
         client.partner_key_new(token, &request)
     })?;
     globals.out.redactor.add(key.client_secret.expose());
-    globals.out.json(&key)
+    globals.out.answer(&key)
 }

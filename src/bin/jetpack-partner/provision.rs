@@ -88,9 +88,15 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     let local_user = flags.required("local-user", "--local-user")?;
     let plan = flags.required("plan", "--plan")?;
     let url = site_url_flag(flags)?;
+    if let Some(url) = url {
+        check_scheme(url, globals)?;
+    }
     let wpcom_user_id =
         flags.parse::<u64>("wpcom-user-id", "a WordPress.com user ID (a number)")?;
     globals.check_credentials()?;
+    // The answer cannot be had again for free: find out now whether it can
+    // be printed, before anything is sent.
+    globals.out.check_stdout()?;
     let client = globals.client()?;
     let mut request = Provision::new(local_user, url.unwrap_or_default(), plan);
     for (key, set) in [
@@ -125,7 +131,7 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
         .clone()
         .with_siteurl("https://site.invalid")
         .validate()?;
-    let wp = WpCli::from_flags(flags, url, Some(local_user));
+    let wp = WpCli::from_flags(flags, url, Some(local_user), globals.script_spelling)?;
     if let Some(wp) = &wp {
         wp.activate_jetpack()?;
     }
@@ -141,13 +147,52 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     request.validate()?;
     let session = globals.session(client)?;
     let answer = globals.call(&session, |client, token| client.provision(token, &request))?;
-    if let Some(access_token) = &answer.access_token {
-        globals.out.redactor.add(access_token.expose());
-        if let (Some(wp), Some(_)) = (&wp, wpcom_user_id) {
+    let (Some(access_token), Some(user)) = (&answer.access_token, wpcom_user_id) else {
+        return globals.out.answer(&answer);
+    };
+    globals.out.redactor.add(access_token.expose());
+    match &wp {
+        Some(wp) => {
             wp.authorize_user(access_token)?;
+            globals.out.answer(&answer)
+        }
+        // The user asked for WordPress.com user `user` to be connected; the
+        // token to do it is in the answer, but nothing ran it.
+        None => {
+            globals.out.answer(&answer)?;
+            Err(Failure::Refused {
+                code: "authorization_skipped".into(),
+                message: format!(
+                    "the site is provisioned, but WordPress.com user {user} is not authorized \
+                     yet: WP-CLI was not run. In the site's WordPress directory, run: wp jetpack \
+                     authorize_user --token=ACCESS_TOKEN, with the access_token of the answer \
+                     printed on stdout (or run this command with --wp-cli)"
+                ),
+                http_status: None,
+            })
         }
     }
-    globals.out.json(&answer)
+}
+
+/// A site URL without its scheme: refused in the new spelling (the help
+/// asks for it, and a site that forces https fails without it); sent as
+/// it is in the old scripts' spelling, which sent it so, with a warning.
+fn check_scheme(url: &str, globals: &Globals) -> Result<(), Failure> {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        return Ok(());
+    }
+    if globals.script_spelling {
+        globals.out.note(&format!(
+            "jetpack-partner: warning: the site URL {url:?} has no scheme; a site that forces \
+             https then fails with method_not_found. Give https://{url} if the site uses https"
+        ));
+        return Ok(());
+    }
+    Err(Failure::usage(
+        format!("--siteurl {url:?} has no scheme"),
+        &format!("give the site's whole address, e.g. --siteurl https://{url}"),
+    ))
 }
 
 /// `--siteurl` or the old scripts' `--url`: one site, given once.

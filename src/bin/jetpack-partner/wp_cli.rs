@@ -1,7 +1,13 @@
-//! The WP-CLI hand-off of `partner-provision.sh`, opt-in with `--wp-cli`
-//! or `--wp-cli-path PATH`: activate Jetpack, read the site URL, and run
-//! `wp jetpack authorize_user --token=…` after a provision that returned a
-//! token for a WordPress.com user.
+//! The WP-CLI hand-off of `partner-provision.sh`: activate Jetpack, read
+//! the site URL, and run `wp jetpack authorize_user --token=…` after a
+//! provision that returned a token for a WordPress.com user.
+//!
+//! In the new spelling it is opt-in (`--wp-cli`, `--wp-cli-path PATH`). An
+//! invocation in the scripts' spelling behaves as the scripts did: WP-CLI
+//! is probed (`wp --skip-plugins --skip-themes option get home`) and used
+//! when it answers, unless `--no-wp-cli`. Every call skips themes; calls
+//! that do not need Jetpack skip every plugin, and `jetpack authorize_user`
+//! skips every active plugin but Jetpack.
 
 use std::process::{Command, Stdio};
 
@@ -24,6 +30,11 @@ pub const FLAGS: &[Flag] = &[
         "run WP-CLI from PATH (implies --wp-cli)",
     ),
     Flag::switch(
+        "no-wp-cli",
+        &["--no-wp-cli"],
+        "never run WP-CLI, not even for the old scripts' spelling",
+    ),
+    Flag::switch(
         "allow-root",
         &["--allow-root"],
         "pass --allow-root to WP-CLI",
@@ -31,7 +42,18 @@ pub const FLAGS: &[Flag] = &[
 ];
 
 /// Variables the child must not inherit: it needs none of our secrets.
-const WITHHELD: &[&str] = &["JETPACK_PARTNER_SECRET", "JETPACK_ACCESS_TOKEN"];
+const WITHHELD: &[&str] = &[
+    "JETPACK_PARTNER_SECRET",
+    "JETPACK_ACCESS_TOKEN",
+    "JETPACK_PARTNER_SECRET_FILE",
+];
+
+/// What a `wp` call loads: nothing but WordPress, or Jetpack too.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Load {
+    Core,
+    Jetpack,
+}
 
 /// A WP-CLI to run, with the global arguments every call gets.
 pub struct WpCli {
@@ -41,13 +63,29 @@ pub struct WpCli {
 
 impl WpCli {
     /// The WP-CLI the options ask for, if any. `url` and `user` are passed
-    /// as `--url=` and `--user=`, as the script did.
-    pub fn from_flags(flags: &Parsed, url: Option<&str>, user: Option<&str>) -> Option<WpCli> {
-        let program = match flags.text("wp-cli-path") {
-            Some(path) => path.to_owned(),
-            None if flags.switch("wp-cli") => "wp".to_owned(),
-            None => return None,
-        };
+    /// as `--url=` and `--user=`, as the script did. In the scripts'
+    /// spelling (`script`), WP-CLI is used when it answers the probe, as
+    /// the scripts used it.
+    pub fn from_flags(
+        flags: &Parsed,
+        url: Option<&str>,
+        user: Option<&str>,
+        script: bool,
+    ) -> Result<Option<WpCli>, Failure> {
+        let explicit = flags.switch("wp-cli") || flags.text("wp-cli-path").is_some();
+        if flags.switch("no-wp-cli") {
+            if explicit {
+                return Err(Failure::usage(
+                    "--no-wp-cli contradicts --wp-cli and --wp-cli-path",
+                    "give one of them",
+                ));
+            }
+            return Ok(None);
+        }
+        if !explicit && !script {
+            return Ok(None);
+        }
+        let program = flags.text("wp-cli-path").unwrap_or("wp").to_owned();
         let mut global = Vec::new();
         if flags.switch("allow-root") {
             global.push("--allow-root".to_owned());
@@ -58,14 +96,30 @@ impl WpCli {
         if let Some(user) = user {
             global.push(format!("--user={user}"));
         }
-        Some(WpCli { program, global })
+        let wp = WpCli { program, global };
+        if explicit {
+            return Ok(Some(wp));
+        }
+        // The scripts' probe: WordPress answers, or WP-CLI is not used.
+        let answers = wp
+            .run(Load::Core, &["option", "get", "home"])
+            .is_ok_and(|(ok, stdout, _)| ok && !stdout.trim().is_empty());
+        Ok(answers.then_some(wp))
     }
 
     /// Runs `wp <global> <args>`: (success, stdout, stderr).
-    fn run(&self, args: &[&str]) -> Result<(bool, String, String), Failure> {
+    fn run(&self, load: Load, args: &[&str]) -> Result<(bool, String, String), Failure> {
+        let skip_plugins = match load {
+            Load::Core => Some("--skip-plugins".to_owned()),
+            Load::Jetpack => self
+                .other_plugins()
+                .map(|list| format!("--skip-plugins={list}")),
+        };
         let mut command = Command::new(&self.program);
         command
             .args(&self.global)
+            .args(skip_plugins)
+            .arg("--skip-themes")
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -90,12 +144,31 @@ impl WpCli {
     /// the provision (the API then says what is wrong), but a WP-CLI that
     /// cannot run at all does.
     pub fn activate_jetpack(&self) -> Result<(), Failure> {
-        self.run(&["plugin", "activate", "jetpack"]).map(drop)
+        self.run(Load::Core, &["plugin", "activate", "jetpack"])
+            .map(drop)
+    }
+
+    /// The active plugins other than Jetpack, comma-separated, for
+    /// `--skip-plugins=`; `None` when there are none (or they cannot be
+    /// listed), so that nothing is skipped.
+    fn other_plugins(&self) -> Option<String> {
+        let (ok, stdout, _) = self
+            .run(
+                Load::Core,
+                &["plugin", "list", "--status=active", "--field=name"],
+            )
+            .ok()?;
+        let others: Vec<&str> = stdout
+            .lines()
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && *p != "jetpack")
+            .collect();
+        (ok && !others.is_empty()).then(|| others.join(","))
     }
 
     /// `wp option get siteurl`; a failure stops everything before a request.
     pub fn siteurl(&self) -> Result<String, Failure> {
-        let (ok, stdout, stderr) = self.run(&["option", "get", "siteurl"])?;
+        let (ok, stdout, stderr) = self.run(Load::Core, &["option", "get", "siteurl"])?;
         let url = stdout.trim();
         if !ok || url.is_empty() {
             return Err(Failure::usage(
@@ -113,7 +186,7 @@ impl WpCli {
     /// command line: that is how WP-CLI takes it, as the script passed it.
     pub fn authorize_user(&self, token: &Secret) -> Result<(), Failure> {
         let arg = format!("--token={}", token.expose());
-        let (ok, stdout, stderr) = self.run(&["jetpack", "authorize_user", &arg])?;
+        let (ok, stdout, stderr) = self.run(Load::Jetpack, &["jetpack", "authorize_user", &arg])?;
         let said = format!("{stdout} {stderr}");
         if ok && !said.contains("Error:") {
             return Ok(());
