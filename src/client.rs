@@ -392,8 +392,18 @@ impl Client {
         redactor: &Redactor,
     ) -> Result<Answer, Error> {
         let raw = sent
-            .map_err(|e| from_ureq(e, redactor))
-            .and_then(|answer| read(answer, redactor));
+            .map_err(|e| match e {
+                ureq::Error::Timeout(ureq::Timeout::Connect) => self.connect_timed_out(e, redactor),
+                e => from_ureq(e, redactor),
+            })
+            .and_then(|answer| read(answer, redactor))
+            .map_err(|e| match e {
+                Error::Transport(mut t) => {
+                    t.detail = format!("{} ({})", self.target(), t.detail);
+                    Error::Transport(t)
+                }
+                other => other,
+            });
         match &raw {
             Ok(raw) => self.emit(|| TraceEvent::Response {
                 status: raw.status,
@@ -406,6 +416,54 @@ impl Client {
             }),
         }
         response::decode(raw?, redactor)
+    }
+
+    /// The API's host and port, as failures name it.
+    fn target(&self) -> String {
+        let (rest, port) = match strip_scheme_ci(&self.api_base, "https://") {
+            Some(rest) => (rest, "443"),
+            None => (
+                strip_scheme_ci(&self.api_base, "http://").unwrap_or(&self.api_base),
+                "80",
+            ),
+        };
+        let authority = rest.split('/').next().unwrap_or_default();
+        let has_port = authority
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| !p.contains(']'));
+        if has_port {
+            authority.to_owned()
+        } else {
+            format!("{authority}:{port}")
+        }
+    }
+
+    /// A connection that did not open in time. Over https, ureq counts the
+    /// TLS handshake in it: when the host takes a plain TCP connection at
+    /// once, it was the handshake that got no answer (a plain-http server,
+    /// such as the sandbox, behind an https:// base), and that is a TLS
+    /// failure, not something to wait for again.
+    fn connect_timed_out(&self, e: ureq::Error, redactor: &Redactor) -> Error {
+        if strip_scheme_ci(&self.api_base, "https://").is_none() {
+            return from_ureq(e, redactor);
+        }
+        let target = self.target();
+        let answers = std::net::ToSocketAddrs::to_socket_addrs(&target)
+            .ok()
+            .and_then(|mut addrs| addrs.next())
+            .is_some_and(|addr| {
+                std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok()
+            });
+        if !answers {
+            return from_ureq(e, redactor);
+        }
+        Error::Transport(Transport {
+            kind: TransportKind::Tls,
+            detail: "it took the connection but never answered the TLS handshake; is it a \
+                     plain http server? (The sandbox is: give its http:// address as the API \
+                     base)"
+                .into(),
+        })
     }
 
     /// Turns a successful answer into its typed form. The reason names
@@ -457,7 +515,9 @@ fn prepare<B>(
     let request = request
         .config()
         .timeout_global(Some(budget))
-        .timeout_connect(Some(budget.min(CONNECT_TIMEOUT)))
+        // Shorter than the budget, so that a handshake that never ends is
+        // seen as such (and named) before the whole budget is gone.
+        .timeout_connect(Some(budget.mul_f64(0.75).min(CONNECT_TIMEOUT)))
         .timeout_per_read(Some(budget.min(READ_TIMEOUT)))
         .build()
         .header("Accept", "application/json");
@@ -543,7 +603,32 @@ fn from_ureq(e: ureq::Error, redactor: &Redactor) -> Error {
     };
     Error::Transport(Transport {
         kind,
-        detail: text(),
+        detail: plain_words(&e).map_or_else(text, str::to_owned),
+    })
+}
+
+/// What happened, in words, for the failures whose own text is jargon
+/// (`timeout: global`, `io: Connection refused (os error 111)`).
+fn plain_words(e: &ureq::Error) -> Option<&'static str> {
+    use ureq::Error as U;
+    use ureq::Timeout as T;
+    Some(match e {
+        U::Timeout(T::Global | T::PerCall) => "the time budget ran out",
+        U::Timeout(T::Resolve) => "looking up the host name took too long",
+        U::Timeout(T::Connect) => "no connection was made in time",
+        U::Timeout(T::SendRequest | T::SendBody) => "sending the request took too long",
+        U::Timeout(T::RecvResponse | T::Await100) => "no answer came in time",
+        U::Timeout(T::RecvBody) => "the answer stopped coming",
+        U::HostNotFound => "the host name does not resolve",
+        U::ConnectionFailed => "the connection failed",
+        U::Io(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => "the connection was refused",
+            std::io::ErrorKind::ConnectionReset => "the connection was reset",
+            std::io::ErrorKind::UnexpectedEof => "the connection closed before the answer ended",
+            std::io::ErrorKind::TimedOut => "no answer came in time",
+            _ => return None,
+        },
+        _ => return None,
     })
 }
 
@@ -581,6 +666,13 @@ fn certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>, Erro
         ));
     }
     Ok(found)
+}
+
+/// `text` after `prefix`, matched without regard to case.
+fn strip_scheme_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 /// Whether a URL host (without port) is this machine.

@@ -189,14 +189,27 @@ pub struct Transport {
 
 impl fmt::Display for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.kind {
-            TransportKind::Dns => "could not resolve the API host",
-            TransportKind::Connect => "could not connect to the API",
-            TransportKind::Tls => "TLS failed with the API host",
-            TransportKind::Timeout => "the API did not answer in time",
-            TransportKind::Network => "the connection to the API broke",
+        let (what, advice) = match self.kind {
+            TransportKind::Dns => (
+                "could not resolve the API host",
+                "check the API base and this machine's DNS",
+            ),
+            TransportKind::Connect => (
+                "could not connect to the API",
+                "check the API base; if it is right, the service or the network is down: \
+                 try again later",
+            ),
+            TransportKind::Tls => (
+                "TLS failed with the API host",
+                "check the API base, the clock, and which certificates are trusted",
+            ),
+            TransportKind::Timeout => (
+                "the API did not answer in time",
+                "try again later, or give the call a longer time budget",
+            ),
+            TransportKind::Network => ("the connection to the API broke", "try again later"),
         };
-        write!(f, "{what}: {}", self.detail)
+        write!(f, "{what} at {}; {advice}", self.detail)
     }
 }
 
@@ -205,6 +218,8 @@ impl fmt::Display for Transport {
 pub struct Unavailable {
     /// 429, 500, 502, 503, 504…
     pub status: u16,
+    /// The API's own error code, when the answer had one.
+    pub code: Option<String>,
     /// What the `Retry-After` header asked for, when it did.
     pub retry_after: Option<Duration>,
     /// A short, cleaned excerpt of the body.
@@ -217,6 +232,9 @@ impl fmt::Display for Unavailable {
             write!(f, "the API is rate limiting requests (HTTP 429)")?;
         } else {
             write!(f, "the API is unavailable (HTTP {})", self.status)?;
+        }
+        if let Some(code) = &self.code {
+            write!(f, " [{code}]")?;
         }
         if let Some(d) = self.retry_after {
             write!(f, "; it asks to retry after {}s", d.as_secs())?;
@@ -373,6 +391,7 @@ mod tests {
         let unavailable = |status| {
             Error::Unavailable(Unavailable {
                 status,
+                code: None,
                 retry_after: None,
                 excerpt: String::new(),
             })

@@ -146,13 +146,14 @@ pub(crate) fn decode(raw: Raw, redactor: &Redactor) -> Result<Answer, Error> {
         let message = json.as_ref().and_then(api_error);
         return Err(Error::Unavailable(Unavailable {
             status,
+            code: message.as_ref().map(|e| e.code.clone()),
             retry_after: retry_after
                 .as_deref()
                 .and_then(|v| crate::retry::parse_retry_after(v, std::time::SystemTime::now())),
             // The API's message can be long and hold anything: cut and
             // clean it like a body.
             excerpt: match message {
-                Some(e) => excerpt(e.to_string().as_bytes()),
+                Some(e) => clean_text(&e.message, EXCERPT_CHARS),
                 None => body_excerpt(),
             },
         }));
@@ -405,12 +406,9 @@ mod tests {
         .to_string();
         match decode_plain(raw(503, &body)) {
             Err(Error::Unavailable(u)) => {
-                assert!(
-                    u.excerpt
-                        .starts_with("the API refused (HTTP 503): upstream_timeout: [31mxx"),
-                    "{}",
-                    u.excerpt
-                );
+                // The code is kept apart, and said once.
+                assert_eq!(u.code.as_deref(), Some("upstream_timeout"));
+                assert!(u.excerpt.starts_with("[31mxx"), "{}", u.excerpt);
                 assert_eq!(u.excerpt.chars().count(), EXCERPT_CHARS + 1);
                 assert!(!u.excerpt.chars().any(char::is_control), "{}", u.excerpt);
             }

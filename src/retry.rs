@@ -115,6 +115,7 @@ mod tests {
     fn unavailable(status: u16, retry_after: Option<Duration>) -> Error {
         Error::Unavailable(Unavailable {
             status,
+            code: None,
             retry_after,
             excerpt: String::new(),
         })

@@ -104,3 +104,92 @@ fn a_bad_ca_file_is_a_clear_error() {
     missing.assert_code(5);
     assert_eq!(requests(&sandbox), 0);
 }
+
+/// `SSL_CERT_FILE` and `SSL_CERT_DIR`, the OpenSSL and curl convention for a
+/// private CA or an inspecting proxy, are honoured as --ca-file is; the
+/// order is --ca-file, SSL_CERT_FILE, SSL_CERT_DIR, the bundled roots.
+#[test]
+fn the_openssl_variables_name_the_trusted_roots() {
+    let (sandbox, ca) = tls_sandbox(&["localhost"]);
+    let ca_s = ca.to_string_lossy().into_owned();
+    let dir = ca
+        .parent()
+        .map(|d| d.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let with = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut args = vec![
+            "--api-base",
+            sandbox.base_url(),
+            "--partner-id",
+            PARTNER_ID,
+            "--no-token-cache",
+        ];
+        args.extend_from_slice(extra);
+        args.push("token");
+        let mut full = vec![("JETPACK_PARTNER_SECRET", SECRET)];
+        full.extend_from_slice(env);
+        cli(&args, &full, None)
+    };
+    with(&[("SSL_CERT_FILE", &ca_s)], &[]).assert_code(0);
+    with(&[("SSL_CERT_DIR", &dir)], &[]).assert_code(0);
+    with(&[("SSL_CERT_DIR", &format!("/nonexistent:{dir}"))], &[]).assert_code(5);
+    // --ca-file first: a wrong one wins over a right variable.
+    let wrong = temp_file("other.pem", certificates(&["localhost"]).0.as_bytes());
+    let run = with(
+        &[("SSL_CERT_FILE", &ca_s)],
+        &["--ca-file", &wrong.to_string_lossy()],
+    );
+    run.assert_code(3);
+    assert_eq!(run.error()["error_code"], "tls_error");
+    // SSL_CERT_FILE before SSL_CERT_DIR.
+    let run = with(
+        &[
+            ("SSL_CERT_FILE", &wrong.to_string_lossy()),
+            ("SSL_CERT_DIR", &dir),
+        ],
+        &[],
+    );
+    run.assert_code(3);
+    let empty = temp_file("unused", b"").with_file_name("empty-certs");
+    std::fs::create_dir_all(&empty).unwrap_or_else(|e| panic!("{e}"));
+    let run = with(&[("SSL_CERT_DIR", &empty.to_string_lossy())], &[]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("holds no PEM certificate"), "{run:#?}");
+}
+
+/// The old scripts' variable means https://HOST. Pointed at the plain-http
+/// sandbox, the handshake gets no answer: a tls_error within the connect
+/// time-out, once, not a 30 s wait for a global time-out.
+#[test]
+fn an_https_base_on_a_plain_http_server_is_a_tls_error_at_once() {
+    let sandbox = sandbox();
+    let host = sandbox.base_url().trim_start_matches("http://").to_owned();
+    let run = cli(
+        // The connect time-out is the budget's when shorter than 10 s.
+        &[
+            "--partner-id",
+            PARTNER_ID,
+            "--no-token-cache",
+            "--timeout",
+            "4",
+            "token",
+        ],
+        &[
+            ("JETPACK_PARTNER_SECRET", SECRET),
+            ("JETPACK_START_API_HOST", &host),
+        ],
+        None,
+    );
+    run.assert_code(3);
+    let error = run.error();
+    assert_eq!(error["error_code"], "tls_error", "{run:#?}");
+    let message = error["error_message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("never answered the TLS handshake"),
+        "{error}"
+    );
+    assert!(
+        message.contains("http://"),
+        "the message says what to do: {error}"
+    );
+}

@@ -77,7 +77,7 @@ pub const FLAGS: &[Flag] = &[
         "ca-file",
         &["--ca-file"],
         "PATH",
-        "trust the PEM root certificates in PATH instead of the bundled ones",
+        "trust the PEM root certificates in PATH instead of the bundled ones\n(else $SSL_CERT_FILE, else $SSL_CERT_DIR)",
     ),
     Flag::switch(
         "allow-insecure-http",
@@ -174,8 +174,7 @@ impl Globals {
             .retries(retries.unwrap_or(jetpack_partner::retry::DEFAULT_RETRIES))
             .allow_insecure_http(self.parsed.switch("allow-insecure-http"))
             .redactor(self.out.redactor.clone());
-        if let Some(path) = self.parsed.text("ca-file") {
-            let pem = read_ca_file(path)?;
+        if let Some((pem, _)) = crate::trust::roots(self.parsed.text("ca-file"))? {
             builder = builder.root_certificates_pem(pem);
         }
         if self.verbose {
@@ -368,26 +367,4 @@ pub fn check_secret_length(value: &str, what: &str) -> Result<(), Failure> {
         ));
     }
     Ok(())
-}
-
-/// The CA file, at most 4 MiB: a bundle of every public root is a quarter
-/// of that; `/dev/zero` named by mistake is not read whole.
-fn read_ca_file(path: &str) -> Result<Vec<u8>, Failure> {
-    use std::io::Read;
-    const LIMIT: u64 = 4 * 1024 * 1024;
-    let failed = |e| jetpack_partner::Error::Io {
-        context: format!("cannot read the CA file {path}"),
-        source: e,
-    };
-    let mut pem = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(LIMIT + 1).read_to_end(&mut pem))
-        .map_err(failed)?;
-    if pem.len() as u64 > LIMIT {
-        return Err(Failure::usage(
-            format!("the CA file {path} is larger than 4 MiB"),
-            "give a PEM file of CA certificates (-----BEGIN CERTIFICATE-----)",
-        ));
-    }
-    Ok(pem)
 }

@@ -21,6 +21,7 @@ mod sandbox;
 mod site;
 mod ssh_credentials;
 mod token;
+mod trust;
 mod wp_cli;
 
 use std::ffi::OsString;

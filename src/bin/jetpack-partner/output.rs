@@ -178,6 +178,7 @@ impl Output {
                     http_status,
                     excerpt: None,
                     retry_after: None,
+                    api_error_code: None,
                 };
                 self.note(&line.to_string());
                 ExitCode::from(exit::REFUSED)
@@ -325,6 +326,9 @@ pub struct ErrorLine {
     excerpt: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     retry_after: Option<u64>,
+    /// For a temporary failure the API explained: its own code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_error_code: Option<String>,
 }
 
 impl std::fmt::Display for ErrorLine {
@@ -351,6 +355,10 @@ pub fn error_json(e: &Error) -> ErrorLine {
         http_status: e.http_status(),
         excerpt,
         retry_after,
+        api_error_code: match e {
+            Error::Unavailable(u) => u.code.clone(),
+            _ => None,
+        },
     }
 }
 

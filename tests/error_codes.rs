@@ -1,0 +1,152 @@
+//! The README's table of error codes is the code's: every code the program
+//! can give of its own is in it, with the exit code that goes with it.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use jetpack_partner::error::{Transport, TransportKind, Unavailable, UnexpectedResponse};
+use jetpack_partner::{ApiError, Error};
+
+/// `code -> exit` from the README's "Error codes" table.
+fn readme_table() -> BTreeMap<String, u8> {
+    let readme = include_str!("../README.md");
+    let section = readme
+        .split("### Error codes")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no Error codes section"));
+    section
+        .lines()
+        .skip_while(|l| !l.starts_with("| error_code"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let code = cells[1].trim_matches('`').to_owned();
+            let exit = cells[2].parse().unwrap_or_else(|_| panic!("exit in {l}"));
+            (code, exit)
+        })
+        .collect()
+}
+
+/// The library's own codes: one error of every kind, and the exit class
+/// the command line gives it (see README "Exit codes").
+fn library_codes() -> BTreeMap<String, u8> {
+    let transport = |kind| {
+        Error::Transport(Transport {
+            kind,
+            detail: String::new(),
+        })
+    };
+    let unavailable = |status| {
+        Error::Unavailable(Unavailable {
+            status,
+            code: None,
+            retry_after: Some(Duration::ZERO),
+            excerpt: String::new(),
+        })
+    };
+    let mut errors = vec![
+        Error::InvalidInput(String::new()),
+        Error::Io {
+            context: String::new(),
+            source: std::io::ErrorKind::Other.into(),
+        },
+        Error::UnexpectedResponse(UnexpectedResponse {
+            status: 200,
+            reason: String::new(),
+            excerpt: String::new(),
+        }),
+        unavailable(429),
+        unavailable(503),
+    ];
+    errors.extend(
+        [
+            TransportKind::Dns,
+            TransportKind::Connect,
+            TransportKind::Tls,
+            TransportKind::Timeout,
+            TransportKind::Network,
+        ]
+        .map(transport),
+    );
+    errors
+        .iter()
+        .map(|e| {
+            let exit = match e {
+                Error::Api(_) => 1,
+                Error::InvalidInput(_) => 2,
+                Error::Transport(_) | Error::Unavailable(_) => 3,
+                Error::UnexpectedResponse(_) => 4,
+                Error::Io { .. } => 5,
+                _ => panic!("an error kind this test does not know: {e:?}"),
+            };
+            (e.code().to_owned(), exit)
+        })
+        .collect()
+}
+
+#[test]
+fn every_code_of_the_program_is_in_the_readme_with_its_exit() {
+    let table = readme_table();
+    for (code, exit) in library_codes() {
+        assert_eq!(
+            table.get(&code),
+            Some(&exit),
+            "{code} (exit {exit}) in the README table"
+        );
+    }
+    // The refusals the program makes of its own, exit 1.
+    for code in [
+        "unsuccessful",
+        "nothing_to_cancel",
+        "authorization_failure",
+        "authorization_skipped",
+        "batch_incomplete",
+    ] {
+        assert_eq!(table.get(code), Some(&1), "{code} in the README table");
+        let in_source = [
+            include_str!("../src/response.rs"),
+            include_str!("../src/api/cancel.rs"),
+            include_str!("../src/bin/jetpack-partner/wp_cli.rs"),
+            include_str!("../src/bin/jetpack-partner/provision.rs"),
+            include_str!("../src/bin/jetpack-partner/batch.rs"),
+        ]
+        .iter()
+        .any(|source| source.contains(&format!("\"{code}\"")));
+        assert!(in_source, "{code} is a code the program gives");
+    }
+    let listed = table.len();
+    assert_eq!(
+        listed,
+        library_codes().len() + 5,
+        "no row the code does not give: {table:?}"
+    );
+    // An API error keeps the API's own code.
+    let api = ApiError::from_json(400, &serde_json::json!({"error": "invalid_client"}));
+    assert_eq!(
+        api.map(|e| Error::Api(e).code().to_owned()).as_deref(),
+        Some("invalid_client")
+    );
+}
+
+/// The codes are what the binary prints: a DNS failure is dns_failed.
+#[test]
+fn a_dns_failure_is_dns_failed() {
+    let run = common::cli(
+        &[
+            "--api-base",
+            "https://no-such-host.invalid",
+            "--partner-id",
+            "1",
+            "--retries",
+            "0",
+            "token",
+        ],
+        &[("JETPACK_PARTNER_SECRET", "a-secret-value")],
+        None,
+    );
+    run.assert_code(3);
+    assert_eq!(run.error()["error_code"], "dns_failed", "{run:#?}");
+}
