@@ -11,7 +11,7 @@ use jetpack_partner::{
 use pico_args::Arguments;
 
 use crate::args::{self, Flag, Parsed, Source};
-use crate::output::{Failure, Output};
+use crate::output::{Failure, Output, Problem, Problems};
 
 pub const FLAGS: &[Flag] = &[
     Flag::value(
@@ -105,21 +105,55 @@ pub struct Globals {
 }
 
 impl Globals {
-    pub fn take(args: &mut Arguments) -> Result<Globals, Failure> {
-        let parsed = args::take(args, &[FLAGS])?;
+    /// Takes the global options out of `args` and reads their environment
+    /// variables. Problems are recorded, not returned: the caller reports
+    /// them all at once.
+    pub fn take(args: &mut Arguments, problems: &mut Problems) -> Globals {
+        let parsed = args::take(args, &[FLAGS], problems);
         let out = Output {
             pretty: parsed.switch("pretty"),
             ..Output::default()
         };
         let verbose = parsed.switch("verbose");
-        Ok(Globals {
+        Globals {
             parsed,
             started: Instant::now(),
             out,
             verbose,
             script_spelling: false,
             stdin_taken: Cell::new(None),
-        })
+        }
+    }
+
+    /// Records every problem of the global values that can be seen without
+    /// the network or the credentials: the time-out, the retries, the API
+    /// base, a secret given two ways in one place.
+    pub fn validate(&self, problems: &mut Problems) -> Result<(), Failure> {
+        problems.check(self.timeout().map(drop))?;
+        problems.check(
+            self.parsed
+                .parse::<u32>("retries", "a number of retries (0 or more)")
+                .map(drop),
+        )?;
+        let base = Client::builder()
+            .api_base(self.api_base())
+            .allow_insecure_http(self.parsed.switch("allow-insecure-http"))
+            .build();
+        problems.check(base.map(drop).map_err(Failure::from))?;
+        if let (Some((_, file)), Some((_, value))) = (
+            self.parsed.value("partner-secret-file"),
+            self.parsed.value("partner-secret"),
+        ) {
+            // A file given as an option wins over a secret from the
+            // environment; two options are one too many.
+            if let (Source::Flag(_), Source::Flag(_)) = (file, value) {
+                problems.push(Problem::new(
+                    "--partner-secret and --partner-secret-file are both given",
+                    "give the secret one way",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The API base: `--api-base`, `$JETPACK_API_BASE`,
