@@ -90,6 +90,8 @@ impl Flag {
 pub enum Source {
     Flag(&'static str),
     Env(&'static str),
+    /// A line of the config file: the variable's name, the file, the line.
+    Config(&'static str, &'static str, usize),
 }
 
 impl std::fmt::Display for Source {
@@ -97,6 +99,19 @@ impl std::fmt::Display for Source {
         match self {
             Source::Flag(name) => f.write_str(name),
             Source::Env(name) => write!(f, "${name}"),
+            Source::Config(name, path, line) => write!(f, "{path}:{line}: {name}"),
+        }
+    }
+}
+
+impl Source {
+    /// Where the value was set, from the strongest to the weakest:
+    /// options, environment, config file.
+    pub fn level(self) -> u8 {
+        match self {
+            Source::Flag(_) => 0,
+            Source::Env(_) => 1,
+            Source::Config(..) => 2,
         }
     }
 }
@@ -152,6 +167,12 @@ impl Parsed {
     /// Whether `key` has a value, from wherever it came.
     pub fn has(&self, key: &str) -> bool {
         self.values.contains_key(key)
+    }
+
+    /// Forgets the value of `key` (one of several ways to say the same
+    /// thing lost to a stronger one).
+    pub fn forget(&mut self, key: &str) {
+        self.values.remove(key);
     }
 
     /// Sets `key` unless it has a value already (a stronger place gave

@@ -100,7 +100,7 @@ pub fn command(command: &Command) -> String {
         String::new()
     };
     format!(
-        "{}{options}{old}\nGlobal options (credentials, --api-base, --timeout, --pretty, \
+        "{}{options}{old}\nGlobal options (credentials, --config, --api-base, --timeout, --pretty, \
          -v): see 'jetpack-partner --help'.",
         command.help
     )
@@ -137,9 +137,21 @@ pub fn overview() -> String {
          \x20      jetpack-partner help [<command>]\n\n\
          Commands:\n{commands}\n\
          Global options (before or after the command):\n{}\n\
+         Settings: an option wins over its environment variable, which wins over the\n\
+         config file, which wins over the default. The config file is --config FILE\n\
+         or $JETPACK_PARTNER_CONFIG, else the first that exists of\n\
+         $XDG_CONFIG_HOME/jetpack-partner/config (~/.config/jetpack-partner/config)\n\
+         and /etc/jetpack-partner/config. Its lines are KEY=VALUE, keyed by the\n\
+         variables' names:\n\
+         \x20 JETPACK_PARTNER_ID=1234\n\
+         \x20 JETPACK_PARTNER_SECRET_FILE=/etc/jetpack/secret\n\
+         Blank lines and # comments are skipped; one pair of quotes around a whole\n\
+         value is removed, nothing else is interpreted. The file must be owned by\n\
+         you or root and not be writable by group or others.\n\
          {START_API_HOST}\n\n\
-         Secrets: prefer --partner-secret-file (0600 file, or '-' for stdin) or\n\
-         JETPACK_PARTNER_SECRET to --partner-secret, which other users can see in ps.\n\n\
+         Secrets: prefer --partner-secret-file (0600 file, or '-' for stdin),\n\
+         JETPACK_PARTNER_SECRET_FILE or JETPACK_PARTNER_SECRET to --partner-secret,\n\
+         which other users can see in ps.\n\n\
          {EXIT_CODES}",
         env!("CARGO_PKG_VERSION"),
         args::help_lines(&[globals::FLAGS, PROGRAM_FLAGS]),

@@ -9,6 +9,7 @@ mod backup;
 mod batch;
 mod cancel;
 mod compat;
+mod config;
 #[cfg(feature = "sandbox")]
 mod demo;
 mod errors;
