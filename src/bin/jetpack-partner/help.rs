@@ -157,3 +157,100 @@ pub fn overview() -> String {
         args::help_lines(&[globals::FLAGS, PROGRAM_FLAGS]),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{completions, man};
+
+    /// `needle` as a word of its own in `haystack`.
+    fn contains_word(haystack: &str, needle: &str) -> bool {
+        let part = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        haystack.match_indices(needle).any(|(at, _)| {
+            let before = haystack[..at].chars().next_back();
+            let after = haystack[at + needle.len()..].chars().next();
+            !before.is_some_and(part) && !after.is_some_and(part)
+        })
+    }
+
+    /// The man page as a reader sees it.
+    fn man_text() -> String {
+        let mut page = man::page();
+        for escape in ["\\fB", "\\fI", "\\fR", "\\&"] {
+            page = page.replace(escape, "");
+        }
+        page.replace("\\-", "-").replace("\\e", "\\")
+    }
+
+    fn script(shell: &str) -> String {
+        completions::run(&[shell.to_owned()]).unwrap_or_else(|e| panic!("{shell}: {e:?}"))
+    }
+
+    /// How a script names an option: fish as `-l name` / `-s n`.
+    fn spelled(shell: &str, name: &str) -> String {
+        match (shell, name.strip_prefix("--")) {
+            ("fish", Some(long)) => format!("-l {long}"),
+            ("fish", None) => format!("-s {}", name.trim_start_matches('-')),
+            _ => name.to_owned(),
+        }
+    }
+
+    #[test]
+    fn every_command_and_option_of_the_tables_is_in_help_man_and_completions() {
+        let overview = overview();
+        let man = man_text();
+        let scripts: Vec<(&str, String)> = ["bash", "zsh", "fish"]
+            .into_iter()
+            .map(|s| (s, script(s)))
+            .collect();
+        let named = |flags: &[&'static [Flag]]| -> Vec<&'static str> {
+            flags
+                .iter()
+                .flat_map(|g| g.iter())
+                .flat_map(|f| f.names.iter().copied())
+                .collect()
+        };
+        let everywhere = |name: &str, help: &str, what: &str| {
+            assert!(contains_word(help, name), "{what}: {name} not in its help");
+            assert!(
+                contains_word(&man, name),
+                "{what}: {name} not in the man page"
+            );
+            for (shell, script) in &scripts {
+                let name = spelled(shell, name);
+                assert!(
+                    contains_word(script, &name),
+                    "{what}: {name} not in {shell}"
+                );
+            }
+        };
+        for name in named(&[globals::FLAGS, PROGRAM_FLAGS]) {
+            everywhere(name, &overview, "global");
+        }
+        for c in COMMANDS {
+            assert!(
+                contains_word(&overview, c.name),
+                "{} not in the overview",
+                c.name
+            );
+            assert!(
+                contains_word(&man, c.name),
+                "{} not in the man page",
+                c.name
+            );
+            for (shell, script) in &scripts {
+                for word in c.name.split(' ') {
+                    assert!(
+                        contains_word(script, word),
+                        "{}: {word} not in {shell}",
+                        c.name
+                    );
+                }
+            }
+            let help = command(c);
+            for name in named(c.flags) {
+                everywhere(name, &help, c.name);
+            }
+        }
+    }
+}

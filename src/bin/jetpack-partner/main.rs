@@ -9,12 +9,14 @@ mod backup;
 mod batch;
 mod cancel;
 mod compat;
+mod completions;
 mod config;
 #[cfg(feature = "sandbox")]
 mod demo;
 mod errors;
 mod globals;
 mod help;
+mod man;
 mod output;
 mod partner_key;
 mod provision;
@@ -72,6 +74,8 @@ pub enum Words {
     None,
     /// A command's name (one or two words), optional.
     Command,
+    /// One of [`completions::SHELLS`].
+    Shell,
 }
 
 impl Words {
@@ -80,6 +84,7 @@ impl Words {
         match self {
             Words::None => String::new(),
             Words::Command => "[COMMAND]".to_owned(),
+            Words::Shell => completions::SHELLS.join("|"),
         }
     }
 }
@@ -203,6 +208,28 @@ const COMMANDS: &[Command] = &[
         run: Run::Meta {
             words: Words::None,
             run: help::version,
+        },
+    },
+    Command {
+        name: "completions",
+        summary: "print a completion script for bash, zsh or fish",
+        help: completions::HELP,
+        flags: &[],
+        required: &[],
+        run: Run::Meta {
+            words: Words::Shell,
+            run: completions::run,
+        },
+    },
+    Command {
+        name: "man",
+        summary: "print the manual page (roff)",
+        help: man::HELP,
+        flags: &[],
+        required: &[],
+        run: Run::Meta {
+            words: Words::None,
+            run: man::run,
         },
     },
 ];
