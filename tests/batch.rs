@@ -469,7 +469,7 @@ fn usage_and_output_errors() {
             5,
             "cannot open the output file",
         ),
-        (vec!["frobnicate"], 2, "batch needs a subcommand"),
+        (vec!["frobnicate"], 2, "unknown batch subcommand"),
     ] {
         let run = batch(&sandbox, &args);
         assert_eq!(run.code, code, "{args:?}: {run:#?}");

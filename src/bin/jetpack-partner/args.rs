@@ -5,15 +5,19 @@
 //! pico-args sees the arguments, [`normalize`] splits `--name=value` into
 //! two arguments (keeping the value byte for byte) and rewrites the old
 //! partner scripts' spellings into ours (see `compat.rs`).
+//!
+//! Problems are collected, not returned at the first one, so that one run
+//! reports every mistake of an invocation.
 
 use std::collections::HashMap;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::str::FromStr;
 
 use pico_args::Arguments;
 
 use crate::compat;
-use crate::output::Failure;
+use crate::output::{Failure, Problem, Problems};
+use crate::suggest;
 
 #[derive(Clone, Copy)]
 /// One option: its spelling, whether it takes a value, its environment
@@ -86,6 +90,8 @@ impl Flag {
 pub enum Source {
     Flag(&'static str),
     Env(&'static str),
+    /// A line of the config file: the variable's name, the file, the line.
+    Config(&'static str, &'static str, usize),
 }
 
 impl std::fmt::Display for Source {
@@ -93,6 +99,19 @@ impl std::fmt::Display for Source {
         match self {
             Source::Flag(name) => f.write_str(name),
             Source::Env(name) => write!(f, "${name}"),
+            Source::Config(name, path, line) => write!(f, "{path}:{line}: {name}"),
+        }
+    }
+}
+
+impl Source {
+    /// Where the value was set, from the strongest to the weakest:
+    /// options, environment, config file.
+    pub fn level(self) -> u8 {
+        match self {
+            Source::Flag(_) => 0,
+            Source::Env(_) => 1,
+            Source::Config(..) => 2,
         }
     }
 }
@@ -144,24 +163,45 @@ impl Parsed {
             Failure::usage(format!("{flag} is required"), &format!("add {flag} VALUE"))
         })
     }
+
+    /// Whether `key` has a value, from wherever it came.
+    pub fn has(&self, key: &str) -> bool {
+        self.values.contains_key(key)
+    }
+
+    /// Forgets the value of `key` (one of several ways to say the same
+    /// thing lost to a stronger one).
+    pub fn forget(&mut self, key: &str) {
+        self.values.remove(key);
+    }
+
+    /// Sets `key` unless it has a value already (a stronger place gave
+    /// it); an empty value counts as none, as an empty variable does.
+    pub fn fill(&mut self, key: &'static str, value: String, source: Source) {
+        if !value.is_empty() {
+            self.values.entry(key).or_insert((value, source));
+        }
+    }
 }
 
-/// Takes every option of `table` out of `args`, then the environment for
-/// those not given. An option given twice is a usage error.
-pub fn take(args: &mut Arguments, groups: &[&[Flag]]) -> Result<Parsed, Failure> {
+/// Takes every option of `groups` out of `args`, then the environment for
+/// those not given. An option given twice, an option without its value and
+/// a variable that is not UTF-8 are problems; the rest is still read.
+pub fn take(args: &mut Arguments, groups: &[&[Flag]], problems: &mut Problems) -> Parsed {
     let mut parsed = Parsed::default();
     for flag in groups.iter().flat_map(|g| g.iter()) {
         for &name in flag.names {
-            while let Some(value) = take_one(args, flag, name)? {
+            while let Some(value) = take_one(args, flag, name, problems) {
                 if flag.many {
                     parsed.many.entry(flag.key).or_default().push(value);
                     continue;
                 }
                 if parsed.values.contains_key(flag.key) || parsed.switches.contains(&flag.key) {
-                    return Err(Failure::usage(
+                    problems.push(Problem::new(
                         format!("{name} is given more than once"),
                         "give each option once",
                     ));
+                    continue;
                 }
                 match flag.value {
                     None => parsed.switches.push(flag.key),
@@ -173,67 +213,119 @@ pub fn take(args: &mut Arguments, groups: &[&[Flag]]) -> Result<Parsed, Failure>
         }
         if let Some(var) = flag.env {
             if !parsed.values.contains_key(flag.key) {
-                if let Some(value) = std::env::var_os(var) {
-                    let value = value.into_string().map_err(|_| {
-                        Failure::usage(format!("${var} is not valid UTF-8"), "fix the variable")
-                    })?;
-                    if !value.is_empty() {
-                        parsed.values.insert(flag.key, (value, Source::Env(var)));
-                    }
+                match std::env::var_os(var).map(OsString::into_string) {
+                    None => {}
+                    Some(Ok(value)) => parsed.fill(flag.key, value, Source::Env(var)),
+                    Some(Err(_)) => problems.push(Problem::new(
+                        format!("${var} is not valid UTF-8"),
+                        "fix the variable",
+                    )),
                 }
             }
         }
     }
-    Ok(parsed)
+    parsed
 }
 
-/// One occurrence of `name`: its value, or `""` for a switch.
+/// One occurrence of `name`: its value, or `""` for a switch. An option
+/// without a value, or with one that is not UTF-8, is taken out with its
+/// value and recorded as a problem.
 fn take_one(
     args: &mut Arguments,
     flag: &Flag,
     name: &'static str,
-) -> Result<Option<String>, Failure> {
-    match flag.value {
-        None => Ok(args.contains(name).then(String::new)),
-        Some(_) => args
-            .opt_value_from_str::<_, String>(name)
-            .map_err(|e| usage_from(e, name)),
+    problems: &mut Problems,
+) -> Option<String> {
+    if flag.value.is_none() {
+        return args.contains(name).then(String::new);
     }
-}
-
-/// Fails on anything left over: an unknown option or a stray argument.
-pub fn finish(args: Arguments, command: &str) -> Result<(), Failure> {
-    let rest: Vec<OsString> = args.finish();
-    match rest.first() {
-        None => Ok(()),
-        Some(first) => {
-            let first = first.to_string_lossy();
-            let what = if first.starts_with('-') {
-                format!("unknown option {first:?}")
-            } else {
-                format!("unexpected argument {first:?}")
-            };
-            Err(Failure::usage(
-                what,
-                &format!("see 'jetpack-partner {command} --help'"),
-            ))
+    let os = |value: &OsStr| Ok::<_, std::convert::Infallible>(value.to_owned());
+    match args.opt_value_from_os_str(name, os) {
+        Ok(None) => None,
+        Ok(Some(value)) => match value.into_string() {
+            Ok(value) => Some(value),
+            Err(_) => {
+                problems.push(Problem::new(
+                    format!("the value of {name} is not valid UTF-8"),
+                    "check the quoting",
+                ));
+                Some(String::new())
+            }
+        },
+        Err(pico_args::Error::OptionWithoutAValue(_)) => {
+            args.contains(name);
+            problems.push(Problem::new(
+                format!("{name} needs a value"),
+                "write it as NAME VALUE or NAME=VALUE",
+            ));
+            None
+        }
+        Err(other) => {
+            args.contains(name);
+            problems.push(Problem::new(format!("{name}: {other}"), "see --help"));
+            None
         }
     }
 }
 
-fn usage_from(e: pico_args::Error, name: &str) -> Failure {
-    match e {
-        pico_args::Error::OptionWithoutAValue(_) => Failure::usage(
-            format!("{name} needs a value"),
-            "write it as NAME VALUE or NAME=VALUE",
-        ),
-        pico_args::Error::NonUtf8Argument | pico_args::Error::Utf8ArgumentParsingFailed { .. } => {
-            Failure::usage(
-                format!("the value of {name} is not valid UTF-8"),
-                "check the quoting",
-            )
+/// Records what is left over: each unknown option (with the nearest known
+/// one of the global options and the command's own), each stray argument.
+/// A word that stands right after an unknown option in `line` (the whole
+/// command line) is taken for its value and not reported again.
+pub fn finish(
+    args: Arguments,
+    line: &[OsString],
+    command: &str,
+    globals: &[Flag],
+    own: &[&[Flag]],
+    problems: &mut Problems,
+) {
+    let adjacent = |a: &OsStr, b: &OsStr| line.windows(2).any(|w| w[0] == a && w[1] == b);
+    let mut unknown_option: Option<OsString> = None;
+    for arg in args.finish() {
+        let text = arg.to_string_lossy();
+        if text.starts_with('-') && text != "-" {
+            problems.push(self::unknown_option(&text, command, globals, own));
+            unknown_option = Some(arg);
+        } else if unknown_option
+            .take()
+            .is_none_or(|option| !adjacent(&option, &arg))
+        {
+            problems.push(Problem::new(
+                format!("unexpected argument {text:?}"),
+                see_help(command),
+            ));
         }
-        other => Failure::usage(format!("{name}: {other}"), "see --help"),
+    }
+}
+
+/// An option that `command` (`""`: none) does not take here: one of its
+/// own given before it, or a typo of the nearest of them or of `globals`.
+pub fn unknown_option(arg: &str, command: &str, globals: &[Flag], own: &[&[Flag]]) -> Problem {
+    let own_names = || {
+        own.iter()
+            .flat_map(|g| g.iter())
+            .flat_map(|f| f.names.iter().copied())
+    };
+    if own_names().any(|name| name == arg) {
+        return Problem::new(
+            format!("{arg} is an option of {command}: it goes after the command"),
+            format!("write jetpack-partner [global options] {command} {arg} …"),
+        );
+    }
+    let names = globals
+        .iter()
+        .flat_map(|f| f.names.iter().copied())
+        .chain(own_names());
+    let near = suggest::did_you_mean(arg, names, str::to_owned);
+    Problem::new(format!("unknown option {arg:?}{near}"), see_help(command))
+}
+
+fn see_help(command: &str) -> String {
+    if command.is_empty() {
+        "see 'jetpack-partner --help'".to_owned()
+    } else {
+        format!("see 'jetpack-partner {command} --help'")
     }
 }
 
@@ -248,7 +340,7 @@ pub struct Normalized {
     pub script_spelling: bool,
 }
 
-pub fn normalize(raw: Vec<OsString>, tables: &[&[Flag]]) -> Result<Normalized, Failure> {
+pub fn normalize(raw: Vec<OsString>, tables: &[&[Flag]], problems: &mut Problems) -> Normalized {
     let takes_value = |name: &str| {
         tables
             .iter()
@@ -273,10 +365,18 @@ pub fn normalize(raw: Vec<OsString>, tables: &[&[Flag]]) -> Result<Normalized, F
             out.extend(raw.next());
             continue;
         }
-        if let Some(rewritten) = compat::rewrite(text)? {
-            script_spelling |= rewritten.script_only;
-            out.extend(rewritten.args.into_iter().map(OsString::from));
-            continue;
+        match compat::rewrite(text) {
+            Ok(Some(rewritten)) => {
+                script_spelling |= rewritten.script_only;
+                out.extend(rewritten.args.into_iter().map(OsString::from));
+                continue;
+            }
+            Ok(None) => {}
+            Err(failure) => {
+                // A spelling it cannot rewrite: a usage problem, dropped.
+                let _ = problems.check(Err(failure));
+                continue;
+            }
         }
         match text.split_once('=') {
             Some((name, value)) if name.starts_with('-') && takes_value(name) => {
@@ -286,10 +386,10 @@ pub fn normalize(raw: Vec<OsString>, tables: &[&[Flag]]) -> Result<Normalized, F
             _ => out.push(arg),
         }
     }
-    Ok(Normalized {
+    Normalized {
         args: out,
         script_spelling,
-    })
+    }
 }
 
 /// The options of a command's flag groups, formatted for `--help`.
@@ -331,8 +431,10 @@ mod tests {
 
     fn norm(args: &[&str]) -> Vec<String> {
         let raw = args.iter().map(OsString::from).collect();
-        normalize(raw, &[TABLE])
-            .unwrap_or_else(|_| panic!("normalize {args:?}"))
+        let mut problems = Problems::default();
+        let normalized = normalize(raw, &[TABLE], &mut problems);
+        assert!(problems.is_empty(), "normalize {args:?}");
+        normalized
             .args
             .into_iter()
             .map(|a| a.to_string_lossy().into_owned())

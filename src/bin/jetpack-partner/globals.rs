@@ -1,4 +1,7 @@
 //! The global options: where the API is, who the partner is, how to print.
+//!
+//! Each comes from, in this order: its option, its environment variable,
+//! the config file (the same variable's name as key), its default.
 
 use std::cell::Cell;
 use std::path::Path;
@@ -11,9 +14,18 @@ use jetpack_partner::{
 use pico_args::Arguments;
 
 use crate::args::{self, Flag, Parsed, Source};
-use crate::output::{Failure, Output};
+use crate::config;
+use crate::output::{Failure, Output, Problem, Problems};
 
 pub const FLAGS: &[Flag] = &[
+    Flag::value(
+        "config",
+        &["--config"],
+        "FILE",
+        "read settings from FILE: KEY=VALUE lines keyed by the variables'\n\
+         names (default ~/.config/jetpack-partner/config, /etc/jetpack-partner/config)",
+    )
+    .env("JETPACK_PARTNER_CONFIG"),
     Flag::value(
         "api-base",
         &["--api-base"],
@@ -34,7 +46,8 @@ pub const FLAGS: &[Flag] = &[
         &["--partner-secret-file"],
         "PATH",
         "read the partner secret from PATH ('-' reads stdin)",
-    ),
+    )
+    .env("JETPACK_PARTNER_SECRET_FILE"),
     Flag::value(
         "partner-secret",
         &["--partner-secret"],
@@ -54,13 +67,15 @@ pub const FLAGS: &[Flag] = &[
         &["--timeout"],
         "SECS",
         "budget for the whole command, retries included, in seconds (default 30)",
-    ),
+    )
+    .env("JETPACK_TIMEOUT"),
     Flag::value(
         "retries",
         &["--retries"],
         "N",
         "extra attempts after a temporary failure (default 2)",
-    ),
+    )
+    .env("JETPACK_RETRIES"),
     Flag::value(
         "token-cache",
         &["--token-cache"],
@@ -92,6 +107,24 @@ pub const FLAGS: &[Flag] = &[
     ),
 ];
 
+/// Settings that say one thing in two ways. The strongest place that sets
+/// one of them (option, environment, config file) decides; what a weaker
+/// place says of any of them is ignored.
+const ALTERNATIVES: &[&[&str]] = &[
+    &["api-base", "start-api-host"],
+    &["partner-secret", "partner-secret-file"],
+];
+
+/// The keys a config file may set: the variables of the global options,
+/// but the one that names the file.
+pub fn config_keys() -> Vec<&'static str> {
+    FLAGS
+        .iter()
+        .filter(|f| f.key != "config")
+        .filter_map(|f| f.env)
+        .collect()
+}
+
 /// The global options, read and checked.
 pub struct Globals {
     parsed: Parsed,
@@ -105,21 +138,74 @@ pub struct Globals {
 }
 
 impl Globals {
-    pub fn take(args: &mut Arguments) -> Result<Globals, Failure> {
-        let parsed = args::take(args, &[FLAGS])?;
+    /// Takes the global options out of `args`, reads their environment
+    /// variables, then the config file for what is still unset. Problems
+    /// are recorded, not returned: the caller reports them all at once.
+    pub fn take(args: &mut Arguments, problems: &mut Problems) -> Globals {
+        let mut parsed = args::take(args, &[FLAGS], problems);
         let out = Output {
             pretty: parsed.switch("pretty"),
             ..Output::default()
         };
+        if let Some(path) = config::locate(parsed.text("config")) {
+            if let Some(file) = config::load(&path, &config_keys(), &out, problems) {
+                if parsed.switch("verbose") {
+                    out.note(&format!("! settings from the config file {}", file.path));
+                }
+                for setting in file.settings {
+                    let Some(flag) = FLAGS.iter().find(|f| f.env == Some(setting.key)) else {
+                        continue;
+                    };
+                    let source = Source::Config(setting.key, file.path, setting.line);
+                    parsed.fill(flag.key, setting.value, source);
+                }
+            }
+        }
+        keep_strongest(&mut parsed);
         let verbose = parsed.switch("verbose");
-        Ok(Globals {
+        Globals {
             parsed,
             started: Instant::now(),
             out,
             verbose,
             script_spelling: false,
             stdin_taken: Cell::new(None),
-        })
+        }
+    }
+
+    /// Records every problem of the global values that can be seen without
+    /// the network or the credentials: the time-out, the retries, the API
+    /// base, a secret given two ways in one place.
+    pub fn validate(&self, problems: &mut Problems) -> Result<(), Failure> {
+        problems.check(self.timeout().map(drop))?;
+        problems.check(
+            self.parsed
+                .parse::<u32>("retries", "a number of retries (0 or more)")
+                .map(drop),
+        )?;
+        let base = Client::builder()
+            .api_base(self.api_base())
+            .allow_insecure_http(self.parsed.switch("allow-insecure-http"))
+            .build();
+        problems.check(base.map(drop).map_err(Failure::from))?;
+        if let (Some((_, file)), Some((_, value))) = (
+            self.parsed.value("partner-secret-file"),
+            self.parsed.value("partner-secret"),
+        ) {
+            // Both come from one place (options, environment or config
+            // file): a weaker place's value was already dropped.
+            let message = match (file, value) {
+                (Source::Flag(_), _) => {
+                    "--partner-secret and --partner-secret-file are both given".to_owned()
+                }
+                (Source::Config(f, path, f_line), Source::Config(v, _, v_line)) => {
+                    format!("{path} sets both {v} (line {v_line}) and {f} (line {f_line})")
+                }
+                _ => format!("{value} and {file} are both set"),
+            };
+            problems.push(Problem::new(message, "give the secret one way"));
+        }
+        Ok(())
     }
 
     /// The API base: `--api-base`, `$JETPACK_API_BASE`,
@@ -351,6 +437,25 @@ impl Globals {
             ));
         }
         Ok(())
+    }
+}
+
+/// Applies [`ALTERNATIVES`]: of each group, only the values from the
+/// strongest place that sets any of them stay.
+fn keep_strongest(parsed: &mut Parsed) {
+    for group in ALTERNATIVES {
+        let levels: Vec<(&str, u8)> = group
+            .iter()
+            .filter_map(|&key| parsed.value(key).map(|(_, source)| (key, source.level())))
+            .collect();
+        let Some(strongest) = levels.iter().map(|&(_, level)| level).min() else {
+            continue;
+        };
+        for (key, level) in levels {
+            if level > strongest {
+                parsed.forget(key);
+            }
+        }
     }
 }
 

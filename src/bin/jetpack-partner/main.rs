@@ -9,10 +9,14 @@ mod backup;
 mod batch;
 mod cancel;
 mod compat;
+mod completions;
+mod config;
 #[cfg(feature = "sandbox")]
 mod demo;
 mod errors;
 mod globals;
+mod help;
+mod man;
 mod output;
 mod partner_key;
 mod provision;
@@ -20,8 +24,10 @@ mod provision;
 mod sandbox;
 mod site;
 mod ssh_credentials;
+mod suggest;
 mod token;
 mod trust;
+mod validate;
 mod wp_cli;
 
 use std::ffi::OsString;
@@ -31,16 +37,57 @@ use pico_args::Arguments;
 
 use args::{Flag, Parsed};
 use globals::Globals;
-use output::{Failure, Output};
+use output::{Failure, Output, Problem, Problems};
 
 /// A command: its name, one line for the overview, its help, its flags.
+/// The same table drives parsing, `--help`, the man page and the shell
+/// completions.
 pub struct Command {
     name: &'static str,
     summary: &'static str,
     help: &'static str,
     /// Its flag groups: its own, then shared ones (SSH, FTP, WP-CLI).
     flags: &'static [&'static [Flag]],
-    run: fn(&Parsed, &Globals) -> Result<(), Failure>,
+    /// The keys of the options it cannot run without: reported with every
+    /// other usage problem, before it starts.
+    required: &'static [&'static str],
+    run: Run,
+}
+
+/// What a command does once its options are read.
+#[derive(Clone, Copy)]
+pub enum Run {
+    /// Works with the API (or serves it): the global options, the
+    /// environment and the config file are read and checked first.
+    Api(fn(&Parsed, &Globals) -> Result<(), Failure>),
+    /// Prints a text about the program itself, from the words after its
+    /// name. It reads no settings, so a broken config file never hides the
+    /// help.
+    Meta {
+        words: Words,
+        run: fn(&[String]) -> Result<String, Failure>,
+    },
+}
+
+/// What a meta command takes after its name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Words {
+    None,
+    /// A command's name (one or two words), optional.
+    Command,
+    /// One of [`completions::SHELLS`].
+    Shell,
+}
+
+impl Words {
+    /// As the usage line shows it.
+    pub fn placeholder(self) -> String {
+        match self {
+            Words::None => String::new(),
+            Words::Command => "[COMMAND]".to_owned(),
+            Words::Shell => completions::SHELLS.join("|"),
+        }
+    }
 }
 
 const COMMANDS: &[Command] = &[
@@ -49,70 +96,80 @@ const COMMANDS: &[Command] = &[
         summary: "exchange the partner ID and secret for an access token",
         help: token::HELP,
         flags: token::FLAGS,
-        run: token::run,
+        required: &[],
+        run: Run::Api(token::run),
     },
     Command {
         name: "provision",
         summary: "give a site a plan or product (POST provision)",
         help: provision::HELP,
         flags: provision::FLAGS,
-        run: provision::run,
+        required: &["local-user", "plan"],
+        run: Run::Api(provision::run),
     },
     Command {
         name: "cancel",
         summary: "cancel what this partner provisioned for a site",
         help: cancel::HELP,
         flags: cancel::FLAGS,
-        run: cancel::run,
+        required: &[],
+        run: Run::Api(cancel::run),
     },
     Command {
         name: "status",
         summary: "show a site's connection and products",
         help: site::STATUS_HELP,
         flags: site::STATUS_FLAGS,
-        run: site::status,
+        required: &["site"],
+        run: Run::Api(site::status),
     },
     Command {
         name: "upgrade-paths",
         summary: "list the products a site may be given now",
         help: site::UPGRADE_PATHS_HELP,
         flags: site::UPGRADE_PATHS_FLAGS,
-        run: site::upgrade_paths,
+        required: &["site"],
+        run: Run::Api(site::upgrade_paths),
     },
     Command {
         name: "errors",
         summary: "print the API's error catalogue",
         help: errors::HELP,
         flags: errors::FLAGS,
-        run: errors::run,
+        required: &[],
+        run: Run::Api(errors::run),
     },
     Command {
         name: "ssh-credentials",
         summary: "store SSH credentials for Jetpack Backup on a site",
         help: ssh_credentials::HELP,
         flags: ssh_credentials::FLAGS,
-        run: ssh_credentials::run,
+        required: &["blog-id", "ssh-user", "ssh-host"],
+        run: Run::Api(ssh_credentials::run),
     },
     Command {
         name: "partner-key new",
         summary: "create a partner sub-key for a bundle (resellers)",
         help: partner_key::HELP,
         flags: partner_key::FLAGS,
-        run: partner_key::run,
+        required: &["name"],
+        run: Run::Api(partner_key::run),
     },
     Command {
         name: "batch provision",
         summary: "provision many sites from a file; resumable",
         help: batch::HELP_PROVISION,
         flags: batch::FLAGS,
-        run: batch::provision,
+        required: &["input"],
+        run: Run::Api(batch::provision),
     },
     Command {
         name: "batch cancel",
         summary: "cancel for many sites from a file; resumable",
         help: batch::HELP_CANCEL,
         flags: batch::FLAGS,
-        run: batch::cancel,
+        required: &["input"],
+        run: Run::Api(batch::cancel),
     },
     #[cfg(feature = "sandbox")]
     Command {
@@ -120,7 +177,8 @@ const COMMANDS: &[Command] = &[
         summary: "serve a local fake of the API, for tests and trials",
         help: sandbox::HELP,
         flags: sandbox::FLAGS,
-        run: sandbox::run,
+        required: &[],
+        run: Run::Api(sandbox::run),
     },
     #[cfg(feature = "sandbox")]
     Command {
@@ -128,7 +186,52 @@ const COMMANDS: &[Command] = &[
         summary: "walk through the partner flow against a built-in sandbox",
         help: demo::HELP,
         flags: &[],
-        run: demo::run,
+        required: &[],
+        run: Run::Api(demo::run),
+    },
+    Command {
+        name: "help",
+        summary: "show this overview, or a command's help",
+        help: help::HELP,
+        flags: &[],
+        required: &[],
+        run: Run::Meta {
+            words: Words::Command,
+            run: help::run,
+        },
+    },
+    Command {
+        name: "version",
+        summary: "print the version (as --version does)",
+        help: help::VERSION_HELP,
+        flags: &[],
+        required: &[],
+        run: Run::Meta {
+            words: Words::None,
+            run: help::version,
+        },
+    },
+    Command {
+        name: "completions",
+        summary: "print a completion script for bash, zsh or fish",
+        help: completions::HELP,
+        flags: &[],
+        required: &[],
+        run: Run::Meta {
+            words: Words::Shell,
+            run: completions::run,
+        },
+    },
+    Command {
+        name: "man",
+        summary: "print the manual page (roff)",
+        help: man::HELP,
+        flags: &[],
+        required: &[],
+        run: Run::Meta {
+            words: Words::None,
+            run: man::run,
+        },
     },
 ];
 
@@ -154,54 +257,174 @@ fn main() -> ExitCode {
 /// Splits the line into global options and the command's own, so that a
 /// command's option (`errors --verbose`) wins over a global of the same
 /// name after the command; globals may stand before or after the command.
+/// Every usage problem is collected and reported together, before the
+/// command starts (so before it looks for credentials).
 fn run(raw: Vec<OsString>, out: &mut Output) -> Result<(), Failure> {
     let mut tables: Vec<&[Flag]> = vec![globals::FLAGS];
     tables.extend(COMMANDS.iter().flat_map(|c| c.flags.iter().copied()));
+    let mut problems = Problems::default();
     let args::Normalized {
         args: normalized,
         script_spelling,
-    } = args::normalize(raw, &tables)?;
-    let Some((at, command, words)) = find_command(&normalized)? else {
-        let mut rest = Arguments::from_vec(normalized);
-        let help = rest.contains(["-h", "--help"]);
-        if rest.contains(["-V", "--version"]) {
-            return out.line(concat!("jetpack-partner ", env!("CARGO_PKG_VERSION")));
+    } = args::normalize(raw, &tables, &mut problems);
+    match find_command(&normalized)? {
+        Found::Nothing => no_command(normalized, problems, out),
+        Found::Group(group) => print(out, &help::group(group)),
+        Found::Command(at, command, words) => {
+            let mut before = Arguments::from_vec(normalized[..at].to_vec());
+            let mut after = Arguments::from_vec(normalized[at + words..].to_vec());
+            let help_flag = &help::HELP_FLAG;
+            if take_switch(&mut after, help_flag) | take_switch(&mut before, help_flag) {
+                return print(out, &help::command(command));
+            }
+            let invocation = Invocation {
+                line: &normalized,
+                before,
+                after,
+                script_spelling,
+                problems,
+            };
+            match command.run {
+                Run::Api(run) => run_api(command, run, invocation, out),
+                Run::Meta { run, .. } => run_meta(command, run, invocation, out),
+            }
         }
-        if help {
-            return out.line(&overview());
-        }
-        let globals = Globals::take(&mut rest)?;
-        *out = globals.out.clone();
-        args::finish(rest, "")?;
-        return Err(Failure::usage(
-            "no command given",
-            "see 'jetpack-partner --help'",
-        ));
-    };
-    let mut tail = Arguments::from_vec(normalized[at + words..].to_vec());
-    let help = tail.contains(["-h", "--help"]);
-    let own = args::take(&mut tail, command.flags)?;
-    let mut rest = normalized[..at].to_vec();
-    rest.extend(tail.finish());
+    }
+}
+
+/// A command line around its command's name.
+struct Invocation<'a> {
+    /// The whole line, normalized.
+    line: &'a [OsString],
+    before: Arguments,
+    after: Arguments,
+    script_spelling: bool,
+    /// What is wrong with it so far.
+    problems: Problems,
+}
+
+/// A command that works with the API: its options (after its name), the
+/// global ones (anywhere), the environment and the config file are read;
+/// every usage problem is reported at once; then it runs.
+fn run_api(
+    command: &Command,
+    run: fn(&Parsed, &Globals) -> Result<(), Failure>,
+    invocation: Invocation,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    let Invocation {
+        line,
+        before,
+        mut after,
+        script_spelling,
+        mut problems,
+    } = invocation;
+    let own = args::take(&mut after, command.flags, &mut problems);
+    let mut rest = before.finish();
+    rest.extend(after.finish());
     let mut rest = Arguments::from_vec(rest);
-    let mut globals = Globals::take(&mut rest)?;
+    let mut globals = Globals::take(&mut rest, &mut problems);
     globals.script_spelling = script_spelling;
     *out = globals.out.clone();
-    if help {
-        return out.line(&command_help(command));
+    let (name, flags) = (command.name, command.flags);
+    args::finish(rest, line, name, globals::FLAGS, flags, &mut problems);
+    globals.validate(&mut problems)?;
+    validate::command(command, &own, &mut problems)?;
+    problems.into_result()?;
+    run(&own, &globals)
+}
+
+/// No command: `--version`, `--help`, or a usage error with whatever else
+/// is wrong.
+fn no_command(
+    normalized: Vec<OsString>,
+    mut problems: Problems,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    let mut rest = Arguments::from_vec(normalized.clone());
+    let help = take_switch(&mut rest, &help::HELP_FLAG);
+    if take_switch(&mut rest, &help::VERSION_FLAG) {
+        return out.line(&help::version_line());
     }
-    args::finish(rest, command.name)?;
-    (command.run)(&own, &globals)
+    if help {
+        return print(out, &help::overview());
+    }
+    let globals = Globals::take(&mut rest, &mut problems);
+    *out = globals.out.clone();
+    args::finish(rest, &normalized, "", globals::FLAGS, &[], &mut problems);
+    globals.validate(&mut problems)?;
+    problems.push(Problem::new(
+        "no command given",
+        "see 'jetpack-partner help'",
+    ));
+    problems.into_result()
+}
+
+/// A meta command: the words after it (the global options are accepted
+/// and ignored); what it returns goes to stdout.
+fn run_meta(
+    command: &Command,
+    run: fn(&[String]) -> Result<String, Failure>,
+    invocation: Invocation,
+    out: &Output,
+) -> Result<(), Failure> {
+    let Invocation {
+        before,
+        after,
+        mut problems,
+        ..
+    } = invocation;
+    let mut rest = before.finish();
+    rest.extend(after.finish());
+    let mut rest = Arguments::from_vec(rest);
+    args::take(&mut rest, &[globals::FLAGS], &mut Problems::default());
+    let mut words = Vec::new();
+    for arg in rest.finish() {
+        let arg = arg.to_string_lossy().into_owned();
+        if arg.starts_with('-') && arg != "-" {
+            problems.push(args::unknown_option(&arg, command.name, &[], &[]));
+        } else {
+            words.push(arg);
+        }
+    }
+    problems.into_result()?;
+    print(out, &run(&words)?)
+}
+
+/// Prints a text on stdout, ending in one line end.
+fn print(out: &Output, text: &str) -> Result<(), Failure> {
+    out.line(text.trim_end_matches('\n'))
+}
+
+/// Takes every spelling of a switch out of `args`.
+fn take_switch(args: &mut Arguments, flag: &Flag) -> bool {
+    let mut found = false;
+    for &name in flag.names {
+        while args.contains(name) {
+            found = true;
+        }
+    }
+    found
+}
+
+/// What the first word that is not an option names.
+enum Found {
+    Nothing,
+    /// A command, where its name starts, and how many words it has.
+    Command(usize, &'static Command, usize),
+    /// A group of two-word commands (`batch`), whose help was asked for.
+    Group(&'static str),
 }
 
 /// The command and where it stands: the first argument that is neither an
 /// option nor an option's value. `partner-key new` is two words.
-fn find_command(args: &[OsString]) -> Result<Option<(usize, &'static Command, usize)>, Failure> {
-    let takes_value = |a: &str| {
-        globals::FLAGS
-            .iter()
-            .any(|f| f.value.is_some() && f.names.contains(&a))
+fn find_command(args: &[OsString]) -> Result<Found, Failure> {
+    let is_global = |a: &str| globals::FLAGS.iter().find(|f| f.names.contains(&a));
+    let help_asked = || {
+        args.iter()
+            .any(|a| help::HELP_FLAG.names.iter().any(|n| a == n))
     };
+    let mut after_unknown_option = false;
     let mut i = 0;
     while i < args.len() {
         let Some(arg) = args[i].to_str() else {
@@ -210,75 +433,240 @@ fn find_command(args: &[OsString]) -> Result<Option<(usize, &'static Command, us
                 "check the quoting",
             ));
         };
-        if arg.starts_with('-') {
-            i += if takes_value(arg) { 2 } else { 1 };
+        if arg.starts_with('-') && arg != "-" {
+            let global = is_global(arg);
+            after_unknown_option = global.is_none();
+            i += if global.is_some_and(|f| f.value.is_some()) {
+                2
+            } else {
+                1
+            };
             continue;
         }
         let next = args.get(i + 1).and_then(|a| a.to_str());
-        let two = next.map(|n| format!("{arg} {n}"));
-        if let Some(c) = COMMANDS.iter().find(|c| Some(c.name) == two.as_deref()) {
-            return Ok(Some((i, c, 2)));
+        match lookup(arg, next) {
+            Ok((command, words)) => return Ok(Found::Command(i, command, words)),
+            Err(Miss::Group(group)) if help_asked() => return Ok(Found::Group(group)),
+            // Most likely the value of a mistyped option, which is reported
+            // with the other problems.
+            Err(Miss::Unknown) if after_unknown_option => {
+                after_unknown_option = false;
+                i += 1;
+            }
+            Err(miss) => return Err(miss.failure(arg, next)),
         }
-        if let Some(c) = COMMANDS.iter().find(|c| c.name == arg) {
-            return Ok(Some((i, c, 1)));
-        }
-        if arg == "partner-key" {
-            return Err(Failure::usage(
-                "partner-key needs a subcommand",
-                "the only one is 'partner-key new'; see 'jetpack-partner partner-key new --help'",
-            ));
-        }
-        if arg == "batch" {
-            return Err(Failure::usage(
-                "batch needs a subcommand",
-                "'batch provision' or 'batch cancel'; see 'jetpack-partner batch provision --help'",
-            ));
-        }
-        let known: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
-        return Err(Failure::usage(
-            format!("unknown command {arg:?}"),
-            &format!("the commands are: {}", known.join(", ")),
-        ));
     }
-    Ok(None)
+    Ok(Found::Nothing)
 }
 
-fn command_help(command: &Command) -> String {
-    let options = args::help_lines(command.flags);
-    let options = if options.is_empty() {
-        String::new()
-    } else {
-        format!("\nOptions:\n{options}")
-    };
-    let old = if matches!(command.name, "provision" | "cancel") {
-        format!("\n{}", compat::help())
-    } else {
-        String::new()
-    };
-    format!(
-        "{}{options}{old}\nGlobal options (credentials, --api-base, --timeout, --pretty, -v): \
-         see 'jetpack-partner --help'.",
-        command.help
-    )
+/// A word that names no command.
+pub enum Miss {
+    /// A group of two-word commands, without one of its subcommands.
+    Group(&'static str),
+    /// A command this build leaves out.
+    LeftOut,
+    Unknown,
 }
 
-fn overview() -> String {
-    let commands: String = COMMANDS
+/// Looks `word` up as a command, or with `next` as a two-word command: the
+/// command and how many words it took.
+pub fn lookup(word: &str, next: Option<&str>) -> Result<(&'static Command, usize), Miss> {
+    if let Some(next) = next {
+        let two = format!("{word} {next}");
+        if let Some(c) = COMMANDS.iter().find(|c| c.name == two) {
+            return Ok((c, 2));
+        }
+    }
+    if let Some(c) = COMMANDS.iter().find(|c| c.name == word) {
+        return Ok((c, 1));
+    }
+    if let Some(group) = groups().into_iter().find(|&g| g == word) {
+        return Err(Miss::Group(group));
+    }
+    if !cfg!(feature = "sandbox") && SANDBOX_COMMANDS.contains(&word) {
+        return Err(Miss::LeftOut);
+    }
+    Err(Miss::Unknown)
+}
+
+impl Miss {
+    /// The usage error for `word` (and the word after it).
+    pub fn failure(self, word: &str, next: Option<&str>) -> Failure {
+        match self {
+            Miss::Group(group) => group_failure(group, next),
+            Miss::LeftOut => {
+                let (message, hint) = sandbox_left_out(word);
+                Failure::usage(message, &hint)
+            }
+            Miss::Unknown => unknown_command(word, next),
+        }
+    }
+}
+
+/// The first words of the two-word commands: `partner-key`, `batch`.
+pub fn groups() -> Vec<&'static str> {
+    let mut groups: Vec<&str> = Vec::new();
+    for first in COMMANDS.iter().filter_map(|c| c.name.split_once(' ')) {
+        if !groups.contains(&first.0) {
+            groups.push(first.0);
+        }
+    }
+    groups
+}
+
+/// The commands of a group, by their whole names.
+pub fn subcommands(group: &str) -> Vec<&'static Command> {
+    COMMANDS
         .iter()
-        .map(|c| format!("  {:<16} {}\n", c.name, c.summary))
+        .filter(|c| c.name.split_once(' ').is_some_and(|(g, _)| g == group))
+        .collect()
+}
+
+/// The words a command line may start with: the one-word commands and the
+/// groups.
+pub fn first_words() -> Vec<&'static str> {
+    let mut words: Vec<&str> = COMMANDS
+        .iter()
+        .map(|c| c.name)
+        .filter(|n| !n.contains(' '))
         .collect();
-    format!(
-        "jetpack-partner {} - the Jetpack Start partner API from the command line\n\n\
-         Usage: jetpack-partner [global options] <command> [options]\n\
-         \x20      jetpack-partner <command> --help\n\n\
-         Commands:\n{commands}\n\
-         Global options (before or after the command):\n{}\n\
-         JETPACK_START_API_HOST=HOST, the old scripts' variable, sets the API base to https://HOST.\n\
-         -h, --help after a command shows that command's help; -V, --version the version.\n\n\
-         Secrets: prefer --partner-secret-file (0600 file, or '-' for stdin) or\n\
-         JETPACK_PARTNER_SECRET to --partner-secret, which other users can see in ps.\n\n\
-         {EXIT_CODES}",
-        env!("CARGO_PKG_VERSION"),
-        args::help_lines(&[globals::FLAGS]),
+    words.extend(groups());
+    words
+}
+
+fn unknown_command(word: &str, next: Option<&str>) -> Failure {
+    let near = suggest::did_you_mean(word, first_words(), |candidate| {
+        // `bach provision` means 'batch provision'.
+        match next {
+            Some(next)
+                if subcommands(candidate)
+                    .iter()
+                    .any(|c| c.name.ends_with(&format!(" {next}"))) =>
+            {
+                format!("{candidate} {next}")
+            }
+            _ => candidate.to_owned(),
+        }
+    });
+    let known: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
+    Failure::usage(
+        format!("unknown command {word:?}{near}"),
+        &format!(
+            "the commands are: {}; see 'jetpack-partner help'",
+            known.join(", ")
+        ),
     )
+}
+
+/// A group without a subcommand, or with one it does not have.
+fn group_failure(group: &str, next: Option<&str>) -> Failure {
+    let subcommands = subcommands(group);
+    let names: Vec<String> = subcommands
+        .iter()
+        .map(|c| format!("'{}'", c.name))
+        .collect();
+    let hint = format!(
+        "the subcommands are {}; see 'jetpack-partner {group} --help'",
+        names.join(" and ")
+    );
+    match next.filter(|n| !n.starts_with('-')) {
+        None => Failure::usage(format!("{group} needs a subcommand"), &hint),
+        Some(word) => {
+            let seconds = subcommands
+                .iter()
+                .filter_map(|c| c.name.split_once(' ').map(|(_, s)| s));
+            let near = suggest::did_you_mean(word, seconds, |s| format!("'{group} {s}'"));
+            Failure::usage(format!("unknown {group} subcommand {word:?}{near}"), &hint)
+        }
+    }
+}
+
+/// The commands that exist only with the `sandbox` feature.
+const SANDBOX_COMMANDS: &[&str] = &["sandbox", "demo"];
+
+/// What a build without the sandbox answers to `sandbox` and `demo`.
+fn sandbox_left_out(command: &str) -> (String, String) {
+    (
+        format!(
+            "this build of jetpack-partner leaves the sandbox out, so it has no '{command}' \
+             command (it was built with --no-default-features, as the static release is)"
+        ),
+        "build it with the default features, e.g. 'cargo build --release', or run \
+         'cargo run --release -- demo' from the source"
+            .to_owned(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_left_out_sandbox_message_says_how_to_get_it() {
+        let (message, hint) = sandbox_left_out("demo");
+        assert!(message.contains("leaves the sandbox out"), "{message}");
+        assert!(message.contains("'demo'"), "{message}");
+        assert!(hint.contains("cargo build --release"), "{hint}");
+        assert!(hint.contains("cargo run --release -- demo"), "{hint}");
+    }
+
+    #[cfg(feature = "sandbox")]
+    #[test]
+    fn with_the_sandbox_demo_and_sandbox_are_commands() {
+        for word in SANDBOX_COMMANDS {
+            assert!(
+                matches!(lookup(word, None), Ok((c, 1)) if c.name == *word),
+                "{word}"
+            );
+        }
+    }
+
+    #[cfg(not(feature = "sandbox"))]
+    #[test]
+    fn without_the_sandbox_demo_and_sandbox_say_it_is_left_out() {
+        for word in SANDBOX_COMMANDS {
+            let Err(miss @ Miss::LeftOut) = lookup(word, None) else {
+                panic!("{word}: not left out");
+            };
+            let Failure::Usage { message, hint } = miss.failure(word, None) else {
+                panic!("{word}: not a usage error");
+            };
+            assert_eq!((message, hint), sandbox_left_out(word));
+        }
+    }
+
+    #[test]
+    fn groups_come_from_the_two_word_commands() {
+        assert_eq!(groups(), ["partner-key", "batch"]);
+        let batch: Vec<&str> = subcommands("batch").iter().map(|c| c.name).collect();
+        assert_eq!(batch, ["batch provision", "batch cancel"]);
+    }
+
+    #[test]
+    fn a_mistyped_command_or_subcommand_gets_a_suggestion() {
+        let message = |failure: Failure| match failure {
+            Failure::Usage { message, .. } => message,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            message(unknown_command("provison", None)),
+            "unknown command \"provison\"; did you mean provision?"
+        );
+        assert_eq!(
+            message(unknown_command("bach", Some("cancel"))),
+            "unknown command \"bach\"; did you mean batch cancel?"
+        );
+        assert_eq!(
+            message(unknown_command("frobnicate", None)),
+            "unknown command \"frobnicate\""
+        );
+        assert_eq!(
+            message(group_failure("batch", Some("provison"))),
+            "unknown batch subcommand \"provison\"; did you mean 'batch provision'?"
+        );
+        assert_eq!(
+            message(group_failure("batch", None)),
+            "batch needs a subcommand"
+        );
+    }
 }

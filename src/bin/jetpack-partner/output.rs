@@ -21,6 +21,9 @@ pub mod exit {
 pub enum Failure {
     /// Bad invocation: a plain message and a hint; nothing was sent.
     Usage { message: String, hint: String },
+    /// Every usage problem found in one invocation, reported together
+    /// (exit 2): all their messages, then their hints.
+    Usages(Vec<Problem>),
     /// A library error.
     Lib(Error),
     /// A refusal that is not an API error: nothing to cancel, a failed
@@ -39,6 +42,100 @@ impl Failure {
             hint: hint.to_owned(),
         }
     }
+
+    /// The usage problem this failure is, or the failure itself when it is
+    /// not one (an I/O error, a refusal): that one is not collected.
+    pub fn into_problem(self) -> Result<Problem, Failure> {
+        match self {
+            Failure::Usage { message, hint } => Ok(Problem { message, hint }),
+            Failure::Lib(Error::InvalidInput(message)) => Ok(Problem {
+                message,
+                hint: INVALID_INPUT_HINT.to_owned(),
+            }),
+            other => Err(other),
+        }
+    }
+}
+
+/// One usage problem: what is wrong, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub message: String,
+    pub hint: String,
+}
+
+impl Problem {
+    pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Problem {
+        Problem {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
+/// The usage problems of one invocation, collected so that all of them
+/// are reported at once.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<Problem>);
+
+impl Problems {
+    /// Records a problem, once: two checks that find the same thing say it
+    /// once.
+    pub fn push(&mut self, problem: Problem) {
+        if !self.0.iter().any(|p| p.message == problem.message) {
+            self.0.push(problem);
+        }
+    }
+
+    /// Collects the problem of a failed check; a failure that is not a
+    /// usage problem is returned, to stop the program as it would have.
+    pub fn check(&mut self, result: Result<(), Failure>) -> Result<(), Failure> {
+        match result.map_err(Failure::into_problem) {
+            Ok(()) => Ok(()),
+            Err(Ok(problem)) => {
+                self.push(problem);
+                Ok(())
+            }
+            Err(Err(other)) => Err(other),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_vec(self) -> Vec<Problem> {
+        self.0
+    }
+
+    /// `Ok` when there is none; else all of them as one failure.
+    pub fn into_result(self) -> Result<(), Failure> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Failure::Usages(self.0))
+        }
+    }
+}
+
+/// The hint for invalid input the library refused before sending.
+const INVALID_INPUT_HINT: &str = "nothing was sent; see 'jetpack-partner --help'";
+
+/// Every message, each on its own `jetpack-partner:` line, then every
+/// distinct hint.
+pub fn usage_text(problems: &[Problem]) -> String {
+    let mut lines: Vec<String> = problems
+        .iter()
+        .map(|p| format!("jetpack-partner: {}", p.message))
+        .collect();
+    let mut hints: Vec<&str> = Vec::new();
+    for problem in problems {
+        if !hints.contains(&problem.hint.as_str()) {
+            hints.push(&problem.hint);
+        }
+    }
+    lines.extend(hints.iter().map(|h| format!("hint: {h}")));
+    lines.join("\n")
 }
 
 impl From<Error> for Failure {
@@ -153,13 +250,15 @@ impl Output {
                 ExitCode::SUCCESS
             }
             Failure::Usage { message, hint } => {
-                self.note(&format!("jetpack-partner: {message}\nhint: {hint}"));
+                self.note(&usage_text(&[Problem { message, hint }]));
+                ExitCode::from(exit::USAGE)
+            }
+            Failure::Usages(problems) => {
+                self.note(&usage_text(&problems));
                 ExitCode::from(exit::USAGE)
             }
             Failure::Lib(Error::InvalidInput(message)) => {
-                self.note(&format!(
-                    "jetpack-partner: {message}\nhint: nothing was sent; see 'jetpack-partner --help'"
-                ));
+                self.note(&usage_text(&[Problem::new(message, INVALID_INPUT_HINT)]));
                 ExitCode::from(exit::USAGE)
             }
             Failure::Lib(e) => {
