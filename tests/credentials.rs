@@ -455,7 +455,7 @@ fn failed_lines_are_sent_again_with_retry_failed() {
     assert_eq!(
         requests(&up),
         0,
-        "failed lines are final without --retry-failed (the token only)"
+        "failed lines are final without --retry-failed"
     );
     batch(&up, &["--retry-failed"]).assert_code(2);
     let retried = batch(&up, &["--resume", "--retry-failed"]);
