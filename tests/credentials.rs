@@ -223,8 +223,22 @@ fn cancel_sends_the_tracking_id_and_refuses_plan_with_cancel_all() {
     assert!(!cancel.contains("cancel-all"), "{cancel}");
 }
 
-/// Runs the binary with its stdout closed (`>&-`), or read by nobody.
-fn without_stdout(sandbox: &Sandbox, args: &[&str], closed: bool) -> (i32, String) {
+/// How stdout fails to take the answer.
+#[derive(Clone, Copy, Debug)]
+enum Lost {
+    /// Open for reading only (`1</dev/null`): found before sending.
+    ReadOnly,
+    /// A full disk (`> /dev/full`).
+    Full,
+    /// A pipe whose reader has gone.
+    Gone,
+    /// `/dev/null` open for reading and writing, as Python's
+    /// `subprocess.DEVNULL` gives it: discarded on purpose, not lost.
+    Discarded,
+}
+
+/// Runs the binary with a stdout that cannot take its answer.
+fn without_stdout(sandbox: &Sandbox, args: &[&str], lost: Lost) -> (i32, String) {
     let mut full = vec!["--api-base", sandbox.base_url(), "--partner-id", PARTNER_ID];
     full.extend_from_slice(args);
     let mut command = Command::new(env!("CARGO_BIN_EXE_jetpack-partner"));
@@ -234,13 +248,17 @@ fn without_stdout(sandbox: &Sandbox, args: &[&str], closed: bool) -> (i32, Strin
         .env("JETPACK_PARTNER_SECRET", SECRET)
         .stdin(Stdio::null())
         .stderr(Stdio::piped());
-    let output = if closed {
-        // The shell closes fd 1 for the program, as `>&-` does.
+    let output = if let Lost::ReadOnly | Lost::Full | Lost::Discarded = lost {
+        let redirect = match lost {
+            Lost::ReadOnly => "1</dev/null",
+            Lost::Discarded => "1<>/dev/null",
+            _ => ">/dev/full",
+        };
         let line: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_jetpack-partner").to_owned())
             .chain(full.iter().map(|a| format!("'{a}'")))
             .collect();
         Command::new("sh")
-            .args(["-c", &format!("exec {} >&-", line.join(" "))])
+            .args(["-c", &format!("exec {} {redirect}", line.join(" "))])
             .env_clear()
             .env("JETPACK_PARTNER_SECRET", SECRET)
             .stderr(Stdio::piped())
@@ -267,7 +285,7 @@ fn without_stdout(sandbox: &Sandbox, args: &[&str], closed: bool) -> (i32, Strin
 #[test]
 fn a_lost_answer_is_not_a_success() {
     let sandbox = sandbox();
-    for closed in [true, false] {
+    for lost in [Lost::ReadOnly, Lost::Full, Lost::Gone] {
         for (i, args) in [
             vec![
                 "provision",
@@ -283,24 +301,35 @@ fn a_lost_answer_is_not_a_success() {
         .into_iter()
         .enumerate()
         {
-            let (code, stderr) = without_stdout(&sandbox, &args, closed);
-            assert_eq!(code, 5, "{args:?} closed={closed}: {stderr}");
+            let (code, stderr) = without_stdout(&sandbox, &args, lost);
+            assert_eq!(code, 5, "{args:?} {lost:?}: {stderr}");
             let line = stderr.lines().last().unwrap_or_default();
             let error: Value = serde_json::from_str(line).unwrap_or_default();
             assert_eq!(error["error_code"], "io_error", "{stderr}");
             let _ = i;
         }
     }
-    // Closed before anything was sent: no request at all.
+    // Found before anything was sent: no request at all.
     let before = requests(&sandbox);
     let (code, _) = without_stdout(
         &sandbox,
         &["cancel", "--site", "lost.test", "--cancel-all"],
-        true,
+        Lost::ReadOnly,
     );
     assert_eq!(code, 5);
     assert_eq!(requests(&sandbox), before, "nothing was sent");
-    let (code, stderr) = without_stdout(&sandbox, &["errors"], false);
+    let provision = [
+        "provision",
+        "--local-user",
+        "a",
+        "--siteurl",
+        "https://kept.test",
+        "--plan",
+        "free",
+    ];
+    let (code, stderr) = without_stdout(&sandbox, &provision, Lost::Discarded);
+    assert_eq!(code, 0, "an answer sent to /dev/null on purpose: {stderr}");
+    let (code, stderr) = without_stdout(&sandbox, &["errors"], Lost::Gone);
     assert_eq!(code, 0, "a read-only answer to a gone reader: {stderr}");
 }
 

@@ -196,13 +196,15 @@ impl Output {
         })
     }
 
-    /// Fails when standard output is closed (`>&-`), before anything is
-    /// sent: writes to a closed stdout would vanish without an error.
+    /// Fails when standard output is not open, before anything is sent.
+    /// (A descriptor closed before the program starts, as `>&-` does, is
+    /// reopened on `/dev/null` by the Rust runtime, and cannot be told from
+    /// `> /dev/null`: what is written there is gone by the user's choice.)
     pub fn check_stdout(&self) -> Result<(), Failure> {
         let closed = |source| {
             Err(Failure::Lib(Error::Io {
-                context: "standard output is closed (>&-): the answer would be lost; nothing \
-                          was sent"
+                context: "standard output cannot be written: the answer would be lost; \
+                          nothing was sent"
                     .into(),
                 source,
             }))
@@ -214,8 +216,17 @@ impl Output {
                 return closed(e);
             }
         }
-        if stdout_was_closed() {
-            return closed(std::io::Error::from(std::io::ErrorKind::NotConnected));
+        // Open for reading only (`1</dev/null`): every write would fail,
+        // and the standard library reports such a failure as success.
+        let flags = std::fs::read_to_string("/proc/self/fdinfo/1")
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find_map(|l| l.strip_prefix("flags:"))
+                    .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+            });
+        if flags.is_some_and(|f| f & 3 == 0) {
+            return closed(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
         }
         Ok(())
     }
@@ -378,27 +389,6 @@ pub fn pretty(json: &str) -> String {
         }
     }
     out
-}
-
-/// Whether standard output was closed when the program started. The Rust
-/// runtime reopens a closed descriptor 0, 1 or 2 on `/dev/null`, read and
-/// write, so that nothing else lands there; a shell's `> /dev/null` opens it
-/// write-only. So `/dev/null` open read-write on descriptor 1 means `>&-`.
-fn stdout_was_closed() -> bool {
-    let on_null = std::fs::read_link("/proc/self/fd/1")
-        .is_ok_and(|target| target == std::path::Path::new("/dev/null"));
-    if !on_null {
-        return false;
-    }
-    let flags = std::fs::read_to_string("/proc/self/fdinfo/1")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find_map(|l| l.strip_prefix("flags:"))
-                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
-        });
-    // O_ACCMODE is 3; O_RDWR is 2 on Linux.
-    flags.is_some_and(|f| f & 3 == 2)
 }
 
 /// The exit code for a library error.
