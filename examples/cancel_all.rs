@@ -10,7 +10,9 @@
 use std::env;
 use std::process::ExitCode;
 
-use jetpack_partner::{Cancel, CancelOutcome, Client, Credentials, Error, Secret, SiteRef};
+use jetpack_partner::{
+    Cancel, CancelOutcome, Client, Credentials, Error, Secret, Session, SiteRef,
+};
 
 fn main() -> ExitCode {
     match run() {
@@ -40,9 +42,9 @@ fn run() -> Result<(), Error> {
         env::var("JETPACK_PARTNER_ID").unwrap_or_default(),
         Secret::new(env::var("JETPACK_PARTNER_SECRET").unwrap_or_default()),
     );
-    let token = client.request_token(&credentials)?.access_token;
+    let session = Session::new(client, credentials);
 
-    match client.cancel(&token, &Cancel::new(site.clone()).cancel_all(true))? {
+    match session.send(&Cancel::new(site.clone()).cancel_all(true))? {
         CancelOutcome::NothingToCancel(_) => println!("{site}: nothing to cancel."),
         CancelOutcome::Cancelled(answer) => {
             let list = |items: &Option<Vec<serde_json::Value>>| {

@@ -11,7 +11,7 @@
 use std::env;
 use std::process::ExitCode;
 
-use jetpack_partner::{Client, Credentials, Error, Provision, Secret};
+use jetpack_partner::{Client, Credentials, Error, Provision, Secret, Session};
 
 fn main() -> ExitCode {
     match run() {
@@ -40,9 +40,9 @@ fn run() -> Result<(), Error> {
         env::var("JETPACK_PARTNER_ID").unwrap_or_default(),
         Secret::new(env::var("JETPACK_PARTNER_SECRET").unwrap_or_default()),
     );
-    let token = client.request_token(&credentials)?.access_token;
+    let session = Session::new(client, credentials);
 
-    let answer = client.provision(&token, &Provision::new(local_user, siteurl, plan))?;
+    let answer = session.send(&Provision::new(local_user, siteurl, plan))?;
     if answer.next_url.is_empty() {
         println!("{plan} is waiting for {siteurl}: its owner finishes from wp-admin once the site is reachable.");
     } else if answer.auth_required {

@@ -1,9 +1,18 @@
 //! Partner credentials, secrets and access tokens.
 //!
 //! A [`Secret`] holds a value that must never be printed: the partner secret,
-//! an access token, an SSH or FTP password, a new partner key. Its `Debug` and
-//! `Display` show `***`; the only way to the value is [`Secret::expose`],
-//! which is called where the value is written into a request.
+//! an access token, an SSH or FTP password, a new partner key. Its `Debug`
+//! shows `***`; it has no `Display` (so `to_string()` cannot quietly give
+//! `***` either), no `Clone` (a copy is asked for by name:
+//! [`Secret::duplicate`]) and no `==` (compare with
+//! [`Secret::same_as`], in constant time). The only way to the value is
+//! [`Secret::expose`], called where the value is written into a request.
+//! The memory that held it is cleared when it is dropped.
+//!
+//! ```compile_fail
+//! let secret = jetpack_partner::Secret::new("hunter2");
+//! let shown = format!("{}", secret); // no Display: this does not compile
+//! ```
 
 use std::fmt;
 use std::fs::File;
@@ -11,24 +20,23 @@ use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use zeroize::Zeroize;
 
 use crate::error::Error;
 
 /// What a secret prints as, everywhere.
-pub const REDACTED: &str = "***";
+pub(crate) const REDACTED: &str = "***";
 
-/// A value that never prints: `Debug` and `Display` show `***`.
-///
-/// The memory that held the value is overwritten with zeros when the
-/// `Secret` is dropped.
+/// A value that never prints: `Debug` shows `***`, and there is no
+/// `Display`.
 ///
 /// ```
 /// use jetpack_partner::Secret;
 /// let s = Secret::new("hunter2");
-/// assert_eq!(format!("{s} {s:?}"), "*** ***");
+/// assert_eq!(format!("{s:?}"), "***");
 /// assert_eq!(s.expose(), "hunter2");
+/// assert!(s.same_as(&Secret::new("hunter2")));
 /// ```
-#[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
 impl Secret {
@@ -46,6 +54,19 @@ impl Secret {
     /// Whether the value is empty.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// A second copy of the secret, asked for by name (there is no `Clone`,
+    /// so that no copy is made by accident).
+    pub fn duplicate(&self) -> Secret {
+        Secret(self.0.clone())
+    }
+
+    /// Whether two secrets hold the same value, compared in constant time
+    /// (for values of the same length).
+    pub fn same_as(&self, other: &Secret) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
     }
 
     /// Reads a secret from a file's whole content, as written by
@@ -128,19 +149,11 @@ fn read_bounded(reader: impl Read, limit: u64, what: &str) -> Result<Vec<u8>, Er
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        let mut bytes = std::mem::take(&mut self.0).into_bytes();
-        bytes.iter_mut().for_each(|b| *b = 0);
-        std::hint::black_box(&bytes);
+        self.0.zeroize();
     }
 }
 
 impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(REDACTED)
-    }
-}
-
-impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(REDACTED)
     }
@@ -173,7 +186,7 @@ impl Serialize for Secret {
 }
 
 /// A partner's OAuth client credentials: the partner ID and its secret.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Credentials {
     partner_id: String,
     secret: Secret,
@@ -199,8 +212,9 @@ impl Credentials {
     }
 }
 
-/// A bearer token for the partner endpoints. Prints as `***`.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A bearer token for the partner endpoints. Prints as `AccessToken(***)`;
+/// like [`Secret`], it has no `Display`, no `Clone` and no `==`.
+#[derive(Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct AccessToken(Secret);
 
@@ -215,6 +229,16 @@ impl AccessToken {
     pub fn expose(&self) -> &str {
         self.0.expose()
     }
+
+    /// A second copy, asked for by name.
+    pub fn duplicate(&self) -> AccessToken {
+        AccessToken(self.0.duplicate())
+    }
+
+    /// Whether two tokens are the same, compared in constant time.
+    pub fn same_as(&self, other: &AccessToken) -> bool {
+        self.0.same_as(&other.0)
+    }
 }
 
 impl fmt::Debug for AccessToken {
@@ -223,93 +247,15 @@ impl fmt::Debug for AccessToken {
     }
 }
 
-impl fmt::Display for AccessToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(REDACTED)
-    }
-}
-
-/// The answer to `POST /oauth2/token`.
-///
-/// `blog_id` and `blog_url` are documented as the number `0` but arrive as
-/// numbers, strings or `false`; all of these decode. Unknown fields are kept
-/// in `extra`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct TokenResponse {
-    /// The bearer token for every partner call.
-    pub access_token: AccessToken,
-    /// `bearer`.
-    #[serde(default)]
-    pub token_type: String,
-    /// Unused by partners; `None` when the server sent `0`, `false` or nothing.
-    #[serde(default, with = "loose_id")]
-    pub blog_id: Option<u64>,
-    /// Unused by partners; `None` when the server sent `0`, `false` or nothing.
-    #[serde(default, with = "loose_text")]
-    pub blog_url: Option<String>,
-    /// `jetpack-partner`.
-    #[serde(default)]
-    pub scope: String,
-    /// Fields this version does not know, as the server sent them.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
-    /// The answer's JSON text as the API sent it.
-    #[serde(skip)]
-    pub raw: crate::response::RawAnswer,
-}
-
-/// A number that may arrive as a number, a numeric string, `false` or `null`.
-mod loose_id {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use serde_json::Value;
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::Number(n) => n.as_u64().filter(|&n| n != 0),
-            Value::String(s) => s.trim().parse().ok().filter(|&n| n != 0),
-            _ => None,
-        })
-    }
-
-    pub fn serialize<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u64(v.unwrap_or(0))
-    }
-}
-
-/// A text that may arrive as a string, a number, `false` or `null`.
-mod loose_text {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use serde_json::Value;
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::String(s) if !s.is_empty() && s != "0" => Some(s),
-            Value::Number(n) if n.as_u64() != Some(0) => Some(n.to_string()),
-            _ => None,
-        })
-    }
-
-    pub fn serialize<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(text) => s.serialize_str(text),
-            None => s.serialize_u64(0),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn decode(json: &str) -> TokenResponse {
-        serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"))
-    }
 
     #[test]
     fn secrets_never_print() {
         let c = Credentials::new("42", Secret::new("s3cr3t"));
         let t = AccessToken::new("tok3n");
-        let shown = format!("{c:?} {t:?} {t} {}", c.secret());
+        let shown = format!("{c:?} {t:?} {:?}", c.secret());
         assert!(
             !shown.contains("s3cr3t") && !shown.contains("tok3n"),
             "{shown}"
@@ -341,50 +287,4 @@ mod tests {
             ));
         }
     }
-
-    #[test]
-    fn token_response_decodes_every_documented_shape() {
-        for (json, id, url) in [
-            (
-                r#"{"access_token":"t","token_type":"bearer","blog_id":0,"blog_url":0,"scope":"jetpack-partner"}"#,
-                None,
-                None,
-            ),
-            (
-                r#"{"access_token":"t","token_type":"bearer","blog_id":"0","blog_url":"0","scope":"jetpack-partner"}"#,
-                None,
-                None,
-            ),
-            (
-                r#"{"access_token":"t","token_type":"bearer","blog_id":false,"blog_url":false,"scope":"jetpack-partner"}"#,
-                None,
-                None,
-            ),
-            (
-                r#"{"access_token":"t","blog_id":"123","blog_url":"https://x.test"}"#,
-                Some(123),
-                Some("https://x.test"),
-            ),
-            (
-                r#"{"access_token":"t","blog_id":7,"blog_url":null}"#,
-                Some(7),
-                None,
-            ),
-            (r#"{"access_token":"t"}"#, None, None),
-        ] {
-            let r = decode(json);
-            assert_eq!(r.access_token.expose(), "t");
-            assert_eq!(r.blog_id, id, "{json}");
-            assert_eq!(r.blog_url.as_deref(), url, "{json}");
-        }
-    }
-
-    #[test]
-    fn token_response_keeps_unknown_fields_and_hides_the_token_in_debug() {
-        let r = decode(r#"{"access_token":"tok3n","expires_in":null,"extra_field":[1]}"#);
-        assert!(r.extra.contains_key("extra_field"));
-        assert!(!format!("{r:?}").contains("tok3n"));
-    }
 }
-
-crate::response::keeps_raw!(TokenResponse);

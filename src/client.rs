@@ -3,16 +3,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::de::DeserializeOwned;
-use serde_json::Value;
 use ureq::tls::{RootCerts, TlsConfig};
 use ureq::Agent;
 
-use crate::auth::{AccessToken, Credentials, TokenResponse};
+use crate::auth::AccessToken;
+use crate::endpoint::{Endpoint, Method, Repeat};
 use crate::error::{Error, Transport, TransportKind, UnexpectedResponse, EXCERPT_CHARS};
 use crate::form::Form;
 use crate::redact::{Redactor, MIN_SECRET_LEN};
-use crate::response::{self, Answer, KeepsRaw, Raw, MAX_BODY};
+use crate::response::{self, Raw, Reply, MAX_BODY};
 use crate::retry;
 use crate::trace::{TraceEvent, TraceFn};
 
@@ -225,63 +224,62 @@ impl Client {
         &self.api_base
     }
 
-    /// Exchanges the partner ID and secret for an access token
-    /// (`POST /oauth2/token`, client-credentials grant, as `multipart/form-data`).
-    pub fn request_token(&self, credentials: &Credentials) -> Result<TokenResponse, Error> {
-        if credentials.partner_id().is_empty() {
-            return Err(Error::InvalidInput("the partner ID is empty".into()));
-        }
-        if credentials.secret().is_empty() {
-            return Err(Error::InvalidInput("the partner secret is empty".into()));
-        }
-        let mut form = Form::new();
-        form.line("client_id", credentials.partner_id())?
-            .secret("client_secret", credentials.secret())?
-            .text("grant_type", "client_credentials")?
-            .text("scope", "jetpack-partner")?;
-        let json = self.post_form("/oauth2/token", None, &form)?;
-        let answer: TokenResponse =
-            self.typed(json, "the token answer has no access_token string")?;
-        self.redactor.add(answer.access_token.expose());
-        Ok(answer)
-    }
-
     /// The redactor this client masks errors with.
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
     }
 
-    /// POSTs a form that may safely be sent again, and returns the
-    /// successful answer's JSON.
-    pub(crate) fn post_form(
+    /// Sends a request and reads its answer: the one path every call
+    /// takes, with the budget, the retries the endpoint's [`Repeat`]
+    /// allows, the size limits, the masking of secrets and the trace.
+    /// `token` is the bearer token, for every endpoint but the token grant;
+    /// [`Session::send`](crate::Session::send) gives it for you.
+    pub fn send<E: Endpoint>(
         &self,
-        path: &str,
-        bearer: Option<&AccessToken>,
-        form: &Form,
-    ) -> Result<Answer, Error> {
-        self.post(path, bearer, form, true)
+        endpoint: &E,
+        token: Option<&AccessToken>,
+    ) -> Result<E::Answer, Error> {
+        let path = endpoint.path()?;
+        let form = match E::METHOD {
+            Method::Post => Some(endpoint.form()?),
+            Method::Get => None,
+        };
+        let bearer = if E::NEEDS_TOKEN {
+            Some(token.ok_or_else(|| {
+                Error::InvalidInput("this request needs the partner's access token".into())
+            })?)
+        } else {
+            None
+        };
+        let reply = self.transmit(&path, bearer, form.as_ref(), E::REPEAT)?;
+        endpoint.decode(reply)
     }
 
-    /// POSTs a form whose repetition would do its work twice: retried only
-    /// when it surely never reached the service.
-    pub(crate) fn post_form_once(
+    /// The part of [`send`](Self::send) that is the same for every
+    /// endpoint (kept out of the generic function, so it is compiled once).
+    fn transmit(
         &self,
         path: &str,
         bearer: Option<&AccessToken>,
-        form: &Form,
-    ) -> Result<Answer, Error> {
-        self.post(path, bearer, form, false)
-    }
-
-    fn post(
-        &self,
-        path: &str,
-        bearer: Option<&AccessToken>,
-        form: &Form,
-        repeatable: bool,
-    ) -> Result<Answer, Error> {
+        form: Option<&Form>,
+        repeat: Repeat,
+    ) -> Result<Reply, Error> {
         let url = format!("{}{path}", self.api_base);
-        let redactor = self.request_redactor(bearer, form.secret_values())?;
+        let secrets = form.map(Form::secret_values).unwrap_or_default();
+        let redactor = self.request_redactor(bearer, secrets)?;
+        let Some(form) = form else {
+            self.emit(|| TraceEvent::Request {
+                method: "GET",
+                url: url.clone(),
+                content_type: None,
+                content_length: 0,
+                fields: Vec::new(),
+                bearer: bearer.is_some(),
+            });
+            return self.exchange(repeat, &redactor, |budget| {
+                prepare(self.agent.get(&url), budget, bearer).call()
+            });
+        };
         let encoded = form.encode();
         self.emit(|| TraceEvent::Request {
             method: "POST",
@@ -291,27 +289,10 @@ impl Client {
             fields: form.describe(),
             bearer: bearer.is_some(),
         });
-        self.exchange(repeatable, &redactor, |budget| {
+        self.exchange(repeat, &redactor, |budget| {
             prepare(self.agent.post(&url), budget, bearer)
                 .header("Content-Type", &encoded.content_type)
                 .send(&encoded.body[..])
-        })
-    }
-
-    /// GETs a path and returns the successful answer's JSON.
-    pub(crate) fn get(&self, path: &str, bearer: Option<&AccessToken>) -> Result<Answer, Error> {
-        let url = format!("{}{path}", self.api_base);
-        let redactor = self.request_redactor(bearer, Vec::new())?;
-        self.emit(|| TraceEvent::Request {
-            method: "GET",
-            url: url.clone(),
-            content_type: None,
-            content_length: 0,
-            fields: Vec::new(),
-            bearer: bearer.is_some(),
-        });
-        self.exchange(true, &redactor, |budget| {
-            prepare(self.agent.get(&url), budget, bearer).call()
         })
     }
 
@@ -349,10 +330,10 @@ impl Client {
     /// spent, or the next wait would pass the call's budget.
     fn exchange(
         &self,
-        repeatable: bool,
+        repeat: Repeat,
         redactor: &Redactor,
         send: impl Fn(Duration) -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-    ) -> Result<Answer, Error> {
+    ) -> Result<Reply, Error> {
         let started = Instant::now();
         let budget_end = started + self.timeout;
         let deadline = self.deadline.map_or(budget_end, |d| d.min(budget_end));
@@ -366,7 +347,7 @@ impl Client {
                 self.attempt(now, send(budget), redactor)
             };
             let error = match result {
-                Err(e) if attempt <= self.retries && retry::is_retryable(&e, repeatable) => e,
+                Err(e) if attempt <= self.retries && retry::is_retryable(&e, repeat) => e,
                 other => return other,
             };
             let wait = retry::wait_before_next(attempt, &error);
@@ -390,7 +371,7 @@ impl Client {
         started: Instant,
         sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
         redactor: &Redactor,
-    ) -> Result<Answer, Error> {
+    ) -> Result<Reply, Error> {
         let raw = sent
             .map_err(|e| match e {
                 ureq::Error::Timeout(ureq::Timeout::Connect) => self.connect_timed_out(e, redactor),
@@ -459,38 +440,12 @@ impl Client {
         }
         Error::Transport(Transport {
             kind: TransportKind::Tls,
+            source: Some(Arc::new(e)),
             detail: "it took the connection but never answered the TLS handshake; is it a \
                      plain http server? (The sandbox is: give its http:// address as the API \
                      base)"
                 .into(),
         })
-    }
-
-    /// Turns a successful answer into its typed form. The reason names
-    /// what is missing; the body is not quoted, since it may hold a token.
-    pub(crate) fn typed<T: DeserializeOwned + KeepsRaw>(
-        &self,
-        answer: Answer,
-        reason: &str,
-    ) -> Result<T, Error> {
-        if let Some(refusal) = self.refusal(&answer.json) {
-            return Err(Error::Api(refusal));
-        }
-        let mut typed: T = serde_json::from_value(answer.json).map_err(|_| {
-            Error::UnexpectedResponse(UnexpectedResponse {
-                status: 200,
-                reason: reason.to_owned(),
-                excerpt: String::new(),
-            })
-        })?;
-        typed.keep_raw(answer.raw);
-        Ok(typed)
-    }
-
-    /// A 200 that says `"success": false`, as a refusal with its texts
-    /// masked.
-    pub(crate) fn refusal(&self, json: &Value) -> Option<crate::error::ApiError> {
-        response::refusal(json, &self.redactor)
     }
 
     /// Reports something that did not stop the work, through the trace.
@@ -541,7 +496,7 @@ fn read(mut answer: ureq::http::Response<ureq::Body>, redactor: &Redactor) -> Re
     let location = header("location");
     let too_large = || {
         Error::UnexpectedResponse(UnexpectedResponse {
-            status,
+            status: Some(status),
             reason: format!("the answer is larger than {} KiB", MAX_BODY / 1024),
             excerpt: String::new(),
         })
@@ -594,16 +549,18 @@ fn from_ureq(e: ureq::Error, redactor: &Redactor) -> Error {
         }
         U::Protocol(_) | U::LargeResponseHeader(..) => {
             return Error::UnexpectedResponse(UnexpectedResponse {
-                status: 0,
+                status: None,
                 reason: format!("the answer is not valid HTTP: {}", text()),
                 excerpt: String::new(),
             })
         }
         _ => TransportKind::Network,
     };
+    let detail = plain_words(&e).map_or_else(text, str::to_owned);
     Error::Transport(Transport {
         kind,
-        detail: plain_words(&e).map_or_else(text, str::to_owned),
+        detail,
+        source: Some(Arc::new(e)),
     })
 }
 
@@ -643,6 +600,7 @@ fn out_of_time() -> Error {
     Error::Transport(Transport {
         kind: TransportKind::Timeout,
         detail: "the time budget was spent before this attempt".into(),
+        source: None,
     })
 }
 
@@ -755,6 +713,7 @@ fn check_api_base(base: &str, allow_insecure_http: bool) -> Result<(String, bool
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Credentials;
 
     #[test]
     fn api_base_is_checked_and_trimmed() {
@@ -845,7 +804,7 @@ mod tests {
         let empty_secret = Credentials::new("1", crate::Secret::new(""));
         for c in [empty_id, empty_secret] {
             assert!(matches!(
-                client.request_token(&c),
+                client.send(&crate::TokenGrant::new(&c), None),
                 Err(Error::InvalidInput(_))
             ));
         }

@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -27,7 +28,7 @@ pub enum Error {
     UnexpectedResponse(UnexpectedResponse),
     /// Bad input from the caller; nothing was sent.
     InvalidInput(String),
-    /// A local file could not be read or written.
+    /// A local file or stream could not be read or written.
     Io {
         /// What was being done, naming the file.
         context: String,
@@ -37,14 +38,16 @@ pub enum Error {
 }
 
 impl Error {
-    /// A short, stable, machine-readable name for the error: the API's own
-    /// code for refusals, else one of `connect_failed`, `dns_failed`,
-    /// `tls_error`, `timeout`, `network_error`, `rate_limited`,
-    /// `service_unavailable`, `unexpected_response`, `invalid_input`,
-    /// `io_error`.
+    /// A short, stable, machine-readable name for the error. For
+    /// [`Error::Api`] it is the API's own code (see [`ApiErrorCode`]); for
+    /// the others one of `connect_failed`, `dns_failed`, `tls_error`,
+    /// `timeout`, `network_error`, `rate_limited`, `service_unavailable`,
+    /// `unexpected_response`, `invalid_input`, `io_error`. Match on the
+    /// variant, not on this text, to tell the API's refusals from local
+    /// failures.
     pub fn code(&self) -> &str {
         match self {
-            Error::Api(e) => &e.code,
+            Error::Api(e) => e.code.as_str(),
             Error::Transport(t) => t.kind.code(),
             Error::Unavailable(u) if u.status == 429 => "rate_limited",
             Error::Unavailable(_) => "service_unavailable",
@@ -54,9 +57,24 @@ impl Error {
         }
     }
 
+    /// The API's code, when the API refused.
+    pub fn api_code(&self) -> Option<&ApiErrorCode> {
+        match self {
+            Error::Api(e) => Some(&e.code),
+            _ => None,
+        }
+    }
+
     /// Whether trying again later may succeed.
     pub fn is_temporary(&self) -> bool {
         matches!(self, Error::Transport(_) | Error::Unavailable(_))
+    }
+
+    /// Whether the API refused the access token (invalid, revoked,
+    /// expired): a new one may do.
+    pub fn is_token_refused(&self) -> bool {
+        matches!(self, Error::Api(api)
+            if matches!(api.status, 400 | 401 | 403) && api.code.is_token_refused())
     }
 
     /// The HTTP status of the answer, when there was one.
@@ -64,7 +82,7 @@ impl Error {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Unavailable(u) => Some(u.status),
-            Error::UnexpectedResponse(u) => Some(u.status),
+            Error::UnexpectedResponse(u) => u.status,
             _ => None,
         }
     }
@@ -94,21 +112,178 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
+            Error::Transport(t) => t
+                .source
+                .as_deref()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
             _ => None,
         }
+    }
+}
+
+/// The API's error codes: the documented ones by name, any other as
+/// [`ApiErrorCode::Other`]. Two are the client's own reading of an answer
+/// that has no code: [`Unsuccessful`](ApiErrorCode::Unsuccessful) and
+/// [`NothingToCancel`](ApiErrorCode::NothingToCancel).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiErrorCode {
+    /// `invalid_client`: the partner ID or secret is wrong.
+    InvalidClient,
+    /// `invalid_request`: the token request is malformed.
+    InvalidRequest,
+    /// `invalid_grant`.
+    InvalidGrant,
+    /// `unauthorized_client`.
+    UnauthorizedClient,
+    /// `unsupported_grant_type`.
+    UnsupportedGrantType,
+    /// `invalid_scope`: the token or key may not do this.
+    InvalidScope,
+    /// `invalid_token`: the access token is not valid.
+    InvalidToken,
+    /// `unauthorized`.
+    Unauthorized,
+    /// `token_revoked`.
+    TokenRevoked,
+    /// `expired_token`.
+    ExpiredToken,
+    /// `invalid_siteurl`.
+    InvalidSiteurl,
+    /// `invalid_local_user`.
+    InvalidLocalUser,
+    /// `plan_downgrade_disallowed`.
+    PlanDowngradeDisallowed,
+    /// `invalid_plan`.
+    InvalidPlan,
+    /// `method_not_found`: Jetpack is not active, or the site needs
+    /// `force_register`.
+    MethodNotFound,
+    /// `invalid_input`: e.g. a subscription that cannot be deleted.
+    InvalidInput,
+    /// `not_jps_plan`: the plan was not provisioned by Jetpack Start.
+    NotJpsPlan,
+    /// `invalid_blog`: the API knows no such site.
+    InvalidBlog,
+    /// `incorrect_partner_key`: another partner provisioned it.
+    IncorrectPartnerKey,
+    /// `partner_key_disabled`.
+    PartnerKeyDisabled,
+    /// `activation_limit_reached`.
+    ActivationLimitReached,
+    /// `rate_limited`: the API's own code for a 429.
+    RateLimited,
+    /// `unsuccessful`: `"success": false` without a code.
+    Unsuccessful,
+    /// `nothing_to_cancel`: a cancel that found nothing of this partner.
+    NothingToCancel,
+    /// Any other code, as the API sent it (cleaned).
+    Other(String),
+}
+
+/// The named codes and their text.
+const NAMED_CODES: &[(ApiErrorCode, &str)] = &[
+    (ApiErrorCode::InvalidClient, "invalid_client"),
+    (ApiErrorCode::InvalidRequest, "invalid_request"),
+    (ApiErrorCode::InvalidGrant, "invalid_grant"),
+    (ApiErrorCode::UnauthorizedClient, "unauthorized_client"),
+    (ApiErrorCode::UnsupportedGrantType, "unsupported_grant_type"),
+    (ApiErrorCode::InvalidScope, "invalid_scope"),
+    (ApiErrorCode::InvalidToken, "invalid_token"),
+    (ApiErrorCode::Unauthorized, "unauthorized"),
+    (ApiErrorCode::TokenRevoked, "token_revoked"),
+    (ApiErrorCode::ExpiredToken, "expired_token"),
+    (ApiErrorCode::InvalidSiteurl, "invalid_siteurl"),
+    (ApiErrorCode::InvalidLocalUser, "invalid_local_user"),
+    (
+        ApiErrorCode::PlanDowngradeDisallowed,
+        "plan_downgrade_disallowed",
+    ),
+    (ApiErrorCode::InvalidPlan, "invalid_plan"),
+    (ApiErrorCode::MethodNotFound, "method_not_found"),
+    (ApiErrorCode::InvalidInput, "invalid_input"),
+    (ApiErrorCode::NotJpsPlan, "not_jps_plan"),
+    (ApiErrorCode::InvalidBlog, "invalid_blog"),
+    (ApiErrorCode::IncorrectPartnerKey, "incorrect_partner_key"),
+    (ApiErrorCode::PartnerKeyDisabled, "partner_key_disabled"),
+    (
+        ApiErrorCode::ActivationLimitReached,
+        "activation_limit_reached",
+    ),
+    (ApiErrorCode::RateLimited, "rate_limited"),
+    (ApiErrorCode::Unsuccessful, "unsuccessful"),
+    (ApiErrorCode::NothingToCancel, "nothing_to_cancel"),
+];
+
+impl ApiErrorCode {
+    /// The code as the API writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ApiErrorCode::Other(code) => code,
+            named => NAMED_CODES
+                .iter()
+                .find(|(code, _)| code == named)
+                .map_or("", |(_, text)| text),
+        }
+    }
+
+    /// The code for a text: a named one, or [`ApiErrorCode::Other`].
+    pub fn from_text(text: &str) -> ApiErrorCode {
+        NAMED_CODES
+            .iter()
+            .find(|(_, named)| *named == text)
+            .map_or_else(
+                || ApiErrorCode::Other(text.to_owned()),
+                |(code, _)| code.clone(),
+            )
+    }
+
+    /// The ways the API says a token is no good (section 1 of the
+    /// reference).
+    pub fn is_token_refused(&self) -> bool {
+        matches!(
+            self,
+            ApiErrorCode::InvalidToken
+                | ApiErrorCode::Unauthorized
+                | ApiErrorCode::TokenRevoked
+                | ApiErrorCode::ExpiredToken
+        )
+    }
+
+    /// The partner's credentials or key are no good, not one request: the
+    /// token grant's refusals, a token the API will not take, a key that
+    /// may not do this or is disabled.
+    pub fn is_credential_refused(&self) -> bool {
+        self.is_token_refused()
+            || matches!(
+                self,
+                ApiErrorCode::InvalidClient
+                    | ApiErrorCode::UnauthorizedClient
+                    | ApiErrorCode::InvalidGrant
+                    | ApiErrorCode::InvalidScope
+                    | ApiErrorCode::PartnerKeyDisabled
+            )
+    }
+}
+
+impl fmt::Display for ApiErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
 /// A refusal from the API, in any of its shapes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiError {
-    /// HTTP status (from the envelope, when the answer was wrapped).
+    /// HTTP status (from the envelope, when the answer was wrapped; 200
+    /// for a `"success": false`).
     pub status: u16,
-    /// The API's error code, e.g. `invalid_client`, `invalid_plan`.
-    pub code: String,
-    /// The API's message for people.
+    /// The API's error code.
+    pub code: ApiErrorCode,
+    /// The API's message for people, cleaned and cut short.
     pub message: String,
-    /// The error body exactly as the API sent it (unwrapped from an envelope).
+    /// The error body as the API sent it (unwrapped from an envelope),
+    /// secrets masked.
     pub body: Value,
 }
 
@@ -132,13 +307,12 @@ impl ApiError {
             .unwrap_or("");
         Some(ApiError {
             status,
-            code,
+            code: ApiErrorCode::from_text(&code),
             message: clean_text(message, MESSAGE_CHARS),
             body: body.clone(),
         })
     }
 }
-
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "the API refused (HTTP {}): {}", self.status, self.code)?;
@@ -183,8 +357,10 @@ impl TransportKind {
 pub struct Transport {
     /// What kind of failure.
     pub kind: TransportKind,
-    /// What happened, for people.
+    /// What happened, for people: where, and in words.
     pub detail: String,
+    /// The failure underneath, as the HTTP or TLS stack reported it.
+    pub source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl fmt::Display for Transport {
@@ -249,8 +425,8 @@ impl fmt::Display for Unavailable {
 /// An answer that is not what the API sends.
 #[derive(Clone, Debug)]
 pub struct UnexpectedResponse {
-    /// HTTP status of the answer.
-    pub status: u16,
+    /// HTTP status of the answer; `None` when it was not valid HTTP.
+    pub status: Option<u16>,
     /// What is wrong with it.
     pub reason: String,
     /// At most 200 characters of the body, control characters removed.
@@ -259,11 +435,14 @@ pub struct UnexpectedResponse {
 
 impl fmt::Display for UnexpectedResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unexpected answer from the API (HTTP {}): {}",
-            self.status, self.reason
-        )?;
+        match self.status {
+            Some(status) => write!(
+                f,
+                "unexpected answer from the API (HTTP {status}): {}",
+                self.reason
+            )?,
+            None => write!(f, "unexpected answer from the API: {}", self.reason)?,
+        }
         if !self.excerpt.is_empty() {
             write!(f, ": {}", self.excerpt)?;
         }
@@ -352,6 +531,7 @@ mod tests {
         ] {
             let e = ApiError::from_json(400, &body).unwrap_or_else(|| panic!("{body}"));
             assert_eq!((e.code.as_str(), e.message.as_str()), (code, message));
+            assert_eq!(e.code, ApiErrorCode::from_text(code));
             assert_eq!(e.body, body);
         }
     }
@@ -369,7 +549,37 @@ mod tests {
     fn an_empty_code_gives_way_to_the_other_shape() {
         let body = json!({"error_code": "", "error": "invalid_blog"});
         let e = ApiError::from_json(403, &body).map(|e| e.code);
-        assert_eq!(e.as_deref(), Some("invalid_blog"));
+        assert_eq!(e, Some(ApiErrorCode::InvalidBlog));
+    }
+
+    #[test]
+    fn named_codes_read_back_and_others_are_kept() {
+        for (code, text) in NAMED_CODES {
+            assert_eq!(code.as_str(), *text);
+            assert_eq!(&ApiErrorCode::from_text(text), code);
+        }
+        let other = ApiErrorCode::from_text("timeout");
+        assert_eq!(other, ApiErrorCode::Other("timeout".into()));
+        // An API code that spells a local one stays the API's.
+        let e = Error::Api(ApiError {
+            status: 400,
+            code: other,
+            message: String::new(),
+            body: serde_json::Value::Null,
+        });
+        assert!(!e.is_temporary() && e.api_code().is_some());
+    }
+
+    #[test]
+    fn transport_errors_chain_their_cause() {
+        use std::error::Error as _;
+        let cause = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let e = Error::Transport(Transport {
+            kind: TransportKind::Connect,
+            detail: "127.0.0.1:9 (the connection was refused)".into(),
+            source: Some(std::sync::Arc::new(cause)),
+        });
+        assert!(e.source().is_some());
     }
 
     #[test]
@@ -402,6 +612,7 @@ mod tests {
         let t = Error::Transport(Transport {
             kind: TransportKind::Timeout,
             detail: "x".into(),
+            source: None,
         });
         assert_eq!((t.code(), t.is_temporary()), ("timeout", true));
         assert!(!Error::InvalidInput("x".into()).is_temporary());

@@ -8,12 +8,13 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 
+use zeroize::Zeroize;
+
 use crate::auth::{Secret, REDACTED};
 use crate::error::Error;
 use crate::redact::MIN_SECRET_LEN;
 
 /// One field of a form.
-#[derive(Clone)]
 struct Field {
     name: String,
     value: Vec<u8>,
@@ -23,7 +24,7 @@ struct Field {
 /// A form: named fields, in the order they were added.
 ///
 /// ```
-/// use jetpack_partner::form::Form;
+/// use jetpack_partner::Form;
 /// let mut form = Form::new();
 /// form.text("grant_type", "client_credentials")?;
 /// let encoded = form.encode();
@@ -31,13 +32,13 @@ struct Field {
 /// assert_eq!(encoded.body.len(), encoded.content_length());
 /// # Ok::<(), jetpack_partner::Error>(())
 /// ```
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct Form {
     fields: Vec<Field>,
 }
 
-/// An encoded form, ready to send.
-#[derive(Clone)]
+/// An encoded form, ready to send. Its body is cleared when it is
+/// dropped, since it may hold secrets.
 pub struct Encoded {
     /// `multipart/form-data; boundary=…`
     pub content_type: String,
@@ -45,6 +46,20 @@ pub struct Encoded {
     pub boundary: String,
     /// The whole body.
     pub body: Vec<u8>,
+}
+
+impl Drop for Field {
+    fn drop(&mut self) {
+        if self.secret {
+            self.value.zeroize();
+        }
+    }
+}
+
+impl Drop for Encoded {
+    fn drop(&mut self) {
+        self.body.zeroize();
+    }
 }
 
 impl Encoded {

@@ -3,24 +3,27 @@
 //!
 //! ```
 //! # #[cfg(feature = "sandbox")] {
-//! use jetpack_partner::{sandbox::Sandbox, Client, Credentials, Secret};
+//! use jetpack_partner::{sandbox::Sandbox, Client, Credentials, Provision, Secret, Session};
 //!
 //! // A local fake of the API; use the production default in real life.
 //! let sandbox = Sandbox::builder().partner("1234", "s3cret").start()?;
 //!
 //! let client = Client::builder().api_base(sandbox.base_url()).build()?;
-//! let credentials = Credentials::new("1234", Secret::new("s3cret"));
-//! let answer = client.request_token(&credentials)?;
-//! assert_eq!(answer.scope, "jetpack-partner");
-//! assert_eq!(format!("{:?}", answer.access_token), "AccessToken(***)");
+//! let session = Session::new(client, Credentials::new("1234", Secret::new("s3cret")));
+//! let answer = session.send(&Provision::new("admin", "https://example.com", "personal"))?;
+//! assert!(answer.next_url.starts_with("https://"));
+//! assert_eq!(format!("{:?}", session.access_token()?), "AccessToken(***)");
 //! # }
-//! # Ok::<(), jetpack_partner::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Every call returns `Result<T, jetpack_partner::Error>`; see [`Error`] for
-//! what can go wrong and [`Error::code`] for stable names. Secrets live in
-//! [`Secret`], which never prints. The library never prints either: pass a
-//! closure to [`ClientBuilder::trace`] to watch the exchanges.
+//! Every request is a value that implements [`Endpoint`] ([`Provision`],
+//! [`Cancel`], [`Status`], …); a [`Session`] sends it with the partner's
+//! token through one [`Client`]. Every call returns
+//! `Result<T, jetpack_partner::Error>`; see [`Error`] for what can go wrong
+//! and [`ApiErrorCode`] for the API's refusals. Secrets live in [`Secret`],
+//! which never prints. The library never prints either: pass a closure to
+//! [`ClientBuilder::trace`] to watch the exchanges.
 //!
 //! With the `sandbox` feature (on by default), [`sandbox::Sandbox`] serves
 //! a local fake of the API for tests and demonstrations.
@@ -28,36 +31,55 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod api;
-pub mod auth;
+mod api;
+mod auth;
 pub mod batch;
-pub mod client;
-pub mod error;
-pub mod form;
+mod client;
+mod endpoint;
+mod error;
+mod form;
+mod lenient;
 mod random;
 mod redact;
-pub mod response;
-pub mod retry;
+mod response;
+mod retry;
 mod session;
-pub mod site;
-pub mod token_cache;
-pub mod trace;
+mod site;
+mod token_cache;
+mod trace;
 
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
 pub use api::cancel::{Cancel, CancelAnswer, CancelOutcome};
+pub use api::errors::{ErrorCatalogue, ErrorCatalogueAnswer, ErrorInfo};
+pub use api::partner_keys::{NewPartnerKey, PartnerKeyAnswer};
 pub use api::provision::{Provision, ProvisionAnswer};
-pub use api::ssh::{FtpCredentials, SshCredentials};
-pub use auth::{AccessToken, Credentials, Secret, TokenResponse};
-pub use client::{Client, ClientBuilder};
-pub use error::{ApiError, Error};
+pub use api::ssh::{FtpCredentials, SetSshCredentials, SshCredentials, SshCredentialsAnswer};
+pub use api::status::{Blog, Product, Status, StatusAnswer, StatusV13, StatusV13Answer};
+pub use api::token::{TokenAnswer, TokenGrant};
+pub use api::upgrade_paths::{UpgradePaths, UpgradePathsAnswer};
+pub use auth::{AccessToken, Credentials, Secret};
+pub use client::{Client, ClientBuilder, DEFAULT_API_BASE, DEFAULT_TIMEOUT};
+pub use endpoint::{Endpoint, Method, Repeat};
+pub use error::{
+    ApiError, ApiErrorCode, Error, Transport, TransportKind, Unavailable, UnexpectedResponse,
+};
+pub use form::{Encoded, Form};
+pub use lenient::{parse_bool, Extra};
 pub use redact::{Redactor, MIN_SECRET_LEN};
-pub use response::RawAnswer;
+pub use response::{RawAnswer, Reply, MAX_BODY};
+pub use retry::DEFAULT_RETRIES;
 pub use session::Session;
 pub use site::SiteRef;
 pub use token_cache::TokenCache;
 pub use trace::TraceEvent;
+
+/// Internals the fuzz targets exercise; not part of the API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::error::{excerpt, EXCERPT_CHARS};
+}
 
 /// The README's examples, compiled as doc tests so they cannot rot.
 #[cfg(doctest)]

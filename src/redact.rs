@@ -76,7 +76,7 @@ impl Redactor {
     pub(crate) fn with(&self, more: &[&str]) -> Redactor {
         let list = self.secrets.read().unwrap_or_else(PoisonError::into_inner);
         let extended = Redactor {
-            secrets: Arc::new(RwLock::new(list.clone())),
+            secrets: Arc::new(RwLock::new(list.iter().map(Secret::duplicate).collect())),
         };
         for secret in more {
             extended.add(secret);

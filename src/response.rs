@@ -7,8 +7,11 @@
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use serde::de::DeserializeOwned;
+
 use crate::error::{
-    clean_text, excerpt, ApiError, Error, Unavailable, UnexpectedResponse, EXCERPT_CHARS,
+    clean_text, excerpt, ApiError, ApiErrorCode, Error, Unavailable, UnexpectedResponse,
+    EXCERPT_CHARS,
 };
 use crate::redact::Redactor;
 
@@ -69,10 +72,87 @@ macro_rules! keeps_raw {
 }
 pub(crate) use keeps_raw;
 
-/// A successful answer: its JSON, and its text as it came.
-pub(crate) struct Answer {
-    pub json: Value,
-    pub raw: RawAnswer,
+/// A successful answer as read: its JSON, and its text as it came. What an
+/// [`Endpoint`](crate::Endpoint) decodes.
+#[derive(Debug)]
+pub struct Reply {
+    json: Value,
+    raw: RawAnswer,
+    /// The secrets of the request it answers, to mask a refusal with.
+    redactor: Redactor,
+}
+
+impl Reply {
+    /// Decodes an answer read by any HTTP stack: its status, its
+    /// `Retry-After` header if any, and its body. Gives the successful
+    /// answer (an `http_envelope` taken off), or the [`Error`] it stands
+    /// for. For tests of an endpoint's decoding, and for fuzzing.
+    pub fn decode(status: u16, retry_after: Option<&str>, body: &[u8]) -> Result<Reply, Error> {
+        let raw = Raw {
+            status,
+            retry_after: retry_after.map(str::to_owned),
+            location: None,
+            body: body.to_vec(),
+        };
+        decode(raw, &Redactor::new())
+    }
+
+    /// The answer's JSON.
+    pub fn json(&self) -> &Value {
+        &self.json
+    }
+
+    /// The answer's text as it came.
+    pub fn raw(&self) -> &RawAnswer {
+        &self.raw
+    }
+
+    /// A 200 that says `"success": false` is a refusal: the refusal, with
+    /// the API's code when it gave one ([`ApiErrorCode::Unsuccessful`]
+    /// otherwise), its texts masked.
+    ///
+    /// [`ApiErrorCode::Unsuccessful`]: crate::ApiErrorCode::Unsuccessful
+    pub fn refusal(&self) -> Option<ApiError> {
+        refusal(&self.json, &self.redactor)
+    }
+
+    /// The answer read into `T` (which keeps the text it came from); a
+    /// refusal is an error. `what` names the answer in the error when it
+    /// is not the documented object (the body is not quoted: it may hold
+    /// a token).
+    pub(crate) fn typed<T: DeserializeOwned + KeepsRaw>(self, what: &str) -> Result<T, Error> {
+        if let Some(refusal) = self.refusal() {
+            return Err(Error::Api(refusal));
+        }
+        let Reply { json, raw, .. } = self;
+        let mut typed: T = serde_json::from_value(json).map_err(|_| not_documented(what))?;
+        typed.keep_raw(raw);
+        Ok(typed)
+    }
+
+    /// The answer read into any `T` (a refusal is an error): for an
+    /// endpoint defined outside this crate.
+    pub fn into_typed<T: DeserializeOwned>(self, what: &str) -> Result<T, Error> {
+        if let Some(refusal) = self.refusal() {
+            return Err(Error::Api(refusal));
+        }
+        serde_json::from_value(self.json).map_err(|_| not_documented(what))
+    }
+
+    /// The answer's JSON and text.
+    pub(crate) fn into_parts(self) -> (Value, RawAnswer) {
+        (self.json, self.raw)
+    }
+}
+
+/// A successful answer that is not the object the API documents; `what`
+/// says what is wrong with it.
+pub(crate) fn not_documented(what: &str) -> Error {
+    Error::UnexpectedResponse(UnexpectedResponse {
+        status: Some(200),
+        reason: what.to_owned(),
+        excerpt: String::new(),
+    })
 }
 
 /// The text of the answer's JSON, from inside an envelope when there is one.
@@ -92,25 +172,10 @@ fn raw_text(body: &[u8], enveloped: bool) -> RawAnswer {
     RawAnswer(raw)
 }
 
-/// Decodes an answer read by any HTTP stack: its status, its `Retry-After`
-/// header if any, and its body. Gives the JSON of a successful answer (an
-/// `http_envelope` taken off), or the [`Error`] the answer stands for. A
-/// `"success": false` in a 200 is left to the caller (see
-/// [`ApiError::from_json`]).
-pub fn decode_answer(status: u16, retry_after: Option<&str>, body: &[u8]) -> Result<Value, Error> {
-    let raw = Raw {
-        status,
-        retry_after: retry_after.map(str::to_owned),
-        location: None,
-        body: body.to_vec(),
-    };
-    decode(raw, &Redactor::new()).map(|answer| answer.json)
-}
-
 /// The JSON of a successful answer, or the error it stands for. Every
 /// text an error takes from the answer has the secrets `redactor` knows
 /// masked first, then is cleaned and cut.
-pub(crate) fn decode(raw: Raw, redactor: &Redactor) -> Result<Answer, Error> {
+pub(crate) fn decode(raw: Raw, redactor: &Redactor) -> Result<Reply, Error> {
     let parsed = serde_json::from_slice::<Value>(&raw.body).ok();
     let mut enveloped = false;
     let (status, json, retry_after) = match parsed.map(unwrap_envelope) {
@@ -127,7 +192,7 @@ pub(crate) fn decode(raw: Raw, redactor: &Redactor) -> Result<Answer, Error> {
     };
     let unexpected = |reason: String| {
         Error::UnexpectedResponse(UnexpectedResponse {
-            status,
+            status: Some(status),
             reason: redactor.clean(&reason),
             excerpt: body_excerpt(),
         })
@@ -146,7 +211,7 @@ pub(crate) fn decode(raw: Raw, redactor: &Redactor) -> Result<Answer, Error> {
         let message = json.as_ref().and_then(api_error);
         return Err(Error::Unavailable(Unavailable {
             status,
-            code: message.as_ref().map(|e| e.code.clone()),
+            code: message.as_ref().map(|e| e.code.as_str().to_owned()),
             retry_after: retry_after
                 .as_deref()
                 .and_then(|v| crate::retry::parse_retry_after(v, std::time::SystemTime::now())),
@@ -177,9 +242,10 @@ pub(crate) fn decode(raw: Raw, redactor: &Redactor) -> Result<Answer, Error> {
             None => unexpected("an error answer without an error code".into()),
         });
     }
-    Ok(Answer {
+    Ok(Reply {
         json,
         raw: raw_text(&raw.body, enveloped),
+        redactor: redactor.clone(),
     })
 }
 
@@ -194,7 +260,7 @@ pub(crate) fn refusal(json: &Value, redactor: &Redactor) -> Option<ApiError> {
     let json = &json;
     Some(ApiError::from_json(200, json).unwrap_or_else(|| ApiError {
         status: 200,
-        code: "unsuccessful".into(),
+        code: ApiErrorCode::Unsuccessful,
         message: "the API answered \"success\": false without an error code".into(),
         body: json.clone(),
     }))
@@ -265,7 +331,7 @@ mod tests {
 
     fn api_code(r: Result<Value, Error>) -> (u16, String) {
         match r {
-            Err(Error::Api(e)) => (e.status, e.code),
+            Err(Error::Api(e)) => (e.status, e.code.as_str().to_owned()),
             other => panic!("not an API error: {other:?}"),
         }
     }
@@ -338,7 +404,7 @@ mod tests {
         for status in [200, 400, 404] {
             match decode_plain(raw(status, "<html><body>Oops\n</body></html>")) {
                 Err(Error::UnexpectedResponse(u)) => {
-                    assert_eq!(u.status, status);
+                    assert_eq!(u.status, Some(status));
                     assert_eq!(u.excerpt, "<html><body>Oops </body></html>");
                 }
                 other => panic!("{other:?}"),
@@ -392,7 +458,7 @@ mod tests {
             &json!({"success": false, "error_code": ""}),
             &Redactor::new(),
         );
-        assert_eq!(r.map(|e| e.code), Some("unsuccessful".into()));
+        assert_eq!(r.map(|e| e.code), Some(ApiErrorCode::Unsuccessful));
     }
 
     #[test]
@@ -432,9 +498,9 @@ mod tests {
             &json!({"success": false, "error_code": "x", "error_message": "y"}),
             &Redactor::new(),
         );
-        assert_eq!(r.map(|e| e.code), Some("x".into()));
+        assert_eq!(r.map(|e| e.code), Some(ApiErrorCode::Other("x".into())));
         let r = refusal(&json!({"success": false}), &Redactor::new());
-        assert_eq!(r.map(|e| e.code), Some("unsuccessful".into()));
+        assert_eq!(r.map(|e| e.code), Some(ApiErrorCode::Unsuccessful));
         assert!(refusal(&json!({"success": true}), &Redactor::new()).is_none());
         assert!(refusal(&json!({"access_token": "t"}), &Redactor::new()).is_none());
     }

@@ -10,6 +10,7 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::endpoint::Repeat;
 use crate::error::{Error, TransportKind};
 
 /// Default number of extra attempts.
@@ -23,14 +24,15 @@ const MAX_STEP: Duration = Duration::from_secs(8);
 /// would do the work twice (`repeatable` false: creating a partner key) is
 /// only retried when it surely never reached the service: the connection
 /// was refused, or the service said 429 or 503 before acting.
-pub(crate) fn is_retryable(e: &Error, repeatable: bool) -> bool {
+pub(crate) fn is_retryable(e: &Error, repeat: Repeat) -> bool {
+    let safe = repeat == Repeat::Safe;
     match e {
-        Error::Transport(t) if repeatable => matches!(
+        Error::Transport(t) if safe => matches!(
             t.kind,
             TransportKind::Connect | TransportKind::Network | TransportKind::Timeout
         ),
         Error::Transport(t) => t.kind == TransportKind::Connect,
-        Error::Unavailable(u) if repeatable => matches!(u.status, 429 | 502 | 503 | 504),
+        Error::Unavailable(u) if safe => matches!(u.status, 429 | 502 | 503 | 504),
         Error::Unavailable(u) => matches!(u.status, 429 | 503),
         _ => false,
     }
@@ -124,20 +126,33 @@ mod tests {
     #[test]
     fn only_temporary_failures_are_retried() {
         for status in [429, 502, 503, 504] {
-            assert!(is_retryable(&unavailable(status, None), true), "{status}");
+            assert!(
+                is_retryable(&unavailable(status, None), Repeat::Safe),
+                "{status}"
+            );
         }
-        assert!(!is_retryable(&unavailable(500, None), true));
+        assert!(!is_retryable(&unavailable(500, None), Repeat::Safe));
         let transport = |kind| {
             Error::Transport(Transport {
                 kind,
                 detail: String::new(),
+                source: None,
             })
         };
-        assert!(is_retryable(&transport(TransportKind::Connect), true));
-        assert!(is_retryable(&transport(TransportKind::Timeout), true));
-        assert!(!is_retryable(&transport(TransportKind::Tls), true));
-        assert!(!is_retryable(&transport(TransportKind::Dns), true));
-        assert!(!is_retryable(&Error::InvalidInput("x".into()), true));
+        assert!(is_retryable(
+            &transport(TransportKind::Connect),
+            Repeat::Safe
+        ));
+        assert!(is_retryable(
+            &transport(TransportKind::Timeout),
+            Repeat::Safe
+        ));
+        assert!(!is_retryable(&transport(TransportKind::Tls), Repeat::Safe));
+        assert!(!is_retryable(&transport(TransportKind::Dns), Repeat::Safe));
+        assert!(!is_retryable(
+            &Error::InvalidInput("x".into()),
+            Repeat::Safe
+        ));
     }
 
     #[test]
@@ -146,15 +161,25 @@ mod tests {
             Error::Transport(Transport {
                 kind,
                 detail: String::new(),
+                source: None,
             })
         };
-        assert!(is_retryable(&transport(TransportKind::Connect), false));
-        assert!(!is_retryable(&transport(TransportKind::Network), false));
-        assert!(!is_retryable(&transport(TransportKind::Timeout), false));
-        assert!(is_retryable(&unavailable(429, None), false));
-        assert!(is_retryable(&unavailable(503, None), false));
-        assert!(!is_retryable(&unavailable(502, None), false));
-        assert!(!is_retryable(&unavailable(504, None), false));
+        assert!(is_retryable(
+            &transport(TransportKind::Connect),
+            Repeat::Once
+        ));
+        assert!(!is_retryable(
+            &transport(TransportKind::Network),
+            Repeat::Once
+        ));
+        assert!(!is_retryable(
+            &transport(TransportKind::Timeout),
+            Repeat::Once
+        ));
+        assert!(is_retryable(&unavailable(429, None), Repeat::Once));
+        assert!(is_retryable(&unavailable(503, None), Repeat::Once));
+        assert!(!is_retryable(&unavailable(502, None), Repeat::Once));
+        assert!(!is_retryable(&unavailable(504, None), Repeat::Once));
     }
 
     #[test]

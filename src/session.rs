@@ -3,12 +3,14 @@
 //! The token is asked for once and kept: in memory, and on disk when a
 //! [`TokenCache`] is given. When the API answers that the token is invalid
 //! or revoked, the session drops it (from the cache too), asks for a new one
-//! and repeats the call once.
+//! and sends the request once more.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::api::token::{TokenAnswer, TokenGrant};
 use crate::auth::{AccessToken, Credentials};
 use crate::client::Client;
+use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::token_cache::TokenCache;
 
@@ -16,21 +18,21 @@ use crate::token_cache::TokenCache;
 ///
 /// ```
 /// # #[cfg(feature = "sandbox")] {
-/// use jetpack_partner::{sandbox::Sandbox, Client, Credentials, Secret, Session, SiteRef};
+/// use jetpack_partner::{sandbox::Sandbox, Client, Credentials, ErrorCatalogue, Secret, Session};
 /// let sandbox = Sandbox::builder().partner("1234", "s3cret").start()?;
 /// let client = Client::builder().api_base(sandbox.base_url()).build()?;
 /// let session = Session::new(client, Credentials::new("1234", Secret::new("s3cret")));
-/// let paths = session.call(|client, token| client.errors(token, false))?;
-/// assert!(paths.errors.contains_key("invalid_plan"));
+/// let catalogue = session.send(&ErrorCatalogue::default())?;
+/// assert!(catalogue.errors.contains_key("invalid_plan"));
 /// # }
-/// # Ok::<(), jetpack_partner::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct Session {
     client: Client,
     credentials: Option<Credentials>,
     cache: Option<TokenCache>,
-    token: Mutex<Option<AccessToken>>,
+    token: Mutex<Option<Arc<AccessToken>>>,
 }
 
 /// Where the token of a call came from.
@@ -58,7 +60,7 @@ impl Session {
             client,
             credentials: None,
             cache: None,
-            token: Mutex::new(Some(token)),
+            token: Mutex::new(Some(Arc::new(token))),
         }
     }
 
@@ -75,43 +77,53 @@ impl Session {
         &self.client
     }
 
-    /// Requests a new token now, whatever is kept or cached, and keeps and
-    /// caches it. For a caller that wants the whole answer.
-    pub fn request_new_token(&self) -> Result<crate::auth::TokenResponse, Error> {
-        let Some(credentials) = &self.credentials else {
-            return Err(Error::InvalidInput(
-                "a new token needs the partner's credentials".into(),
-            ));
-        };
-        let answer = self.client.request_token(credentials)?;
-        self.keep(credentials, &answer.access_token);
-        Ok(answer)
+    /// Sends a request with the partner's token: kept, cached, or asked
+    /// for now. If the API refuses the token as invalid and a new one can
+    /// be had, forgets it, gets a new one, and sends the request once more.
+    pub fn send<E: Endpoint>(&self, endpoint: &E) -> Result<E::Answer, Error> {
+        self.send_via(&self.client, endpoint)
     }
 
-    /// The token: kept, cached, or requested now.
-    pub fn access_token(&self) -> Result<AccessToken, Error> {
-        self.token_with_origin().map(|(token, _)| token)
-    }
-
-    /// Runs `call` with the token. If the API refuses the token as invalid
-    /// and a new one can be had, forgets it, gets a new one, and runs `call`
-    /// once more.
-    pub fn call<T>(
-        &self,
-        call: impl Fn(&Client, &AccessToken) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+    /// [`send`](Self::send) through another view of the session's client
+    /// (one with its own deadline or trace, from
+    /// [`Client::with_deadline`] or [`Client::with_trace`]); the token
+    /// requests still go through the session's own client.
+    pub fn send_via<E: Endpoint>(&self, client: &Client, endpoint: &E) -> Result<E::Answer, Error> {
+        if !E::NEEDS_TOKEN {
+            return client.send(endpoint, None);
+        }
         let (token, origin) = self.token_with_origin()?;
-        match call(&self.client, &token) {
-            Err(e) if is_token_refused(&e) && origin == Origin::Kept => {
+        match client.send(endpoint, Some(&token)) {
+            Err(e) if e.is_token_refused() && origin == Origin::Kept => {
                 self.forget(&token);
                 let (fresh, _) = self.token_with_origin()?;
-                call(&self.client, &fresh)
+                client.send(endpoint, Some(&fresh))
             }
             other => other,
         }
     }
 
-    fn token_with_origin(&self) -> Result<(AccessToken, Origin), Error> {
+    /// Requests a new token now, whatever is kept or cached, and keeps and
+    /// caches it. For a caller that wants the whole answer.
+    pub fn request_new_token(&self) -> Result<TokenAnswer, Error> {
+        let credentials = self.credentials()?;
+        let answer = self.client.send(&TokenGrant::new(credentials), None)?;
+        self.keep(credentials, &answer.access_token);
+        Ok(answer)
+    }
+
+    /// The token: kept, cached, or requested now.
+    pub fn access_token(&self) -> Result<Arc<AccessToken>, Error> {
+        self.token_with_origin().map(|(token, _)| token)
+    }
+
+    fn credentials(&self) -> Result<&Credentials, Error> {
+        self.credentials.as_ref().ok_or_else(|| {
+            Error::InvalidInput("a new token needs the partner's credentials".into())
+        })
+    }
+
+    fn token_with_origin(&self) -> Result<(Arc<AccessToken>, Origin), Error> {
         let mut kept = self.token.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(token) = kept.as_ref() {
             let origin = if self.credentials.is_some() {
@@ -121,15 +133,11 @@ impl Session {
             };
             return Ok((token.clone(), origin));
         }
-        let Some(credentials) = &self.credentials else {
-            return Err(Error::InvalidInput(
-                "the session has no token and no credentials".into(),
-            ));
-        };
-        let api_base = self.client.api_base();
+        let credentials = self.credentials()?;
         if let Some(cache) = &self.cache {
-            match cache.load(api_base, credentials) {
+            match cache.load(self.client.api_base(), credentials) {
                 Ok(Some(token)) => {
+                    let token = Arc::new(token);
                     *kept = Some(token.clone());
                     return Ok((token, Origin::Kept));
                 }
@@ -139,18 +147,24 @@ impl Session {
         }
         // The lock is held while the token is requested: threads that need
         // it meanwhile wait for this one instead of asking again.
-        let token = self.client.request_token(credentials)?.access_token;
+        let token = self
+            .client
+            .send(&TokenGrant::new(credentials), None)?
+            .access_token;
         self.cache_store(credentials, &token);
+        let token = Arc::new(token);
         *kept = Some(token.clone());
         Ok((token, Origin::Fresh))
     }
 
     fn keep(&self, credentials: &Credentials, token: &AccessToken) {
         self.cache_store(credentials, token);
-        *self.token.lock().unwrap_or_else(PoisonError::into_inner) = Some(token.clone());
+        *self.token.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some(Arc::new(token.duplicate()));
     }
 
     fn cache_store(&self, credentials: &Credentials, token: &AccessToken) {
+        self.client.redactor().add(token.expose());
         if let Some(cache) = &self.cache {
             if let Err(e) = cache.store(self.client.api_base(), credentials, token) {
                 self.client.note(format!("token not cached: {e}"));
@@ -160,7 +174,7 @@ impl Session {
 
     fn forget(&self, refused: &AccessToken) {
         let mut kept = self.token.lock().unwrap_or_else(PoisonError::into_inner);
-        if kept.as_ref() == Some(refused) {
+        if kept.as_ref().is_some_and(|k| k.same_as(refused)) {
             *kept = None;
         }
         if let (Some(cache), Some(credentials)) = (&self.cache, &self.credentials) {
@@ -170,11 +184,4 @@ impl Session {
             }
         }
     }
-}
-
-/// The API's ways of saying a token is no good (section 1 of the reference).
-fn is_token_refused(e: &Error) -> bool {
-    matches!(e, Error::Api(api)
-        if matches!(api.status, 400 | 401 | 403)
-            && matches!(api.code.as_str(), "invalid_token" | "unauthorized" | "token_revoked" | "expired_token"))
 }

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use jetpack_partner::{Client, Credentials, Secret};
+use jetpack_partner::{Client, Credentials, Secret, TokenGrant};
 
 /// The token the sandbox issues to the test partner (it issues one token
 /// per partner and scope, and gives the same one each time).
@@ -15,8 +15,9 @@ fn expected_token(base: &str, secret: &str) -> String {
         .api_base(base)
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
+    let credentials = Credentials::new(PARTNER_ID, Secret::new(secret));
     let answer = client
-        .request_token(&Credentials::new(PARTNER_ID, Secret::new(secret)))
+        .send(&TokenGrant::new(&credentials), None)
         .unwrap_or_else(|e| panic!("{e}"));
     answer.access_token.expose().to_owned()
 }

@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use jetpack_partner::form::{Encoded, Form};
+use jetpack_partner::{Encoded, Form};
 
 /// xorshift64*: small, seeded, reproducible.
 struct Rng(u64);

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use common::*;
-use jetpack_partner::{Client, Credentials, Secret};
+use jetpack_partner::{Client, Credentials, Secret, TokenGrant};
 use serde_json::Value;
 
 /// POSTs a raw body with a content type; returns status and JSON.
@@ -117,7 +117,10 @@ fn urlencoded_bodies_are_accepted_and_decoded() {
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
     let typed = client
-        .request_token(&Credentials::new(PARTNER_ID, Secret::new(secret)))
+        .send(
+            &TokenGrant::new(&Credentials::new(PARTNER_ID, Secret::new(secret))),
+            None,
+        )
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         json["access_token"].as_str(),
@@ -253,10 +256,10 @@ fn stats_count_requests_by_endpoint_and_mask_secrets() {
     let bad = Credentials::new(PARTNER_ID, Secret::new("wrong-one"));
     for _ in 0..3 {
         client
-            .request_token(&good)
+            .send(&TokenGrant::new(&good), None)
             .unwrap_or_else(|e| panic!("{e}"));
     }
-    assert!(client.request_token(&bad).is_err());
+    assert!(client.send(&TokenGrant::new(&bad), None).is_err());
     let stats = ureq::get(format!("{}/_sandbox/stats", sandbox.base_url()))
         .call()
         .and_then(|mut a| a.body_mut().read_to_string())
@@ -284,7 +287,7 @@ fn many_clients_at_once_are_all_served() {
             .map(|_| {
                 s.spawn(|| {
                     client
-                        .request_token(&credentials)
+                        .send(&TokenGrant::new(&credentials), None)
                         .map(|a| a.access_token.expose().to_owned())
                 })
             })

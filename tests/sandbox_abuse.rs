@@ -226,10 +226,9 @@ fn a_request_head_that_never_ends_is_cut_off_with_431() {
         .api_base(sandbox.base_url())
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let token = client.request_token(&jetpack_partner::Credentials::new(
-        PARTNER_ID,
-        jetpack_partner::Secret::new(SECRET),
-    ));
+    let credentials =
+        jetpack_partner::Credentials::new(PARTNER_ID, jetpack_partner::Secret::new(SECRET));
+    let token = client.send(&jetpack_partner::TokenGrant::new(&credentials), None);
     assert!(token.is_ok(), "{token:?}");
 
     // The head was not kept: a generous bound, as other tests share the

@@ -9,8 +9,8 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use jetpack_partner::form::Form;
 use jetpack_partner::sandbox::{Sandbox, SandboxBuilder};
+use jetpack_partner::Form;
 use serde_json::{json, Value};
 
 const OTHER_ID: &str = "5678";

@@ -1,4 +1,4 @@
-//! `response::decode_answer` on any answer.
+//! `Reply::decode` on any answer.
 //!
 //! Input: a first line `STATUS[ RETRY-AFTER]`, then the body:
 //!
@@ -13,8 +13,8 @@
 
 #![no_main]
 
-use jetpack_partner::error::{Error, EXCERPT_CHARS};
-use jetpack_partner::response::decode_answer;
+use jetpack_partner::fuzzing::EXCERPT_CHARS;
+use jetpack_partner::{Error, Reply};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -62,7 +62,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((status, retry_after)) = head(line) else {
         return;
     };
-    match decode_answer(status, retry_after, body) {
+    match Reply::decode(status, retry_after, body).map(|reply| reply.json().clone()) {
         Ok(json) => match envelope(body) {
             Some((code, inner)) => {
                 assert!(

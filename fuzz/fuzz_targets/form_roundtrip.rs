@@ -18,7 +18,7 @@
 
 use std::io::Read;
 
-use jetpack_partner::form::{Encoded, Form};
+use jetpack_partner::{Encoded, Form};
 use libfuzzer_sys::fuzz_target;
 
 const ESCAPE: u8 = 0x01;

@@ -5,16 +5,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{form_bool, with_tracking_id, JPPHP_V13};
-use crate::auth::AccessToken;
-use crate::client::Client;
-use crate::error::{Error, UnexpectedResponse};
+use crate::endpoint::{Endpoint, Method};
+use crate::error::{ApiError, ApiErrorCode, Error};
 use crate::form::Form;
+use crate::lenient::{self, Extra};
+use crate::response::{not_documented, RawAnswer, Reply};
 use crate::site::SiteRef;
 
 /// A cancel request.
 ///
 /// ```
-/// use jetpack_partner::{api::cancel::Cancel, SiteRef};
+/// use jetpack_partner::{Cancel, SiteRef};
 /// let everything = Cancel::new(SiteRef::parse("example.com/blog")?).cancel_all(true);
 /// let backups = Cancel::new(SiteRef::parse("12345")?).plan("jetpack-backup-daily");
 /// # let _ = (everything, backups);
@@ -68,18 +69,12 @@ impl Cancel {
         self.cancel_all
     }
 
-    /// Checks the request as [`Client::cancel`] would, without sending it.
-    pub fn validate(&self) -> Result<(), Error> {
-        self.form().map(drop)?;
-        with_tracking_id(String::new(), self.partner_tracking_id.as_deref()).map(drop)
-    }
-
     /// The site this request cancels for.
     pub fn site(&self) -> &SiteRef {
         &self.site
     }
 
-    pub(crate) fn form(&self) -> Result<Form, Error> {
+    fn fields(&self) -> Result<Form, Error> {
         if self.plan.is_some() && self.cancel_all {
             return Err(Error::InvalidInput(
                 "plan and cancel-all are alternatives: cancel-all cancels everything this \
@@ -105,7 +100,7 @@ impl Cancel {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CancelAnswer {
     /// `true` when something was cancelled.
-    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    #[serde(default, deserialize_with = "lenient::boolean")]
     pub success: bool,
     /// With `cancel-all`: the activations that were cancelled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -115,10 +110,10 @@ pub struct CancelAnswer {
     pub pending_activations: Option<Vec<Value>>,
     /// Fields this version does not know.
     #[serde(flatten)]
-    pub extra: serde_json::Map<String, Value>,
+    pub extra: Extra,
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
-    pub raw: crate::response::RawAnswer,
+    pub raw: RawAnswer,
 }
 
 /// What a cancel request did.
@@ -138,9 +133,9 @@ impl CancelOutcome {
     pub fn cancelled(self, site: &SiteRef) -> Result<CancelAnswer, Error> {
         match self {
             CancelOutcome::Cancelled(answer) => Ok(answer),
-            CancelOutcome::NothingToCancel(answer) => Err(Error::Api(crate::error::ApiError {
+            CancelOutcome::NothingToCancel(answer) => Err(Error::Api(ApiError {
                 status: 200,
-                code: "nothing_to_cancel".into(),
+                code: ApiErrorCode::NothingToCancel,
                 message: format!(
                     "the API answered \"success\": false: site {site} has no such plan from this \
                      partner; nothing was cancelled"
@@ -158,31 +153,33 @@ impl CancelOutcome {
     }
 }
 
-impl Client {
-    /// Cancels a plan, a product, or everything this partner provisioned
-    /// for a site. `"success": false` without an error code is
+impl Endpoint for Cancel {
+    type Answer = CancelOutcome;
+    const METHOD: Method = Method::Post;
+
+    fn path(&self) -> Result<String, Error> {
+        with_tracking_id(
+            format!("{JPPHP_V13}/{}/partner-cancel", self.site),
+            self.partner_tracking_id.as_deref(),
+        )
+    }
+
+    fn form(&self) -> Result<Form, Error> {
+        self.fields()
+    }
+
+    /// `"success": false` without an error code is
     /// [`CancelOutcome::NothingToCancel`], not an error.
-    pub fn cancel(&self, token: &AccessToken, request: &Cancel) -> Result<CancelOutcome, Error> {
-        let form = request.form()?;
-        let path = with_tracking_id(
-            format!("{JPPHP_V13}/{}/partner-cancel", request.site),
-            request.partner_tracking_id.as_deref(),
-        )?;
-        let json = self.post_form(&path, Some(token), &form)?;
-        if let Some(refusal) = self
-            .refusal(&json.json)
-            .filter(|r| r.code != "unsuccessful")
+    fn decode(&self, reply: Reply) -> Result<CancelOutcome, Error> {
+        if let Some(refusal) = reply
+            .refusal()
+            .filter(|r| r.code != ApiErrorCode::Unsuccessful)
         {
             return Err(Error::Api(refusal));
         }
-        let raw = json.raw;
-        let mut answer: CancelAnswer = serde_json::from_value(json.json).map_err(|_| {
-            Error::UnexpectedResponse(UnexpectedResponse {
-                status: 200,
-                reason: "the cancel answer is not the documented object".into(),
-                excerpt: String::new(),
-            })
-        })?;
+        let (json, raw) = reply.into_parts();
+        let mut answer: CancelAnswer = serde_json::from_value(json)
+            .map_err(|_| not_documented("the cancel answer is not the documented object"))?;
         answer.raw = raw;
         Ok(if answer.success {
             CancelOutcome::Cancelled(answer)

@@ -5,23 +5,46 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::JPPHP_V13;
-use crate::auth::AccessToken;
-use crate::client::Client;
+use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
+use crate::lenient::Extra;
+use crate::response::{RawAnswer, Reply};
+
+/// The API's error catalogue; `verbose` adds each error's cause and
+/// solution.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ErrorCatalogue {
+    /// Ask for the cause and solution of each error too.
+    pub verbose: bool,
+}
+
+impl Endpoint for ErrorCatalogue {
+    type Answer = ErrorCatalogueAnswer;
+    const METHOD: Method = Method::Get;
+
+    fn path(&self) -> Result<String, Error> {
+        let query = if self.verbose { "?verbose=true" } else { "" };
+        Ok(format!("{JPPHP_V13}/errors{query}"))
+    }
+
+    fn decode(&self, reply: Reply) -> Result<ErrorCatalogueAnswer, Error> {
+        reply.typed("the error catalogue is not the documented object")
+    }
+}
 
 /// The catalogue: error code to what it means.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct ErrorCatalogue {
+pub struct ErrorCatalogueAnswer {
     /// Code to description (terse) or to description, cause and solution
     /// (verbose).
     #[serde(default)]
     pub errors: BTreeMap<String, ErrorInfo>,
     /// Fields this version does not know.
     #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: Extra,
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
-    pub raw: crate::response::RawAnswer,
+    pub raw: RawAnswer,
 }
 
 /// One entry of the catalogue.
@@ -53,24 +76,15 @@ impl ErrorInfo {
     }
 }
 
-impl Client {
-    /// The error catalogue; `verbose` adds each error's cause and solution.
-    pub fn errors(&self, token: &AccessToken, verbose: bool) -> Result<ErrorCatalogue, Error> {
-        let query = if verbose { "?verbose=true" } else { "" };
-        let json = self.get(&format!("{JPPHP_V13}/errors{query}"), Some(token))?;
-        self.typed(json, "the error catalogue is not the documented object")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn both_forms_decode() -> Result<(), serde_json::Error> {
-        let terse: ErrorCatalogue = serde_json::from_str(r#"{"errors":{"a":"desc a"}}"#)?;
+        let terse: ErrorCatalogueAnswer = serde_json::from_str(r#"{"errors":{"a":"desc a"}}"#)?;
         assert_eq!(terse.errors["a"].description(), "desc a");
-        let verbose: ErrorCatalogue = serde_json::from_str(
+        let verbose: ErrorCatalogueAnswer = serde_json::from_str(
             r#"{"errors":{"a":{"description":"d","cause":"c","solution":"s"}}}"#,
         )?;
         assert!(matches!(&verbose.errors["a"], ErrorInfo::Verbose { cause, .. } if cause == "c"));
@@ -78,4 +92,4 @@ mod tests {
     }
 }
 
-crate::response::keeps_raw!(ErrorCatalogue);
+crate::response::keeps_raw!(ErrorCatalogueAnswer);

@@ -1,16 +1,18 @@
-//! The partner endpoints: typed requests and typed answers, one file per
-//! family. Each adds its calls to [`Client`](crate::Client).
+//! The partner endpoints: one file per endpoint, each a request type that
+//! implements [`Endpoint`](crate::Endpoint) and its typed answer.
 //!
-//! Answers keep the fields this version does not know in `extra`, so a
-//! caller can print exactly what the server said.
+//! Answers keep the fields this version does not know in `extra`, and the
+//! text the API sent in `raw`, so a caller can print exactly what the
+//! server said.
 
-pub mod cancel;
-pub mod errors;
-pub mod partner_keys;
-pub mod provision;
-pub mod ssh;
-pub mod status;
-pub mod upgrade_paths;
+pub(crate) mod cancel;
+pub(crate) mod errors;
+pub(crate) mod partner_keys;
+pub(crate) mod provision;
+pub(crate) mod ssh;
+pub(crate) mod status;
+pub(crate) mod token;
+pub(crate) mod upgrade_paths;
 
 use crate::error::Error;
 
@@ -56,32 +58,6 @@ pub(crate) fn form_bool(value: bool) -> &'static str {
         "true"
     } else {
         "false"
-    }
-}
-
-/// Lenient decoding for identifiers that arrive as numbers or strings.
-pub(crate) mod lenient {
-    use serde::{Deserialize, Deserializer};
-    use serde_json::Value;
-
-    /// A string, or a number written as a string; `null` and absent are empty.
-    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::String(s) => s,
-            Value::Number(n) => n.to_string(),
-            Value::Bool(b) => b.to_string(),
-            _ => String::new(),
-        })
-    }
-
-    /// A boolean that may arrive as `true`, `1`, `"1"`, `"true"`.
-    pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::Bool(b) => b,
-            Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
-            Value::String(s) => matches!(s.as_str(), "1" | "true" | "yes"),
-            _ => false,
-        })
     }
 }
 

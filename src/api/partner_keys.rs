@@ -1,13 +1,15 @@
 //! `POST /rest/v1.3/jpphp/partner-keys/new`: resellers create sub-keys.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::JPPHP_V13;
-use crate::auth::{AccessToken, Secret};
-use crate::client::Client;
+use crate::auth::Secret;
+use crate::endpoint::{Endpoint, Method, Repeat};
 use crate::error::Error;
 use crate::form::Form;
+use crate::lenient::{self, Extra};
+use crate::response::{RawAnswer, Reply};
 
 /// A request for a new partner key for a bundle.
 #[derive(Clone, Debug, Default)]
@@ -52,7 +54,7 @@ impl NewPartnerKey {
         self
     }
 
-    pub(crate) fn form(&self) -> Result<Form, Error> {
+    fn fields(&self) -> Result<Form, Error> {
         if self.name.trim().is_empty() {
             return Err(Error::InvalidInput("the new key needs a name".into()));
         }
@@ -77,10 +79,29 @@ impl NewPartnerKey {
     }
 }
 
+impl Endpoint for NewPartnerKey {
+    type Answer = PartnerKeyAnswer;
+    const METHOD: Method = Method::Post;
+    /// A second request would make a second key.
+    const REPEAT: Repeat = Repeat::Once;
+
+    fn path(&self) -> Result<String, Error> {
+        Ok(format!("{JPPHP_V13}/partner-keys/new"))
+    }
+
+    fn form(&self) -> Result<Form, Error> {
+        self.fields()
+    }
+
+    fn decode(&self, reply: Reply) -> Result<PartnerKeyAnswer, Error> {
+        reply.typed("the new partner key answer is not the documented object")
+    }
+}
+
 /// A new partner key. Its `client_secret` is a [`Secret`]: treat it like the
 /// partner secret.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PartnerKey {
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PartnerKeyAnswer {
     /// The key's ID.
     #[serde(default)]
     pub id: Value,
@@ -100,33 +121,16 @@ pub struct PartnerKey {
     #[serde(default)]
     pub notes: Value,
     /// The new key's partner ID.
-    #[serde(deserialize_with = "crate::api::lenient::string")]
+    #[serde(deserialize_with = "lenient::string")]
     pub client_id: String,
     /// The new key's secret.
     pub client_secret: Secret,
     /// Fields this version does not know.
     #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    pub extra: Extra,
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
-    pub raw: crate::response::RawAnswer,
-}
-
-impl Client {
-    /// Creates a partner sub-key for a bundle.
-    pub fn partner_key_new(
-        &self,
-        token: &AccessToken,
-        request: &NewPartnerKey,
-    ) -> Result<PartnerKey, Error> {
-        let form = request.form()?;
-        let json =
-            self.post_form_once(&format!("{JPPHP_V13}/partner-keys/new"), Some(token), &form)?;
-        self.typed(
-            json,
-            "the new partner key answer has no client_id and client_secret",
-        )
-    }
+    pub raw: RawAnswer,
 }
 
 #[cfg(test)]
@@ -135,7 +139,7 @@ mod tests {
 
     #[test]
     fn the_key_secret_never_prints() -> Result<(), serde_json::Error> {
-        let k: PartnerKey = serde_json::from_str(
+        let k: PartnerKeyAnswer = serde_json::from_str(
             r#"{"id":5,"name":"n","client_id":123,"client_secret":"sub-s3cret"}"#,
         )?;
         assert_eq!(k.client_id, "123");
@@ -152,4 +156,4 @@ mod tests {
     }
 }
 
-crate::response::keeps_raw!(PartnerKey);
+crate::response::keeps_raw!(PartnerKeyAnswer);

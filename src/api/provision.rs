@@ -4,23 +4,25 @@ use serde::{Deserialize, Serialize};
 
 use super::ssh::{FtpCredentials, SshCredentials};
 use super::{form_bool, with_tracking_id, JPPHP_V13};
-use crate::auth::{AccessToken, Secret};
-use crate::client::Client;
+use crate::auth::Secret;
+use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
 use crate::form::Form;
+use crate::lenient::{self, Extra};
+use crate::response::{RawAnswer, Reply};
 use crate::site::SiteRef;
 
 /// A provision request. `local_user`, `siteurl` and `plan` are required;
 /// everything else is optional and sent only when set.
 ///
 /// ```
-/// use jetpack_partner::api::provision::Provision;
+/// use jetpack_partner::Provision;
 /// let request = Provision::new("admin", "https://example.com", "professional")
 ///     .force_register(true)
 ///     .partner_tracking_id("customer-42");
 /// # let _ = request;
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Provision {
     local_user: String,
     siteurl: String,
@@ -115,11 +117,12 @@ impl Provision {
         self
     }
 
-    /// Checks the request as [`Client::provision`] would, without sending
-    /// it: required fields, the site URL, control characters, the SSH and
-    /// FTP groups.
-    pub fn validate(&self) -> Result<(), Error> {
-        self.form().map(drop)?;
+    /// Checks every field but the site URL, which a caller may learn only
+    /// later (from WP-CLI, say): required fields, control characters, the
+    /// SSH and FTP groups, the tracking ID. [`Endpoint::validate`] checks
+    /// the whole request.
+    pub fn validate_fields(&self) -> Result<(), Error> {
+        self.fields(false).map(drop)?;
         self.path().map(drop)
     }
 
@@ -133,18 +136,20 @@ impl Provision {
         &self.plan
     }
 
-    /// The form to send; checks every group first.
-    pub(crate) fn form(&self) -> Result<Form, Error> {
-        for (name, value) in [
-            ("local_user", &self.local_user),
-            ("siteurl", &self.siteurl),
-            ("plan", &self.plan),
-        ] {
+    /// The form to send; checks every group first (the site URL too,
+    /// unless `siteurl` is false).
+    fn fields(&self, siteurl: bool) -> Result<Form, Error> {
+        for (name, value) in [("local_user", &self.local_user), ("plan", &self.plan)] {
             if value.trim().is_empty() {
                 return Err(Error::InvalidInput(format!("{name} is required")));
             }
         }
-        check_siteurl(&self.siteurl)?;
+        if siteurl {
+            if self.siteurl.trim().is_empty() {
+                return Err(Error::InvalidInput("siteurl is required".into()));
+            }
+            check_siteurl(&self.siteurl)?;
+        }
         let mut form = Form::new();
         form.line("local_user", &self.local_user)?
             .line("siteurl", &self.siteurl)?
@@ -177,12 +182,25 @@ impl Provision {
         }
         Ok(form)
     }
+}
 
-    pub(crate) fn path(&self) -> Result<String, Error> {
+impl Endpoint for Provision {
+    type Answer = ProvisionAnswer;
+    const METHOD: Method = Method::Post;
+
+    fn path(&self) -> Result<String, Error> {
         with_tracking_id(
             format!("{JPPHP_V13}/provision"),
             self.partner_tracking_id.as_deref(),
         )
+    }
+
+    fn form(&self) -> Result<Form, Error> {
+        self.fields(true)
+    }
+
+    fn decode(&self, reply: Reply) -> Result<ProvisionAnswer, Error> {
+        reply.typed("the provision answer is not the documented object")
     }
 }
 
@@ -221,17 +239,17 @@ fn check_siteurl(siteurl: &str) -> Result<(), Error> {
 }
 
 /// The answer to a provision request.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ProvisionAnswer {
     /// Whether the plan was provisioned (or recorded as pending).
-    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    #[serde(default, deserialize_with = "lenient::boolean")]
     pub success: bool,
     /// Whether the user must still authorize the connection at `next_url`.
-    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    #[serde(default, deserialize_with = "lenient::boolean")]
     pub auth_required: bool,
     /// Where to send the user to finish. Empty when WordPress.com could not
     /// reach the site: the user then finishes from wp-admin.
-    #[serde(default, deserialize_with = "crate::api::lenient::string")]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub next_url: String,
     /// A token for `wp jetpack authorize_user --token=…`, when a
     /// WordPress.com user was connected non-interactively.
@@ -245,23 +263,10 @@ pub struct ProvisionAnswer {
     pub ssh_error: Option<String>,
     /// Fields this version does not know.
     #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: Extra,
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
-    pub raw: crate::response::RawAnswer,
-}
-
-impl Client {
-    /// Provisions a plan or product for a site.
-    pub fn provision(
-        &self,
-        token: &AccessToken,
-        request: &Provision,
-    ) -> Result<ProvisionAnswer, Error> {
-        let form = request.form()?;
-        let json = self.post_form(&request.path()?, Some(token), &form)?;
-        self.typed(json, "the provision answer is not the documented object")
-    }
+    pub raw: RawAnswer,
 }
 
 #[cfg(test)]

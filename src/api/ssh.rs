@@ -3,19 +3,21 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{AccessToken, Secret};
-use crate::client::Client;
+use crate::auth::Secret;
+use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
 use crate::form::Form;
+use crate::lenient::{self, Extra};
+use crate::response::{RawAnswer, Reply};
 
 /// SSH access for Jetpack Backup: a user, and a password or a private key.
 ///
 /// ```
-/// use jetpack_partner::{api::ssh::SshCredentials, Secret};
+/// use jetpack_partner::{Secret, SshCredentials};
 /// let ssh = SshCredentials::new("deploy").ssh_pass(Secret::new("pw-long")).ssh_port(2222);
 /// # let _ = ssh;
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct SshCredentials {
     ssh_user: String,
     ssh_pass: Option<Secret>,
@@ -104,7 +106,7 @@ impl SshCredentials {
 }
 
 /// FTP access for Jetpack Backup: a user and a password.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct FtpCredentials {
     ftp_user: String,
     ftp_pass: Secret,
@@ -156,41 +158,62 @@ impl FtpCredentials {
     }
 }
 
-/// The answer to `ssh-credentials`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SshCredentialsAnswer {
-    /// Whether the credentials were stored.
-    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
-    pub success: bool,
-    /// Fields this version does not know.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
-    /// The answer's JSON text as the API sent it.
-    #[serde(skip)]
-    pub raw: crate::response::RawAnswer,
+/// Stores SSH credentials for Jetpack Backup on a site
+/// (`POST /rest/v1.3/jpphp/{blog_id}/ssh-credentials`); `ssh_host` is
+/// required here.
+#[derive(Debug)]
+pub struct SetSshCredentials {
+    blog_id: u64,
+    ssh: SshCredentials,
 }
 
-impl Client {
-    /// Stores SSH credentials for Jetpack Backup on a site
-    /// (`POST /rest/v1.3/jpphp/{blog_id}/ssh-credentials`). `ssh_host` is
-    /// required here.
-    pub fn ssh_credentials(
-        &self,
-        token: &AccessToken,
-        blog_id: u64,
-        credentials: &SshCredentials,
-    ) -> Result<SshCredentialsAnswer, Error> {
-        if blog_id == 0 {
+impl SetSshCredentials {
+    /// Stores `ssh` for the site with this WordPress.com blog ID.
+    pub fn new(blog_id: u64, ssh: SshCredentials) -> Self {
+        SetSshCredentials { blog_id, ssh }
+    }
+}
+
+impl Endpoint for SetSshCredentials {
+    type Answer = SshCredentialsAnswer;
+    const METHOD: Method = Method::Post;
+
+    fn path(&self) -> Result<String, Error> {
+        if self.blog_id == 0 {
             return Err(Error::InvalidInput(
                 "the blog ID must be a positive number".into(),
             ));
         }
-        let mut form = Form::new();
-        credentials.add_to(&mut form, true)?;
-        let path = format!("{}/{blog_id}/ssh-credentials", super::JPPHP_V13);
-        let json = self.post_form(&path, Some(token), &form)?;
-        self.typed(json, "the ssh-credentials answer is not an object")
+        Ok(format!(
+            "{}/{}/ssh-credentials",
+            super::JPPHP_V13,
+            self.blog_id
+        ))
     }
+
+    fn form(&self) -> Result<Form, Error> {
+        let mut form = Form::new();
+        self.ssh.add_to(&mut form, true)?;
+        Ok(form)
+    }
+
+    fn decode(&self, reply: Reply) -> Result<SshCredentialsAnswer, Error> {
+        reply.typed("the ssh-credentials answer is not the documented object")
+    }
+}
+
+/// The answer to [`SetSshCredentials`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SshCredentialsAnswer {
+    /// Whether the credentials were stored.
+    #[serde(default, deserialize_with = "lenient::boolean")]
+    pub success: bool,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Extra,
+    /// The answer's JSON text as the API sent it.
+    #[serde(skip)]
+    pub raw: RawAnswer,
 }
 
 #[cfg(test)]

@@ -1,18 +1,71 @@
-//! Site status: `GET /rest/v1.4/jpphp/{site}/status`, and the deprecated
-//! flat v1.3 form.
+//! `GET /rest/v1.4/jpphp/{site}/status`: a site's connection and products;
+//! and the deprecated flat v1.3 form.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{JPPHP_V13, JPPHP_V14};
-use crate::auth::AccessToken;
-use crate::client::Client;
+use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
+use crate::lenient::{self, Extra};
+use crate::response::{RawAnswer, Reply};
 use crate::site::SiteRef;
 
-/// The v1.4 status of a site.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// The status of a site (v1.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Status {
+    site: SiteRef,
+}
+
+impl Status {
+    /// The status of `site`.
+    pub fn new(site: SiteRef) -> Self {
+        Status { site }
+    }
+}
+
+impl Endpoint for Status {
+    type Answer = StatusAnswer;
+    const METHOD: Method = Method::Get;
+
+    fn path(&self) -> Result<String, Error> {
+        Ok(format!("{JPPHP_V14}/{}/status", self.site))
+    }
+
+    fn decode(&self, reply: Reply) -> Result<StatusAnswer, Error> {
+        reply.typed("the status answer is not the documented object")
+    }
+}
+
+/// The deprecated v1.3 status of a site: a flat answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusV13 {
+    site: SiteRef,
+}
+
+impl StatusV13 {
+    /// The v1.3 status of `site`.
+    pub fn new(site: SiteRef) -> Self {
+        StatusV13 { site }
+    }
+}
+
+impl Endpoint for StatusV13 {
+    type Answer = StatusV13Answer;
+    const METHOD: Method = Method::Get;
+
+    fn path(&self) -> Result<String, Error> {
+        Ok(format!("{JPPHP_V13}/{}/status", self.site))
+    }
+
+    fn decode(&self, reply: Reply) -> Result<StatusV13Answer, Error> {
+        reply.typed("the v1.3 status answer is not the documented object")
+    }
+}
+
+/// The answer to [`Status`].
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct StatusAnswer {
     /// The site's connection.
     #[serde(default)]
     pub blog: Blog,
@@ -21,90 +74,76 @@ pub struct Status {
     pub products: Vec<Product>,
     /// Fields this version does not know.
     #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    pub extra: Extra,
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
-    pub raw: crate::response::RawAnswer,
+    pub raw: RawAnswer,
 }
 
-/// A site's connection, in [`Status`].
+/// A site's connection, in [`StatusAnswer`].
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Blog {
     /// Whether Jetpack is connected to WordPress.com.
-    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_connected: bool,
     /// Whether Jetpack Backup has SSH or FTP credentials.
-    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    #[serde(default, deserialize_with = "lenient::boolean")]
     pub has_backups_credentials: bool,
     /// Fields this version does not know.
     #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    pub extra: Extra,
 }
 
-/// A product on a site, in [`Status`].
+/// A product on a site, in [`StatusAnswer`].
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Product {
     /// The product slug.
     #[serde(default)]
     pub slug: String,
     /// Whether a partner provisioned it.
-    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_provisioned_by_partner: bool,
     /// Whether this partner provisioned it.
-    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_provisioned_by_calling_partner: bool,
     /// Whether it waits for the site to connect.
-    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_pending: bool,
     /// Fields this version does not know.
     #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    pub extra: Extra,
 }
 
-/// The deprecated v1.3 status: flat.
+/// The answer to [`StatusV13`].
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct StatusV13 {
+pub struct StatusV13Answer {
     /// The site's plan slug.
     #[serde(default)]
     pub plan: String,
     /// Whether a partner provisioned the plan.
-    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_partner_plan: bool,
     /// Whether this partner provisioned the plan.
-    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_provisioned_by_calling_partner: bool,
     /// Whether Jetpack is connected.
-    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_connected: bool,
     /// Whether a plan waits for the site to connect.
-    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    #[serde(default, deserialize_with = "lenient::boolean")]
     pub has_pending_plan: bool,
     /// Whether Jetpack Backup has credentials.
-    #[serde(default, deserialize_with = "crate::api::lenient::boolean")]
+    #[serde(default, deserialize_with = "lenient::boolean")]
     pub has_backups_credentials: bool,
     /// The products, in the v1.3 shape (kept as sent).
     #[serde(default)]
     pub products: Vec<Value>,
     /// Fields this version does not know.
     #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    pub extra: Extra,
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
-    pub raw: crate::response::RawAnswer,
-}
-
-impl Client {
-    /// The status of a site's connection and products (v1.4).
-    pub fn status(&self, token: &AccessToken, site: &SiteRef) -> Result<Status, Error> {
-        let json = self.get(&format!("{JPPHP_V14}/{site}/status"), Some(token))?;
-        self.typed(json, "the status answer is not the documented object")
-    }
-
-    /// The deprecated v1.3 status, flat.
-    pub fn status_v13(&self, token: &AccessToken, site: &SiteRef) -> Result<StatusV13, Error> {
-        let json = self.get(&format!("{JPPHP_V13}/{site}/status"), Some(token))?;
-        self.typed(json, "the v1.3 status answer is not the documented object")
-    }
+    pub raw: RawAnswer,
 }
 
 #[cfg(test)]
@@ -113,7 +152,7 @@ mod tests {
 
     #[test]
     fn status_decodes_and_keeps_unknown_fields() -> Result<(), serde_json::Error> {
-        let s: Status = serde_json::from_str(
+        let s: StatusAnswer = serde_json::from_str(
             r#"{"blog":{"is_connected":true,"has_backups_credentials":"1","x":1},
                 "products":[{"slug":"professional","is_provisioned_by_partner":true,
                 "is_provisioned_by_calling_partner":1,"is_pending":false}],"new":true}"#,
@@ -123,8 +162,25 @@ mod tests {
         assert!(s.extra.contains_key("new") && s.blog.extra.contains_key("x"));
         Ok(())
     }
+
+    #[test]
+    fn the_request_names_the_site_in_the_path() -> Result<(), Error> {
+        let site = SiteRef::parse("https://example.com/blog/")?;
+        assert_eq!(
+            Status::new(site.clone()).path()?,
+            "/rest/v1.4/jpphp/example.com::blog/status"
+        );
+        assert_eq!(
+            StatusV13::new(site).path()?,
+            "/rest/v1.3/jpphp/example.com::blog/status"
+        );
+        let reply = Reply::decode(200, None, br#"{"plan":"free","products":[]}"#)?;
+        let flat = StatusV13::new(SiteRef::parse("1")?).decode(reply)?;
+        assert_eq!(flat.plan, "free");
+        Ok(())
+    }
 }
 
-crate::response::keeps_raw!(Status);
+crate::response::keeps_raw!(StatusAnswer);
 
-crate::response::keeps_raw!(StatusV13);
+crate::response::keeps_raw!(StatusV13Answer);

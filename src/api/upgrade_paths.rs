@@ -5,26 +5,52 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::JPPHP_V13;
-use crate::auth::AccessToken;
-use crate::client::Client;
+use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
+use crate::response::{RawAnswer, Reply};
 use crate::site::SiteRef;
+
+/// What a site may be given now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpgradePaths {
+    site: SiteRef,
+}
+
+impl UpgradePaths {
+    /// The upgrade paths of `site`.
+    pub fn new(site: SiteRef) -> Self {
+        UpgradePaths { site }
+    }
+}
+
+impl Endpoint for UpgradePaths {
+    type Answer = UpgradePathsAnswer;
+    const METHOD: Method = Method::Get;
+
+    fn path(&self) -> Result<String, Error> {
+        Ok(format!("{JPPHP_V13}/{}/upgrade-paths", self.site))
+    }
+
+    fn decode(&self, reply: Reply) -> Result<UpgradePathsAnswer, Error> {
+        reply.typed("the upgrade-paths answer is not the documented object")
+    }
+}
 
 /// Product family (`jetpack-plans`, `jetpack-backup`, …) to the slugs that
 /// may be provisioned now. Provision one of them; the answer changes after.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UpgradePaths {
+pub struct UpgradePathsAnswer {
     /// Family to slugs.
     #[serde(flatten)]
     pub families: BTreeMap<String, Vec<String>>,
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
-    pub raw: crate::response::RawAnswer,
+    pub raw: RawAnswer,
 }
 
-crate::response::keeps_raw!(UpgradePaths);
+crate::response::keeps_raw!(UpgradePathsAnswer);
 
-impl UpgradePaths {
+impl UpgradePathsAnswer {
     /// The slugs allowed in one family (empty when none or unknown).
     pub fn family(&self, name: &str) -> &[String] {
         self.families.get(name).map_or(&[], Vec::as_slice)
@@ -36,28 +62,13 @@ impl UpgradePaths {
     }
 }
 
-impl Client {
-    /// The products a site may be given now.
-    pub fn upgrade_paths(
-        &self,
-        token: &AccessToken,
-        site: &SiteRef,
-    ) -> Result<UpgradePaths, Error> {
-        let json = self.get(&format!("{JPPHP_V13}/{site}/upgrade-paths"), Some(token))?;
-        self.typed(
-            json,
-            "the upgrade-paths answer is not an object of slug lists",
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn families_and_allows() -> Result<(), serde_json::Error> {
-        let p: UpgradePaths = serde_json::from_str(
+        let p: UpgradePathsAnswer = serde_json::from_str(
             r#"{"jetpack-plans":["premium","professional"],"jetpack-backup":[]}"#,
         )?;
         assert_eq!(p.family("jetpack-plans"), ["premium", "professional"]);

@@ -12,6 +12,7 @@ use crate::api::cancel::Cancel;
 use crate::api::provision::Provision;
 use crate::api::ssh::{FtpCredentials, SshCredentials};
 use crate::auth::Secret;
+use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::site::SiteRef;
 
@@ -46,7 +47,7 @@ impl Format {
 }
 
 /// The work of one input line.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub enum Job {
     /// A provision request.
     Provision(Box<Provision>),
@@ -55,7 +56,7 @@ pub enum Job {
 }
 
 /// One valid input line.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Line {
     /// Where it stands in the input, counting from 1.
     pub number: usize,
@@ -111,7 +112,7 @@ const CANCEL_FIELDS: &[&str] = &[
 ];
 
 /// An input line, read and checked.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub enum Row {
     /// A line to send.
     Good(Line),
@@ -569,7 +570,7 @@ fn provision(f: &Fields) -> Result<(String, Job), String> {
     {
         return Err("ftp fields need ftp_user".into());
     }
-    p.validate().map_err(|e| e.to_string())?;
+    Endpoint::validate(&p).map_err(|e| e.to_string())?;
     Ok((site.to_string(), Job::Provision(Box::new(p))))
 }
 
@@ -591,7 +592,7 @@ fn cancel(f: &Fields) -> Result<(String, Job), String> {
     if let Some(id) = f.one_of(&["partner-tracking-id", "partner_tracking_id"])? {
         c = c.partner_tracking_id(id);
     }
-    c.validate().map_err(|e| e.to_string())?;
+    Endpoint::validate(&c).map_err(|e| e.to_string())?;
     Ok((site.to_string(), Job::Cancel(c)))
 }
 

@@ -30,8 +30,8 @@ use serde_json::{json, Value};
 pub use input::{Action, BadLine, Checked, Format, Input, Job, Line, Row, Rows};
 pub use journal::{Damaged, Found, Journal, Outcome, Previous, Started};
 
-use crate::api::status::Status;
-use crate::error::Error;
+use crate::api::status::{Status, StatusAnswer};
+use crate::error::{ApiErrorCode, Error};
 use crate::session::Session;
 use crate::site::SiteRef;
 use crate::trace::TraceEvent;
@@ -421,11 +421,11 @@ impl<'a> Worker<'a> {
         let result = match &line.job {
             Job::Provision(p) => self
                 .session
-                .call(|_, token| client.provision(token, p))
+                .send_via(&client, p.as_ref())
                 .map(|a| a.raw.get().map_or_else(|| raw(&a), raw_text)),
             Job::Cancel(c) => self
                 .session
-                .call(|_, token| client.cancel(token, c))
+                .send_via(&client, c)
                 .and_then(|outcome| outcome.cancelled(c.site()))
                 .map(|a| a.raw.get().map_or_else(|| raw(&a), raw_text)),
         };
@@ -498,12 +498,9 @@ impl<'a> Worker<'a> {
     /// partner; `None` when it shows it not done.
     fn already_done(&self, line: &Line) -> Result<Option<Value>, Error> {
         let site = SiteRef::parse(&line.site)?;
-        let status: Status = match self
-            .session
-            .call(|_, token| self.client.status(token, &site))
-        {
+        let status = match self.session.send_via(&self.client, &Status::new(site)) {
             // The API knows no such site: nothing was provisioned for it.
-            Err(Error::Api(e)) if e.code == "invalid_blog" => Status::default(),
+            Err(Error::Api(e)) if e.code == ApiErrorCode::InvalidBlog => StatusAnswer::default(),
             other => other?,
         };
         let ours = |slug: &str| {
@@ -534,11 +531,8 @@ impl<'a> Worker<'a> {
 /// that one site's request is: the token grant's, or a token or key the API
 /// will not take.
 pub fn is_credential_failure(e: &Error) -> bool {
-    matches!(e, Error::Api(api) if matches!(
-        api.code.as_str(),
-        "invalid_client" | "unauthorized_client" | "invalid_grant" | "invalid_token"
-            | "token_revoked" | "expired_token" | "invalid_scope" | "partner_key_disabled"
-    ))
+    e.api_code()
+        .is_some_and(ApiErrorCode::is_credential_refused)
 }
 
 /// The `jetpack-plans` family, which a cancel without `plan` targets.

@@ -203,11 +203,10 @@ pub fn token_of(sandbox: &Sandbox, secret: &str) -> String {
         .api_base(sandbox.base_url())
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
+    let credentials =
+        jetpack_partner::Credentials::new(PARTNER_ID, jetpack_partner::Secret::new(secret));
     client
-        .request_token(&jetpack_partner::Credentials::new(
-            PARTNER_ID,
-            jetpack_partner::Secret::new(secret),
-        ))
+        .send(&jetpack_partner::TokenGrant::new(&credentials), None)
         .unwrap_or_else(|e| panic!("{e}"))
         .access_token
         .expose()

@@ -100,6 +100,6 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     }
     let client = globals.client()?;
     let session = globals.session(client)?;
-    let outcome = globals.call(&session, |client, token| client.cancel(token, &request))?;
+    let outcome = globals.send(&session, &request)?;
     globals.out.answer(&outcome.cancelled(request.site())?)
 }

@@ -1,7 +1,10 @@
 //! `demo`: the whole flow against an in-process sandbox, step by step.
 
 use jetpack_partner::sandbox::Sandbox;
-use jetpack_partner::{Cancel, Client, Credentials, Error, Provision, Secret, SiteRef};
+use jetpack_partner::{
+    Cancel, Client, Credentials, Error, Provision, Secret, SiteRef, Status, TokenGrant,
+    UpgradePaths,
+};
 use serde::Serialize;
 
 use crate::args::Parsed;
@@ -41,9 +44,11 @@ pub fn run(_: &Parsed, globals: &Globals) -> Result<(), Failure> {
         .build()?;
 
     out.line("1. Exchange the partner ID and secret for an access token:")?;
-    let answer = client.request_token(&Credentials::new(PARTNER_ID, Secret::new(secret)))?;
-    let token = answer.access_token.clone();
+    let credentials = Credentials::new(PARTNER_ID, Secret::new(secret));
+    let answer = client.send(&TokenGrant::new(&credentials), None)?;
+    let token = answer.access_token.duplicate();
     out.redactor.add(token.expose());
+    let token = Some(&token);
     show(out, &answer)?;
 
     out.line(&format!(
@@ -51,29 +56,30 @@ pub fn run(_: &Parsed, globals: &Globals) -> Result<(), Failure> {
     ))?;
     show(
         out,
-        &client.provision(&token, &Provision::new("admin", SITE, "personal"))?,
+        &client.send(&Provision::new("admin", SITE, "personal"), token)?,
     )?;
 
     let site = SiteRef::parse(SITE)?;
     out.line(&format!(
         "3. The site's status (its reference in paths is {site}):"
     ))?;
-    show(out, &client.status(&token, &site)?)?;
+    show(out, &client.send(&Status::new(site.clone()), token)?)?;
 
     out.line("4. What the site may be given now:")?;
-    show(out, &client.upgrade_paths(&token, &site)?)?;
+    show(out, &client.send(&UpgradePaths::new(site.clone()), token)?)?;
 
     out.line("5. Cancel the plan:")?;
     show(
         out,
-        client.cancel(&token, &Cancel::new(site.clone()))?.answer(),
+        client.send(&Cancel::new(site.clone()), token)?.answer(),
     )?;
 
     out.line("6. The status again:")?;
-    show(out, &client.status(&token, &site)?)?;
+    show(out, &client.send(&Status::new(site), token)?)?;
 
     out.line("7. A refusal, for comparison: the token request with a wrong secret:")?;
-    match client.request_token(&Credentials::new(PARTNER_ID, Secret::new("not-the-secret"))) {
+    let wrong = Credentials::new(PARTNER_ID, Secret::new("not-the-secret"));
+    match client.send(&TokenGrant::new(&wrong), None) {
         Err(e @ Error::Api(_)) => out.line(&format!(
             "    the CLI would exit {} and print on stderr: {}\n",
             output::exit_code(&e),

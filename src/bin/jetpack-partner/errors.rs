@@ -1,5 +1,7 @@
 //! `errors`: the API's error catalogue.
 
+use jetpack_partner::ErrorCatalogue;
+
 use crate::args::{Flag, Parsed};
 use crate::globals::Globals;
 use crate::output::Failure;
@@ -25,6 +27,6 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     let client = globals.client()?;
     let session = globals.session(client)?;
     let verbose = flags.switch("verbose");
-    let catalogue = globals.call(&session, |client, token| client.errors(token, verbose))?;
+    let catalogue = globals.send(&session, &ErrorCatalogue { verbose })?;
     globals.out.json(&catalogue)
 }

@@ -7,10 +7,10 @@ use std::cell::Cell;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use jetpack_partner::client::{DEFAULT_API_BASE, DEFAULT_TIMEOUT};
 use jetpack_partner::{
-    AccessToken, Client, Credentials, Secret, Session, TokenCache, MIN_SECRET_LEN,
+    AccessToken, Client, Credentials, Endpoint, Secret, Session, TokenCache, MIN_SECRET_LEN,
 };
+use jetpack_partner::{DEFAULT_API_BASE, DEFAULT_TIMEOUT};
 use pico_args::Arguments;
 
 use crate::args::{self, Flag, Parsed, Source};
@@ -257,7 +257,7 @@ impl Globals {
         let mut builder = Client::builder()
             .api_base(self.api_base())
             .timeout(timeout)
-            .retries(retries.unwrap_or(jetpack_partner::retry::DEFAULT_RETRIES))
+            .retries(retries.unwrap_or(jetpack_partner::DEFAULT_RETRIES))
             .allow_insecure_http(self.parsed.switch("allow-insecure-http"))
             .redactor(self.out.redactor.clone());
         if let Some((pem, _)) = crate::trust::roots(self.parsed.text("ca-file"))? {
@@ -315,15 +315,11 @@ impl Globals {
         Ok(self.with_cache(Session::new(client, self.credentials()?)))
     }
 
-    /// Runs one call in the session. The token is asked for once, by the
-    /// call itself (a refused secret is one request); the client teaches
-    /// the shared redactor every token it uses.
-    pub fn call<T>(
-        &self,
-        session: &Session,
-        call: impl Fn(&Client, &AccessToken) -> Result<T, jetpack_partner::Error>,
-    ) -> Result<T, Failure> {
-        Ok(session.call(call)?)
+    /// Sends one request in the session. The token is asked for once, by
+    /// the request itself (a refused secret is one request); the client
+    /// teaches the shared redactor every token it uses.
+    pub fn send<E: Endpoint>(&self, session: &Session, endpoint: &E) -> Result<E::Answer, Failure> {
+        Ok(session.send(endpoint)?)
     }
 
     /// Reads a secret from a file, or from stdin for `-`. Only one secret

@@ -325,13 +325,13 @@ macro_rules! printable {
 printable!(
     jetpack_partner::ProvisionAnswer,
     jetpack_partner::CancelAnswer,
-    jetpack_partner::TokenResponse,
-    jetpack_partner::api::status::Status,
-    jetpack_partner::api::status::StatusV13,
-    jetpack_partner::api::upgrade_paths::UpgradePaths,
-    jetpack_partner::api::errors::ErrorCatalogue,
-    jetpack_partner::api::ssh::SshCredentialsAnswer,
-    jetpack_partner::api::partner_keys::PartnerKey
+    jetpack_partner::TokenAnswer,
+    jetpack_partner::StatusAnswer,
+    jetpack_partner::StatusV13Answer,
+    jetpack_partner::UpgradePathsAnswer,
+    jetpack_partner::ErrorCatalogueAnswer,
+    jetpack_partner::SshCredentialsAnswer,
+    jetpack_partner::PartnerKeyAnswer
 );
 
 /// Indents JSON text two spaces a level, keeping every key, value and

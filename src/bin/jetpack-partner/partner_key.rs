@@ -1,6 +1,6 @@
 //! `partner-key new`: create a partner sub-key for a bundle (resellers).
 
-use jetpack_partner::api::partner_keys::NewPartnerKey;
+use jetpack_partner::NewPartnerKey;
 
 use crate::args::{Flag, Parsed};
 use crate::globals::Globals;
@@ -63,9 +63,7 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     globals.out.check_stdout()?;
     let client = globals.client()?;
     let session = globals.session(client)?;
-    let key = globals.call(&session, |client, token| {
-        client.partner_key_new(token, &request)
-    })?;
+    let key = globals.send(&session, &request)?;
     globals.out.redactor.add(key.client_secret.expose());
     globals.out.answer(&key)
 }

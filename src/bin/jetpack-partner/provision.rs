@@ -1,7 +1,7 @@
 //! `provision`: give a site a plan or a product. Also accepts every
 //! spelling of `partner-provision.sh`, with the same output contract.
 
-use jetpack_partner::Provision;
+use jetpack_partner::{Endpoint, Provision};
 
 use crate::args::{Flag, Parsed};
 use crate::backup::{self, FTP_FLAGS, SSH_FLAGS};
@@ -127,10 +127,7 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
         request = request.ftp(ftp);
     }
     // Everything but the site URL is checked before WP-CLI touches the site.
-    request
-        .clone()
-        .with_siteurl("https://site.invalid")
-        .validate()?;
+    request.validate_fields()?;
     let wp = WpCli::from_flags(flags, url, Some(local_user), globals.script_spelling)?;
     if let Some(wp) = &wp {
         wp.activate_jetpack()?;
@@ -144,9 +141,9 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
         };
         request = request.with_siteurl(wp.siteurl()?);
     }
-    request.validate()?;
+    Endpoint::validate(&request)?;
     let session = globals.session(client)?;
-    let answer = globals.call(&session, |client, token| client.provision(token, &request))?;
+    let answer = globals.send(&session, &request)?;
     let (Some(access_token), Some(user)) = (&answer.access_token, wpcom_user_id) else {
         return globals.out.answer(&answer);
     };

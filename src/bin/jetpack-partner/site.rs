@@ -1,6 +1,6 @@
 //! `status` and `upgrade-paths`: what a site has, and what it may get.
 
-use jetpack_partner::SiteRef;
+use jetpack_partner::{SiteRef, Status, StatusV13, UpgradePaths};
 
 use crate::args::{Flag, Parsed};
 use crate::globals::Globals;
@@ -60,10 +60,10 @@ pub fn status(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     let client = globals.client()?;
     let session = globals.session(client)?;
     if flags.switch("v1.3") {
-        let status = globals.call(&session, |client, token| client.status_v13(token, &site))?;
+        let status = globals.send(&session, &StatusV13::new(site))?;
         globals.out.json(&status)
     } else {
-        let status = globals.call(&session, |client, token| client.status(token, &site))?;
+        let status = globals.send(&session, &Status::new(site))?;
         globals.out.json(&status)
     }
 }
@@ -73,6 +73,6 @@ pub fn upgrade_paths(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     globals.check_credentials()?;
     let client = globals.client()?;
     let session = globals.session(client)?;
-    let paths = globals.call(&session, |client, token| client.upgrade_paths(token, &site))?;
+    let paths = globals.send(&session, &UpgradePaths::new(site))?;
     globals.out.json(&paths)
 }

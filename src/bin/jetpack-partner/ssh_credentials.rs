@@ -1,5 +1,7 @@
 //! `ssh-credentials`: store SSH credentials for Jetpack Backup on a site.
 
+use jetpack_partner::SetSshCredentials;
+
 use crate::args::{Flag, Parsed};
 use crate::backup::{self, SSH_FLAGS};
 use crate::globals::Globals;
@@ -53,8 +55,6 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
         ));
     };
     let session = globals.session(client)?;
-    let answer = globals.call(&session, |client, token| {
-        client.ssh_credentials(token, blog_id, &ssh)
-    })?;
+    let answer = globals.send(&session, &SetSshCredentials::new(blog_id, ssh))?;
     globals.out.json(&answer)
 }

@@ -11,7 +11,7 @@
 
 use std::process::{Command, Stdio};
 
-use jetpack_partner::error::excerpt;
+use jetpack_partner::fuzzing::excerpt;
 use jetpack_partner::Secret;
 
 use crate::args::{Flag, Parsed};

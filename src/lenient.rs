@@ -1,0 +1,131 @@
+//! Reading what the API and the partners' files write loosely: booleans as
+//! `true`, `1`, `"yes"`; numbers as strings; `0` or `false` for "none". One
+//! rule each, used by the answers, the batch input and the command line.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+/// The one reading of a boolean written as text: `1`, `true`, `yes`, `on`
+/// are true; `0`, `false`, `no`, `off` and the empty text are false (any
+/// case, surrounding blanks ignored); anything else is no boolean.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" | "" => Some(false),
+        _ => None,
+    }
+}
+
+/// A boolean in an answer: `true`, a number other than 0, or a text
+/// [`parse_bool`] reads as true. Anything else is false.
+pub(crate) fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Bool(b) => b,
+        Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
+        Value::String(s) => parse_bool(&s).unwrap_or(false),
+        _ => false,
+    })
+}
+
+/// A text in an answer: a string, or a number or boolean written as one;
+/// `null` and absent are empty.
+pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => s,
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => String::new(),
+    })
+}
+
+/// An ID that may arrive as a number, a numeric string, `false` or `null`;
+/// `0` means none.
+pub(crate) mod id {
+    use super::*;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Number(n) => n.as_u64().filter(|&n| n != 0),
+            Value::String(s) => s.trim().parse().ok().filter(|&n| n != 0),
+            _ => None,
+        })
+    }
+
+    pub fn serialize<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(v.unwrap_or(0))
+    }
+}
+
+/// A text that may arrive as a string, a number, `false` or `null`; `0`
+/// and the empty text mean none.
+pub(crate) mod text {
+    use super::*;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::String(s) if !s.is_empty() && s != "0" => Some(s),
+            Value::Number(n) if n.as_u64() != Some(0) => Some(n.to_string()),
+            _ => None,
+        })
+    }
+
+    pub fn serialize<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(text) => s.serialize_str(text),
+            None => s.serialize_u64(0),
+        }
+    }
+}
+
+/// The fields of an answer this version does not know, as the server sent
+/// them. `Debug` lists only their names: a new field may hold a secret.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Extra(pub Map<String, Value>);
+
+impl Extra {
+    /// Whether the server sent a field of this name.
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
+    /// A field's value.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+}
+
+impl fmt::Debug for Extra {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_boolean_rule() {
+        for yes in ["1", "true", "TRUE", " yes ", "on"] {
+            assert_eq!(parse_bool(yes), Some(true), "{yes}");
+        }
+        for no in ["0", "false", "No", "off", "", "  "] {
+            assert_eq!(parse_bool(no), Some(false), "{no:?}");
+        }
+        assert_eq!(parse_bool("maybe"), None);
+    }
+
+    #[test]
+    fn extra_fields_print_their_names_only() {
+        let extra: Extra =
+            serde_json::from_str(r#"{"new_key":"s3cr3t-value"}"#).unwrap_or_default();
+        let shown = format!("{extra:?}");
+        assert!(
+            shown.contains("new_key") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
+    }
+}
