@@ -170,17 +170,17 @@ elif say "scripts/build-static.sh (the shipped binary; a first build takes a few
     CLIENT_SHOWN=$CLIENT
     CLIENT_HOW="scripts/build-static.sh ($(sed -n 's/^kind: *//p' <<<"$static_out"))"
 elif have rustup && rustup target list --installed 2>/dev/null | grep -x "$MUSL" >/dev/null &&
-    build --release --no-default-features --target "$MUSL"; then
+    build --release --no-default-features --features cli --target "$MUSL"; then
     CLIENT="target/$MUSL/release/jetpack-partner"
     CLIENT_SHOWN=$CLIENT
-    CLIENT_HOW="cargo build --release --no-default-features --target $MUSL"
+    CLIENT_HOW="cargo build --release --no-default-features --features cli --target $MUSL"
 else
     say "the $MUSL target is not installed (or did not build): measuring the dynamic glibc build instead"
-    build --release --no-default-features || die "cargo build --release --no-default-features failed"
+    build --release --no-default-features --features cli || die "cargo build --release --no-default-features --features cli failed"
     cp target/release/jetpack-partner "$TMP/bin/jetpack-partner"
     CLIENT="$TMP/bin/jetpack-partner"
     CLIENT_SHOWN='target/release/jetpack-partner'
-    CLIENT_HOW="cargo build --release --no-default-features (the musl target is not installed)"
+    CLIENT_HOW="cargo build --release --no-default-features --features cli (the musl target is not installed)"
 fi
 if ((HAVE_LDD)) && ldd "$CLIENT" 2>&1 | grep '=>' >/dev/null; then
     CLIENT_LINK="dynamic, glibc"

@@ -54,7 +54,7 @@ fi
 
 # Non-PIE and static: no dynamic relocations to carry.
 flags="-C target-feature=+crt-static -C relocation-model=static"
-build=(cargo "+$toolchain" build --release --no-default-features --target "$target"
+build=(cargo "+$toolchain" build --release --no-default-features --features cli --target "$target"
        --target-dir target/static)
 if [ "$mode" = small ]; then
     # std rebuilt with the program: panics abort at once (no message

@@ -178,7 +178,7 @@ impl<'de> Deserialize<'de> for Secret {
 }
 
 /// Serializes the real value: used only when the user asked for the whole
-/// answer (`token --json`). Debug output stays redacted.
+/// answer. Debug output stays redacted.
 impl Serialize for Secret {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0)
@@ -219,7 +219,7 @@ impl Credentials {
 pub struct AccessToken(Secret);
 
 impl AccessToken {
-    /// Wraps a token obtained elsewhere (`--access-token`, a cache).
+    /// Wraps a token obtained elsewhere (given by the user, a cache).
     pub fn new(token: impl Into<String>) -> Self {
         AccessToken(Secret::new(token))
     }

@@ -122,14 +122,25 @@ impl ClientBuilder {
         self
     }
 
-    /// Checks the configuration and builds the client.
-    pub fn build(self) -> Result<Client, Error> {
-        let (api_base, loopback) = check_api_base(&self.api_base, self.allow_insecure_http)?;
+    /// Checks the configuration as [`build`](Self::build) does, without
+    /// building the HTTP agent and its TLS configuration.
+    pub fn check(&self) -> Result<(), Error> {
+        check_api_base(&self.api_base, self.allow_insecure_http)?;
         if self.timeout.is_zero() {
             return Err(Error::InvalidInput(
                 "the time-out must be above zero".into(),
             ));
         }
+        if let Some(pem) = &self.root_certs_pem {
+            certificates(pem)?;
+        }
+        Ok(())
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        self.check()?;
+        let (api_base, loopback) = check_api_base(&self.api_base, self.allow_insecure_http)?;
         let mut tls = TlsConfig::builder();
         if let Some(pem) = &self.root_certs_pem {
             tls = tls.root_certs(RootCerts::new_with_certs(&certificates(pem)?));
@@ -477,7 +488,11 @@ fn prepare<B>(
         .build()
         .header("Accept", "application/json");
     match bearer {
-        Some(token) => request.header("Authorization", format!("Bearer {}", token.expose())),
+        Some(token) => {
+            // ureq copies the value; this copy is cleared when dropped.
+            let value = zeroize::Zeroizing::new(format!("Bearer {}", token.expose()));
+            request.header("Authorization", value.as_str())
+        }
         None => request,
     }
 }
@@ -703,8 +718,8 @@ fn check_api_base(base: &str, allow_insecure_http: bool) -> Result<(String, bool
     if lower.starts_with("http://") && !allow_insecure_http && !loopback {
         return Err(Error::InvalidInput(format!(
             "API base {base:?} is plain http to a host that is not this machine: the secret \
-             and tokens would cross the network unencrypted; use https://, or pass \
-             --allow-insecure-http if you really mean it"
+             and tokens would cross the network unencrypted; use https://, or allow plain \
+             http on purpose"
         )));
     }
     Ok((base.trim_end_matches('/').to_owned(), loopback))
@@ -771,7 +786,7 @@ mod tests {
         ] {
             let refused = check_api_base(remote, false);
             assert!(
-                matches!(&refused, Err(Error::InvalidInput(m)) if m.contains("--allow-insecure-http")),
+                matches!(&refused, Err(Error::InvalidInput(m)) if m.contains("allow plain http")),
                 "{remote}: {refused:?}"
             );
             assert!(check_api_base(remote, true).is_ok(), "{remote}");

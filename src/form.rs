@@ -5,9 +5,6 @@
 //! through untouched. The boundary is random and is checked against every
 //! name and value; if any of them contains it, another is drawn.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-
 use zeroize::Zeroize;
 
 use crate::auth::{Secret, REDACTED};
@@ -253,11 +250,10 @@ fn boundary_fits(b: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || b"'+_-.".contains(&c))
 }
 
-/// 24 dashes and 32 hex digits, like curl's. The randomness comes from the
-/// standard library's per-instance hash keys, seeded by the OS.
+/// 24 dashes and 32 hex digits, like curl's, from the operating system's
+/// random source.
 fn random_boundary() -> String {
-    let word = || RandomState::new().build_hasher().finish();
-    format!("------------------------{:016x}{:016x}", word(), word())
+    format!("------------------------{:032x}", crate::random::u128())
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> bool {

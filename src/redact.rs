@@ -184,16 +184,7 @@ fn html_escaped(secret: &str, apostrophe: &str) -> String {
 }
 
 fn percent_encoded(secret: &str) -> String {
-    secret
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(secret, crate::site::UNRESERVED).to_string()
 }
 
 #[cfg(test)]

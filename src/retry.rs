@@ -6,8 +6,6 @@
 //! exponentially with full jitter; a `Retry-After` from the server is
 //! honoured, in seconds or as an HTTP date, but never past the call's budget.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::endpoint::Repeat;
@@ -55,7 +53,7 @@ pub(crate) fn wait_before_next(attempt: u32, e: &Error) -> Duration {
 }
 
 fn random() -> u64 {
-    RandomState::new().build_hasher().finish()
+    crate::random::u128() as u64
 }
 
 /// `Retry-After`: delay-seconds, or an HTTP date (IMF-fixdate, RFC 9110),

@@ -28,7 +28,8 @@ pub enum SiteRef {
         /// Host name, lower-case, with `:port` when the URL had one that is
         /// not the scheme's default.
         host: String,
-        /// Path segments, as given (percent-escapes kept).
+        /// Path segments, decoded (`caf%C3%A9` is `café`); they are
+        /// percent-encoded again where the reference is printed.
         path: Vec<String>,
     },
 }
@@ -99,8 +100,7 @@ impl SiteRef {
                     "a path segment contains ':', which the reference uses as separator",
                 ));
             }
-            check_decoded(segment).map_err(|why| bad(&why))?;
-            segments.push(segment.to_owned());
+            segments.push(check_decoded(segment).map_err(|why| bad(&why))?);
         }
         Ok(SiteRef::Url {
             host,
@@ -109,12 +109,11 @@ impl SiteRef {
     }
 }
 
-/// A segment is sent with its `%XX` escapes as given, and the server
-/// decodes them: what it decodes to must pass the same checks, or `%2F..`
-/// would walk out of the site's path.
-fn check_decoded(segment: &str) -> Result<(), String> {
-    let bytes = percent_decode(segment);
-    let Ok(decoded) = std::str::from_utf8(&bytes) else {
+/// A segment, percent-decoded: the server decodes what it is sent, so what
+/// the segment decodes to must pass the checks, or `%2F..` would walk out
+/// of the site's path. A `%` not followed by two hex digits is itself.
+fn check_decoded(segment: &str) -> Result<String, String> {
+    let Ok(decoded) = percent_encoding::percent_decode_str(segment).decode_utf8() else {
         return Err(format!(
             "the path segment {segment:?} decodes to bytes that are not UTF-8"
         ));
@@ -133,31 +132,7 @@ fn check_decoded(segment: &str) -> Result<(), String> {
              part of a site reference"
         ));
     }
-    Ok(())
-}
-
-/// `%XX` escapes decoded; a `%` not followed by two hex digits is itself.
-fn percent_decode(segment: &str) -> Vec<u8> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        let escaped = (bytes[i] == b'%')
-            .then(|| Some(hex(*bytes.get(i + 1)?)? * 16 + hex(*bytes.get(i + 2)?)?))
-            .flatten();
-        match escaped {
-            Some(byte) => {
-                out.push(byte as u8);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    out
+    Ok(decoded.into_owned())
 }
 
 /// Splits off `scheme://`, lower-cased, if there is one.
@@ -249,23 +224,22 @@ impl fmt::Display for SiteRef {
     }
 }
 
-/// Keeps RFC 3986 unreserved characters and existing `%XX` escapes; escapes
-/// every other byte.
+/// Escapes every byte but RFC 3986's unreserved characters.
 fn write_escaped(f: &mut fmt::Formatter<'_>, segment: &str) -> fmt::Result {
-    let bytes = segment.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape_ahead = b == b'%'
-            && bytes.len() > i + 2
-            && bytes[i + 1].is_ascii_hexdigit()
-            && bytes[i + 2].is_ascii_hexdigit();
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || escape_ahead {
-            write!(f, "{}", b as char)?;
-        } else {
-            write!(f, "%{b:02X}")?;
-        }
-    }
-    Ok(())
+    write!(
+        f,
+        "{}",
+        percent_encoding::utf8_percent_encode(segment, UNRESERVED)
+    )
 }
+
+/// What a path segment or a query value may hold as it is: letters, digits,
+/// `-`, `.`, `_`, `~`.
+pub(crate) const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 #[cfg(test)]
 mod tests {

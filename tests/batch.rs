@@ -1088,3 +1088,33 @@ fn answers_are_kept_as_they_came() {
         .unwrap_or_default();
     assert!(ok.ends_with(&format!("\"answer\":{body}}}")), "{ok}");
 }
+
+/// `-v` traces every request of a batch, as it does a single command's.
+#[test]
+fn verbose_shows_every_request_of_a_batch() {
+    let sandbox = sandbox();
+    let input = temp_file("traced.jsonl", sites_jsonl(5, "free").as_bytes());
+    let run = batch(
+        &sandbox,
+        &[
+            "provision",
+            "-v",
+            "--quiet",
+            "--input",
+            &input.to_string_lossy(),
+        ],
+    );
+    run.assert_code(0);
+    let provisions = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("> POST ") && l.ends_with("/rest/v1.3/jpphp/provision"))
+        .count();
+    assert_eq!(provisions, 5, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("< HTTP 200").count(),
+        6,
+        "token and five provisions: {}",
+        run.stderr
+    );
+}

@@ -310,6 +310,8 @@ fn a_build_without_the_sandbox_says_how_to_get_it() {
             "build",
             "--quiet",
             "--no-default-features",
+            "--features",
+            "cli",
             "--bin",
             "jetpack-partner",
         ])

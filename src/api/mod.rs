@@ -22,16 +22,7 @@ pub(crate) const JPPHP_V14: &str = "/rest/v1.4/jpphp";
 
 /// Percent-encodes a query value: only RFC 3986 unreserved characters stay.
 pub(crate) fn encode_query_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(value, crate::site::UNRESERVED).to_string()
 }
 
 /// `path` with the partner's `partner-tracking-id` query parameter, when

@@ -467,11 +467,8 @@ impl Fields<'_> {
             None | Some(Value::Null) => Ok(false),
             Some(Value::Bool(b)) => Ok(*b),
             Some(Value::Number(n)) => Ok(n.as_f64().is_some_and(|n| n != 0.0)),
-            Some(Value::String(s)) => match s.to_ascii_lowercase().as_str() {
-                "" | "0" | "false" | "no" => Ok(false),
-                "1" | "true" | "yes" => Ok(true),
-                other => Err(format!("{name} is {other:?}, not true or false")),
-            },
+            Some(Value::String(s)) => crate::lenient::parse_bool(s)
+                .ok_or_else(|| format!("{name} is {s:?}, not true or false")),
             Some(other) => Err(format!("{name} is {other}, not true or false")),
         }
     }

@@ -87,8 +87,12 @@ impl Outcome {
 
 /// Where records go.
 enum Sink {
-    File { file: File, path: PathBuf },
-    Stdout,
+    File {
+        file: File,
+        path: PathBuf,
+    },
+    /// Any stream (standard output, say): no resume is possible from it.
+    Stream(Box<dyn Write + Send>),
 }
 
 /// The batch's output.
@@ -321,10 +325,11 @@ fn action_name(action: Action) -> &'static str {
 }
 
 impl Journal {
-    /// Records to standard output (no resume possible).
-    pub fn stdout() -> Journal {
+    /// Records to a stream the caller gives (standard output, say); each
+    /// record is flushed whole. No resume is possible from it.
+    pub fn to_writer(stream: impl Write + Send + 'static) -> Journal {
         Journal {
-            sink: Sink::Stdout,
+            sink: Sink::Stream(Box::new(stream)),
             needs_newline: false,
         }
     }
@@ -462,12 +467,10 @@ impl Journal {
                         e,
                     )
                 })?,
-            Sink::Stdout => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(line.as_bytes())
-                    .and_then(|()| out.flush())
-                    .map_err(|e| Error::io("cannot write to standard output", e))?
-            }
+            Sink::Stream(out) => out
+                .write_all(line.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|e| Error::io("cannot write a batch record", e))?,
         }
         self.needs_newline = false;
         Ok(())

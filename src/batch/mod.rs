@@ -60,26 +60,69 @@ pub struct Options {
 /// Live counts of a batch, for a progress display on another thread.
 #[derive(Debug, Default)]
 pub struct Counts {
+    total: AtomicU64,
+    done: AtomicU64,
+    ok: AtomicU64,
+    refused: AtomicU64,
+    invalid: AtomicU64,
+    failed: AtomicU64,
+    in_doubt: AtomicU64,
+    sent: AtomicU64,
+}
+
+/// The counts of a batch at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
     /// Lines in the input.
-    pub total: AtomicU64,
+    pub total: u64,
     /// Lines with a final record, this run or an earlier one.
-    pub done: AtomicU64,
+    pub done: u64,
     /// Final `ok`.
-    pub ok: AtomicU64,
+    pub ok: u64,
     /// Final `refused`: the API said no.
-    pub refused: AtomicU64,
+    pub refused: u64,
     /// Final `invalid`: the input line could not be sent.
-    pub invalid: AtomicU64,
+    pub invalid: u64,
     /// Final `failed` (no usable answer).
-    pub failed: AtomicU64,
+    pub failed: u64,
     /// Left in doubt: started by an earlier run, and whether that attempt
     /// went through could not be read now.
-    pub in_doubt: AtomicU64,
+    pub in_doubt: u64,
     /// Requests sent by this run.
-    pub sent: AtomicU64,
+    pub sent: u64,
+}
+
+impl Tally {
+    /// Whether every line ended `ok`.
+    pub fn all_ok(&self) -> bool {
+        self.ok == self.total && self.done == self.total
+    }
 }
 
 impl Counts {
+    /// Counts for an input of `total` lines (see [`Checked::lines`]).
+    pub fn new(total: u64) -> Counts {
+        Counts {
+            total: AtomicU64::new(total),
+            ..Counts::default()
+        }
+    }
+
+    /// The counts now.
+    pub fn tally(&self) -> Tally {
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        Tally {
+            total: load(&self.total),
+            done: load(&self.done),
+            ok: load(&self.ok),
+            refused: load(&self.refused),
+            invalid: load(&self.invalid),
+            failed: load(&self.failed),
+            in_doubt: load(&self.in_doubt),
+            sent: load(&self.sent),
+        }
+    }
+
     fn add(&self, outcome: Outcome) {
         let counter = match outcome {
             Outcome::Ok => &self.ok,
@@ -93,12 +136,6 @@ impl Counts {
         };
         self.done.fetch_add(1, Ordering::Relaxed);
         counter.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Whether every line ended `ok`.
-    pub fn all_ok(&self) -> bool {
-        let total = self.total.load(Ordering::Relaxed);
-        self.ok.load(Ordering::Relaxed) == total && self.done.load(Ordering::Relaxed) == total
     }
 }
 
@@ -118,8 +155,8 @@ fn pacer(options: &Options) -> Result<Option<Pacer>, Error> {
     }
 }
 
-/// Runs a batch over `input` (checked with [`Input::check`] first, and its
-/// line count stored in `counts.total`), given
+/// Runs a batch over `input` (checked with [`Input::check`] first, and
+/// its line count given to [`Counts::new`]), given
 /// what an earlier run finished (`previous`). Returns when every line has a
 /// final record or is left in doubt (or, with `fail_fast`, after the first
 /// failure), or at the first output error. If the input no longer matches

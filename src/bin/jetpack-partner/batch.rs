@@ -190,7 +190,7 @@ fn run(action: Action, flags: &Parsed, globals: &Globals) -> Result<(), Failure>
             report_previous(globals, output.unwrap_or_default(), &previous);
             (journal, previous)
         }
-        None => (Journal::stdout(), Previous::default()),
+        None => (Journal::to_writer(std::io::stdout()), Previous::default()),
     };
     let session = globals.session(client)?;
     // The credentials first, with one request, when a line may be sent:
@@ -202,8 +202,7 @@ fn run(action: Action, flags: &Parsed, globals: &Globals) -> Result<(), Failure>
     if settled < lines {
         session.access_token().map_err(credentials_refused)?;
     }
-    let counts = Counts::default();
-    counts.total.store(checked.lines, Ordering::Relaxed);
+    let counts = Counts::new(checked.lines);
     let quiet = flags.switch("quiet");
     let finished = AtomicBool::new(false);
     let started = Instant::now();
@@ -219,7 +218,7 @@ fn run(action: Action, flags: &Parsed, globals: &Globals) -> Result<(), Failure>
         globals.out.note(&summary(&counts, started.elapsed()));
     }
     result.map_err(credentials_refused)?;
-    if counts.all_ok() {
+    if counts.tally().all_ok() {
         Ok(())
     } else {
         Err(Failure::Refused {
@@ -385,37 +384,32 @@ fn show_progress(counts: &Counts, finished: &AtomicBool, started: Instant) {
     }
 }
 
-fn load(counter: &std::sync::atomic::AtomicU64) -> u64 {
-    counter.load(Ordering::Relaxed)
-}
-
 fn progress_line(counts: &Counts, elapsed: Duration) -> String {
-    let (total, done, sent) = (load(&counts.total), load(&counts.done), load(&counts.sent));
-    let rate = sent as f64 / elapsed.as_secs_f64().max(0.001);
+    let t = counts.tally();
+    let rate = t.sent as f64 / elapsed.as_secs_f64().max(0.001);
     let eta = if rate > 0.0 {
-        format!("{:.0}s", total.saturating_sub(done) as f64 / rate)
+        format!("{:.0}s", t.total.saturating_sub(t.done) as f64 / rate)
     } else {
         "?".into()
     };
     format!(
-        "batch: {done}/{total} done (ok {}, refused {}, failed {}), {rate:.1}/s, ETA {eta}",
-        load(&counts.ok),
-        load(&counts.refused),
-        load(&counts.failed)
+        "batch: {}/{} done (ok {}, refused {}, failed {}), {rate:.1}/s, ETA {eta}",
+        t.done, t.total, t.ok, t.refused, t.failed
     )
 }
 
 fn summary(counts: &Counts, elapsed: Duration) -> String {
+    let t = counts.tally();
     format!(
         "batch: {} lines: {} ok, {} refused, {} failed, {} invalid, {} in doubt, {} not done; {} requests in {:.1} s",
-        load(&counts.total),
-        load(&counts.ok),
-        load(&counts.refused),
-        load(&counts.failed),
-        load(&counts.invalid),
-        load(&counts.in_doubt),
-        load(&counts.total).saturating_sub(load(&counts.done)),
-        load(&counts.sent),
+        t.total,
+        t.ok,
+        t.refused,
+        t.failed,
+        t.invalid,
+        t.in_doubt,
+        t.total.saturating_sub(t.done),
+        t.sent,
         elapsed.as_secs_f64()
     )
 }

@@ -103,10 +103,10 @@ pub fn rewrite(arg: &str) -> Result<Option<Rewritten>, Failure> {
             vec!["--ssh-private-key-text".to_owned(), value.to_owned()]
         }
         Becomes::KeyOrPath => vec!["--ssh-private-key".to_owned(), value.to_owned()],
-        Becomes::Switch(new) => match value.to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => vec![new.to_owned()],
-            "0" | "false" | "no" | "off" | "" => Vec::new(),
-            _ => {
+        Becomes::Switch(new) => match jetpack_partner::parse_bool(value) {
+            Some(true) => vec![new.to_owned()],
+            Some(false) => Vec::new(),
+            None => {
                 return Err(Failure::usage(
                     format!("{name}={value:?}: expected 1 or 0 (true or false)"),
                     &format!("write {name}=1, or {new}"),

@@ -186,8 +186,8 @@ impl Globals {
         let base = Client::builder()
             .api_base(self.api_base())
             .allow_insecure_http(self.parsed.switch("allow-insecure-http"))
-            .build();
-        problems.check(base.map(drop).map_err(Failure::from))?;
+            .check();
+        problems.check(base.map_err(|e| self.client_failure(e)))?;
         if let (Some((_, file)), Some((_, value))) = (
             self.parsed.value("partner-secret-file"),
             self.parsed.value("partner-secret"),
@@ -238,16 +238,35 @@ impl Globals {
     /// call it makes ends within `--timeout` of the program's start.
     pub fn client(&self) -> Result<Client, Failure> {
         let timeout = self.timeout()?;
-        Ok(self
-            .client_builder(timeout)?
+        self.client_builder(timeout)?
             .deadline(self.started + timeout)
-            .build()?)
+            .build()
+            .map_err(|e| self.client_failure(e))
     }
 
     /// A client whose every call gets the whole `--timeout`, however long
     /// the program runs: for `batch`, where the budget is per site.
     pub fn client_per_call(&self) -> Result<Client, Failure> {
-        Ok(self.client_builder(self.timeout()?)?.build()?)
+        self.client_builder(self.timeout()?)?
+            .build()
+            .map_err(|e| self.client_failure(e))
+    }
+
+    /// A client that cannot be built, with the option that helps: a plain
+    /// http base to another machine is refused unless allowed.
+    fn client_failure(&self, e: jetpack_partner::Error) -> Failure {
+        let plain_http = self.api_base().to_ascii_lowercase().starts_with("http://");
+        match e {
+            jetpack_partner::Error::InvalidInput(message)
+                if plain_http && !self.parsed.switch("allow-insecure-http") =>
+            {
+                Failure::usage(
+                    message,
+                    "use https://, or pass --allow-insecure-http if you really mean it",
+                )
+            }
+            other => Failure::from(other),
+        }
     }
 
     fn client_builder(&self, timeout: Duration) -> Result<jetpack_partner::ClientBuilder, Failure> {

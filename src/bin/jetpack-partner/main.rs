@@ -589,7 +589,7 @@ fn sandbox_left_out(command: &str) -> (String, String) {
     (
         format!(
             "this build of jetpack-partner leaves the sandbox out, so it has no '{command}' \
-             command (it was built with --no-default-features, as the static release is)"
+             command (it was built with --no-default-features --features cli, as the static release is)"
         ),
         "build it with the default features, e.g. 'cargo build --release', or run \
          'cargo run --release -- demo' from the source"
