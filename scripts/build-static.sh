@@ -60,8 +60,9 @@ if [ "$mode" = small ]; then
     # std rebuilt with the program: panics abort at once (no message
     # formatting, no unwinder, no backtrace symbolizer), no source locations
     # in panics, shallow derived Debug. Error messages are unchanged: they use
-    # Display, and Debug of strings still quotes.
-    flags="$flags -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=shallow"
+    # Display, and Debug of strings still quotes. Nothing unwinds, so the
+    # unwind tables (about 180 KB) are left out too.
+    flags="$flags -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=shallow -Cforce-unwind-tables=no"
     build+=(-Z build-std=std,panic_abort)
 fi
 
