@@ -144,7 +144,7 @@ impl std::fmt::Debug for TlsPem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TlsPem")
             .field("cert_chain_bytes", &self.cert_chain.len())
-            .field("key", &crate::auth::REDACTED)
+            .field("key", &state::REDACTED)
             .finish()
     }
 }

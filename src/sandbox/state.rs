@@ -200,6 +200,10 @@ pub(crate) struct Stats {
     pub faults: BTreeMap<&'static str, u64>,
 }
 
+/// What the stats (and `Debug`) show in place of a secret, as the
+/// client's traces do.
+pub(crate) const REDACTED: &str = "***";
+
 /// Fields whose values the stats never show.
 const SECRET_FIELDS: &[&str] = &[
     "client_secret",
@@ -225,7 +229,7 @@ impl Stats {
             .iter()
             .map(|(k, v)| {
                 let value = if SECRET_FIELDS.contains(&k.as_str()) {
-                    crate::auth::REDACTED.to_owned()
+                    REDACTED.to_owned()
                 } else {
                     String::from_utf8_lossy(v).into_owned()
                 };
