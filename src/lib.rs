@@ -14,7 +14,7 @@
 //! assert_eq!(answer.scope, "jetpack-partner");
 //! assert_eq!(format!("{:?}", answer.access_token), "AccessToken(***)");
 //! # }
-//! # Ok::<(), jetpack_partner::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! Every call returns `Result<T, jetpack_partner::Error>`; see [`Error`] for

@@ -23,7 +23,7 @@ use crate::token_cache::TokenCache;
 /// let paths = session.call(|client, token| client.errors(token, false))?;
 /// assert!(paths.errors.contains_key("invalid_plan"));
 /// # }
-/// # Ok::<(), jetpack_partner::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct Session {

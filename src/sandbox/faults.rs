@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use super::error::SandboxError;
 use super::front::Front;
 use super::stop::Stop;
-use crate::error::Error;
 
 /// A way for the sandbox to misbehave instead of answering normally.
 ///
@@ -107,16 +107,16 @@ impl fmt::Display for Fault {
 }
 
 impl FromStr for Fault {
-    type Err = Error;
+    type Err = SandboxError;
 
     /// Reads a kind's [name](Fault::name).
-    fn from_str(name: &str) -> Result<Fault, Error> {
+    fn from_str(name: &str) -> Result<Fault, SandboxError> {
         Fault::ALL
             .into_iter()
             .find(|f| f.name() == name)
             .ok_or_else(|| {
                 let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
-                Error::InvalidInput(format!(
+                SandboxError::InvalidSetting(format!(
                     "{name:?} is not a fault kind (one of {})",
                     names.join(", ")
                 ))
@@ -169,13 +169,13 @@ struct Dice {
 }
 
 impl Faults {
-    pub fn new(plan: FaultPlan) -> Result<Faults, Error> {
+    pub fn new(plan: FaultPlan) -> Result<Faults, SandboxError> {
         if let Some((fault, rate)) = plan
             .kinds
             .iter()
             .find(|(_, rate)| !(0.0..=1.0).contains(rate))
         {
-            return Err(Error::InvalidInput(format!(
+            return Err(SandboxError::InvalidSetting(format!(
                 "the rate of the {fault} fault is {rate}, not between 0 and 1"
             )));
         }

@@ -34,12 +34,15 @@
 //! use jetpack_partner::sandbox::Sandbox;
 //! let sandbox = Sandbox::builder().partner("1234", "s3cret").start()?;
 //! assert!(sandbox.base_url().starts_with("http://127.0.0.1:"));
-//! # Ok::<(), jetpack_partner::Error>(())
+//! # Ok::<(), jetpack_partner::sandbox::SandboxError>(())
 //! ```
+//!
+//! Starting fails with a [`SandboxError`], the sandbox's own error.
 
 mod bearer;
 mod cancel;
 mod catalogue;
+mod error;
 mod errors;
 mod faults;
 mod framing;
@@ -67,7 +70,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::error::Error;
+pub use error::SandboxError;
 pub use faults::Fault;
 use faults::{FaultPlan, Faults};
 use front::Front;
@@ -263,7 +266,7 @@ impl SandboxBuilder {
     }
 
     /// The starting state: the file's, then the partners given here on top.
-    fn initial_state(&self) -> Result<State, Error> {
+    fn initial_state(&self) -> Result<State, SandboxError> {
         let mut state = match &self.state_file {
             Some(path) => persist::load(path)?.unwrap_or_default(),
             None => State::default(),
@@ -280,21 +283,22 @@ impl SandboxBuilder {
     }
 
     /// Loads the state file, if any, binds the address and starts serving.
-    pub fn start(self) -> Result<Sandbox, Error> {
+    pub fn start(self) -> Result<Sandbox, SandboxError> {
         let state = self.initial_state()?;
         let faults = Faults::new(self.faults)?;
         let tls = match &self.tls {
             Some(pem) => Some(tls::config(&pem.cert_chain, &pem.key)?),
             None => None,
         };
-        let cannot_listen = |e: std::io::Error| {
-            Error::io(format!("the sandbox cannot listen on {}", self.listen), e)
+        let cannot_listen = |source: std::io::Error| SandboxError::Listen {
+            addr: self.listen.clone(),
+            source,
         };
         let listener = TcpListener::bind(self.listen.as_str()).map_err(cannot_listen)?;
         let addr = listener.local_addr().map_err(cannot_listen)?;
         // The inner server is private: only the front connects to it.
         let server = tiny_http::Server::http("127.0.0.1:0")
-            .map_err(|e| cannot_listen(std::io::Error::other(e.to_string())))?;
+            .map_err(|e| cannot_listen(std::io::Error::other(e)))?;
         let inner = server
             .server_addr()
             .to_ip()
