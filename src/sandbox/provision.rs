@@ -15,10 +15,10 @@ use super::bearer::{self, Caller};
 use super::catalogue::{self, Product, Verdict};
 use super::reply::Reply;
 use super::request::{Fields, Incoming};
+use super::shared::Shared;
 use super::sites::{self, Activation, Site};
 use super::ssh_credentials::{self, SSH_FIELDS};
 use super::state::{random_token, State};
-use super::Shared;
 
 /// Where WordPress.com sends the user to finish connecting the site.
 const AUTHORIZE_URL: &str = "https://jetpack.wordpress.com/jetpack.authorize/1/";
