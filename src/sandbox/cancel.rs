@@ -9,11 +9,10 @@ use serde_json::json;
 use super::bearer::{self, Caller};
 use super::catalogue;
 use super::reply::Reply;
-use super::request::Incoming;
-use super::routes::Params;
+use super::request::{Incoming, Params};
+use super::shared::Shared;
 use super::sites::{self, Site};
 use super::state::State;
-use super::Shared;
 
 pub(crate) fn cancel(shared: &Shared, rq: &Incoming, params: &Params) -> Reply {
     run(shared, rq, params).unwrap_or_else(|refusal| refusal)
@@ -23,7 +22,7 @@ fn run(shared: &Shared, rq: &Incoming, params: &Params) -> Result<Reply, Reply> 
     let mut state = shared.lock();
     let caller = bearer::check(&state, rq, "cancel partner plans")?;
     let fields = rq.form()?;
-    let key = sites::known(&state, params.site.as_deref())?;
+    let key = sites::known(&state.sites, params.site.as_deref())?;
     let plan = fields.text("plan");
     if let Some(plan) = &plan {
         if catalogue::find(plan).is_none() {

@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 use super::bearer;
 use super::reply::Reply;
 use super::request::Incoming;
-use super::Shared;
+use super::shared::Shared;
 
 /// One entry of the catalogue.
 struct Entry {

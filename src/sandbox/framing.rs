@@ -22,7 +22,6 @@
 
 use serde_json::json;
 
-use super::faults;
 use super::request::MAX_REQUEST_BODY;
 
 /// Longest request head (request line, headers, blank line) the front
@@ -103,10 +102,26 @@ impl Refusal {
         if self == Refusal::Overloaded {
             headers.push(("Retry-After".into(), "1".into()));
         }
-        let mut answer = faults::head(self.status(), &headers, body.len());
+        let mut answer = head(self.status(), &headers, body.len());
         answer.extend_from_slice(body.as_bytes());
         answer
     }
+}
+
+/// A response head announcing `length` bytes of body and the end of the
+/// connection.
+pub(crate) fn head(status: u16, headers: &[(String, String)], length: usize) -> Vec<u8> {
+    let reason = tiny_http::StatusCode(status).default_reason_phrase();
+    let mut head = format!("HTTP/1.1 {status} {reason}\r\n");
+    for (name, value) in headers {
+        if !name.contains(['\r', '\n', ':']) && !value.contains(['\r', '\n']) {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    head.push_str(&format!(
+        "Content-Length: {length}\r\nConnection: close\r\n\r\n"
+    ));
+    head.into_bytes()
 }
 
 /// The requests of one connection, as its bytes arrive.
@@ -388,5 +403,18 @@ mod tests {
         assert!(answer.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
         assert!(!answer.contains("Retry-After"));
         assert!(answer.contains("\"error\":\"header_too_large\""));
+    }
+
+    #[test]
+    fn heads_skip_headers_that_would_break_the_framing() {
+        let headers = vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("X-Bad".into(), "a\r\nb".into()),
+        ];
+        let head = String::from_utf8(head(200, &headers, 12)).unwrap_or_default();
+        assert!(head.starts_with("HTTP/1.1 200 OK\r\n"));
+        assert!(head.contains("Content-Length: 12\r\n"));
+        assert!(!head.contains("X-Bad"));
+        assert!(head.ends_with("\r\n\r\n"));
     }
 }

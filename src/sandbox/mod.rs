@@ -34,16 +34,62 @@
 //! use jetpack_partner::sandbox::Sandbox;
 //! let sandbox = Sandbox::builder().partner("1234", "s3cret").start()?;
 //! assert!(sandbox.base_url().starts_with("http://127.0.0.1:"));
-//! # Ok::<(), jetpack_partner::Error>(())
+//! # Ok::<(), jetpack_partner::sandbox::SandboxError>(())
+//! ```
+//!
+//! Starting fails with a [`SandboxError`], the sandbox's own error.
+//!
+//! # Layout
+//!
+//! The modules use one another in one direction only: the graph below has
+//! no cycle, and no module uses `mod.rs`, which starts the sandbox and
+//! answers each request. Each line names a file and all it may use of
+//! the sandbox; the one thing it takes from the client is `crate::site`
+//! (`SiteRef`: the API's own rule for naming a site, which the client
+//! follows too). The unit test in `module_graph.rs` reads the sources and
+//! fails when they and this drawing differ, or when they form a cycle.
+//!
+//! ```text
+//! mod.rs          error, faults, front, persist, reply, request, routes,
+//!                 shared, state, stop, tls
+//! routes          cancel, errors, oauth, partner_keys, provision, reply,
+//!                 request, shared, ssh_credentials, status, upgrade_paths
+//! cancel          bearer, catalogue, reply, request, shared, sites, state
+//! provision       bearer, catalogue, reply, request, shared, sites,
+//!                 ssh_credentials, state
+//! status          bearer, catalogue, reply, request, shared, sites
+//! upgrade_paths   bearer, catalogue, reply, request, shared, sites
+//! ssh_credentials bearer, reply, request, shared, sites
+//! partner_keys    bearer, reply, request, shared, state
+//! errors          bearer, reply, request, shared
+//! oauth           reply, request, shared
+//! bearer          reply, request, state
+//! shared          persist, state
+//! persist         error, state
+//! state           sites
+//! sites           catalogue, reply, request, crate::site
+//! faults          error, framing, front, reply, state, stop
+//! front           framing, stop, tls
+//! framing         request
+//! tls             error
+//! request         reply
+//! reply           -
+//! catalogue       -
+//! error           -
+//! stop            -
+//! module_graph    -
 //! ```
 
 mod bearer;
 mod cancel;
 mod catalogue;
+mod error;
 mod errors;
 mod faults;
 mod framing;
 mod front;
+#[cfg(test)]
+mod module_graph;
 mod oauth;
 mod partner_keys;
 mod persist;
@@ -51,6 +97,7 @@ mod provision;
 mod reply;
 mod request;
 mod routes;
+mod shared;
 mod sites;
 mod ssh_credentials;
 mod state;
@@ -61,18 +108,19 @@ mod upgrade_paths;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::error::Error;
+pub use error::SandboxError;
 pub use faults::Fault;
 use faults::{FaultPlan, Faults};
 use front::Front;
 use reply::Reply;
 use request::Incoming;
+use shared::Shared;
 use state::{Partner, State};
 use stop::Stop;
 
@@ -87,37 +135,6 @@ const CONNECTIONS: usize = 256;
 
 /// Most client connections a sandbox may be given.
 const MAX_CONNECTIONS: usize = 4096;
-
-/// State shared by the worker threads.
-#[derive(Debug, Default)]
-pub(crate) struct Shared {
-    state: Mutex<State>,
-    /// Where the state is kept between runs, if anywhere.
-    state_file: Option<PathBuf>,
-}
-
-impl Shared {
-    /// The state; a worker that panicked while holding it leaves it usable.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Writes the state file if a request changed the state. The lock is
-    /// held while writing, so the file follows the order of the changes.
-    fn persist(&self) -> std::io::Result<()> {
-        let mut state = self.lock();
-        if !state.dirty {
-            return Ok(());
-        }
-        if let Some(path) = &self.state_file {
-            persist::save(path, &state)?;
-        }
-        state.dirty = false;
-        Ok(())
-    }
-}
 
 /// Configures a [`Sandbox`].
 #[derive(Clone, Debug)]
@@ -144,7 +161,7 @@ impl std::fmt::Debug for TlsPem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TlsPem")
             .field("cert_chain_bytes", &self.cert_chain.len())
-            .field("key", &crate::auth::REDACTED)
+            .field("key", &state::REDACTED)
             .finish()
     }
 }
@@ -263,7 +280,7 @@ impl SandboxBuilder {
     }
 
     /// The starting state: the file's, then the partners given here on top.
-    fn initial_state(&self) -> Result<State, Error> {
+    fn initial_state(&self) -> Result<State, SandboxError> {
         let mut state = match &self.state_file {
             Some(path) => persist::load(path)?.unwrap_or_default(),
             None => State::default(),
@@ -280,21 +297,22 @@ impl SandboxBuilder {
     }
 
     /// Loads the state file, if any, binds the address and starts serving.
-    pub fn start(self) -> Result<Sandbox, Error> {
+    pub fn start(self) -> Result<Sandbox, SandboxError> {
         let state = self.initial_state()?;
         let faults = Faults::new(self.faults)?;
         let tls = match &self.tls {
             Some(pem) => Some(tls::config(&pem.cert_chain, &pem.key)?),
             None => None,
         };
-        let cannot_listen = |e: std::io::Error| {
-            Error::io(format!("the sandbox cannot listen on {}", self.listen), e)
+        let cannot_listen = |source: std::io::Error| SandboxError::Listen {
+            addr: self.listen.clone(),
+            source,
         };
         let listener = TcpListener::bind(self.listen.as_str()).map_err(cannot_listen)?;
         let addr = listener.local_addr().map_err(cannot_listen)?;
         // The inner server is private: only the front connects to it.
         let server = tiny_http::Server::http("127.0.0.1:0")
-            .map_err(|e| cannot_listen(std::io::Error::other(e.to_string())))?;
+            .map_err(|e| cannot_listen(std::io::Error::other(e)))?;
         let inner = server
             .server_addr()
             .to_ip()
@@ -310,10 +328,7 @@ impl SandboxBuilder {
         let max_connections = front::fit_to_open_files(self.max_connections);
         let (front, accepting) = Front::start(listener, inner, tls, stop.clone(), max_connections);
         let ctx = Arc::new(Context {
-            shared: Shared {
-                state: Mutex::new(state),
-                state_file: self.state_file,
-            },
+            shared: Shared::new(state, self.state_file),
             faults,
             front,
             stop,
@@ -457,7 +472,7 @@ fn answer(ctx: &Arc<Context>, mut rq: tiny_http::Request) {
     record(&ctx.shared, &endpoint, reply.status, fault);
     match fault {
         Some(fault) => {
-            let answer = reply.render(&incoming);
+            let answer = reply.render(incoming.format());
             faults::mangle(&ctx.faults, &ctx.front, &ctx.stop, rq, answer, fault);
         }
         None => respond(rq, &incoming, reply),
@@ -482,18 +497,8 @@ fn record(shared: &Shared, endpoint: &str, status: u16, fault: Option<Fault>) {
 }
 
 fn respond(rq: tiny_http::Request, incoming: &Incoming, reply: Reply) {
-    let (status, body, headers) = reply.render(incoming);
-    send(rq, status, body, &headers);
-}
-
-fn send(rq: tiny_http::Request, status: u16, body: Vec<u8>, headers: &[(String, String)]) {
-    let mut response = tiny_http::Response::from_data(body).with_status_code(status);
-    for (name, value) in headers {
-        if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-            response.add_header(header);
-        }
-    }
-    let _ = rq.respond(response);
+    let (status, body, headers) = reply.render(incoming.format());
+    reply::send(rq, status, body, &headers);
 }
 
 /// A random secret for a sandbox partner, e.g. for a demo.

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::reply::Reply;
 use super::request::Incoming;
-use super::Shared;
+use super::shared::Shared;
 
 /// Scopes the sandbox grants. Only `jetpack-partner` opens the partner
 /// endpoints; the others exist so clients can meet a wrong-scope token.

@@ -6,8 +6,8 @@ use serde_json::json;
 use super::bearer;
 use super::reply::Reply;
 use super::request::{Fields, Incoming};
+use super::shared::Shared;
 use super::state::{random_token, Allowances, Partner, SubKey};
-use super::Shared;
 
 const ACTION: &str = "create partner keys";
 

@@ -9,32 +9,31 @@ use std::fs;
 use std::io::{self, ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
+use super::error::SandboxError;
 use super::state::{random_token, State};
-use crate::error::Error;
 
 /// The state kept in `path`; `None` when there is no such file yet, or it
 /// is empty (as `touch` leaves it).
-pub(crate) fn load(path: &Path) -> Result<Option<State>, Error> {
+pub(crate) fn load(path: &Path) -> Result<Option<State>, SandboxError> {
     let text = match fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            let context = format!("cannot read the sandbox state file {}", path.display());
-            return Err(Error::io(context, e));
+        Err(source) => {
+            return Err(SandboxError::StateFile {
+                path: path.to_owned(),
+                source,
+            })
         }
     };
     if text.trim().is_empty() {
         return Ok(None);
     }
-    serde_json::from_str(&text).map(Some).map_err(|e| {
-        Error::io(
-            format!(
-                "the sandbox state file {} is corrupt; fix it, or move it away to start afresh",
-                path.display()
-            ),
-            io::Error::new(ErrorKind::InvalidData, e),
-        )
-    })
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|source| SandboxError::CorruptStateFile {
+            path: path.to_owned(),
+            source,
+        })
 }
 
 /// Writes `state` to `path` through a temporary file and a rename.

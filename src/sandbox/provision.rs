@@ -8,19 +8,27 @@
 //! * `*.pending.test`: WordPress.com cannot reach the site, so the
 //!   activation is recorded as pending and `next_url` is empty.
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
 use super::bearer::{self, Caller};
 use super::catalogue::{self, Product, Verdict};
 use super::reply::Reply;
 use super::request::{Fields, Incoming};
+use super::shared::Shared;
 use super::sites::{self, Activation, Site};
 use super::ssh_credentials::{self, SSH_FIELDS};
 use super::state::{random_token, State};
-use super::Shared;
 
 /// Where WordPress.com sends the user to finish connecting the site.
 const AUTHORIZE_URL: &str = "https://jetpack.wordpress.com/jetpack.authorize/1/";
+
+/// What a query value escapes: all but RFC 3986's unreserved characters.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// What a valid provision request asks for.
 struct Wanted {
@@ -250,8 +258,8 @@ fn answer(
 fn authorize_url(key: &str, plan: &str, onboarding: bool) -> String {
     let mut url = format!(
         "{AUTHORIZE_URL}?site={}&plan={}",
-        crate::api::encode_query_value(key),
-        crate::api::encode_query_value(plan)
+        utf8_percent_encode(key, QUERY_VALUE),
+        utf8_percent_encode(plan, QUERY_VALUE)
     );
     if onboarding {
         url.push_str("&onboarding=1");
@@ -269,5 +277,11 @@ mod tests {
             authorize_url("example.com::blog", "premium", true),
             "https://jetpack.wordpress.com/jetpack.authorize/1/?site=example.com%3A%3Ablog&plan=premium&onboarding=1"
         );
+    }
+
+    #[test]
+    fn query_values_keep_only_unreserved_characters() {
+        let encoded = utf8_percent_encode("a-b.c_d~e f/g+h&i=j%k::café", QUERY_VALUE).to_string();
+        assert_eq!(encoded, "a-b.c_d~e%20f%2Fg%2Bh%26i%3Dj%25k%3A%3Acaf%C3%A9");
     }
 }

@@ -1,8 +1,21 @@
-//! Answers, in the shapes the real service uses.
+//! Answers, in the shapes the real service uses, and how they are written
+//! out. Nothing here looks at the request: what the rendering needs from
+//! it comes as a plain [`Format`].
 
 use serde_json::{json, Value};
 
-use super::request::Incoming;
+/// An answer ready to send: status, body, headers.
+pub(crate) type Rendered = (u16, Vec<u8>, Vec<(String, String)>);
+
+/// How a request asked for its answer, through query parameters every
+/// endpoint takes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Format {
+    /// `http_envelope`: always 200, the real answer wrapped.
+    pub envelope: bool,
+    /// `pretty`: indented JSON.
+    pub pretty: bool,
+}
 
 /// An answer before rendering.
 #[derive(Debug)]
@@ -42,10 +55,10 @@ impl Reply {
     /// The bytes and headers to send. Honours `http_envelope` (always 200,
     /// the real answer wrapped) and `pretty`, as the service does on every
     /// endpoint.
-    pub fn render(self, rq: &Incoming) -> (u16, Vec<u8>, Vec<(String, String)>) {
+    pub fn render(self, format: Format) -> Rendered {
         let mut headers = self.headers;
         headers.push(("Content-Type".into(), "application/json".into()));
-        let (status, body) = if rq.query_flag("http_envelope") {
+        let (status, body) = if format.envelope {
             let listed: Vec<Value> = headers
                 .iter()
                 .map(|(name, value)| json!({"name": name, "value": value}))
@@ -57,11 +70,27 @@ impl Reply {
         } else {
             (self.status, self.body)
         };
-        let bytes = if rq.query_flag("pretty") {
+        let bytes = if format.pretty {
             serde_json::to_vec_pretty(&body)
         } else {
             serde_json::to_vec(&body)
         };
         (status, bytes.unwrap_or_default(), headers)
     }
+}
+
+/// Sends a rendered answer through the inner server.
+pub(crate) fn send(
+    rq: tiny_http::Request,
+    status: u16,
+    body: Vec<u8>,
+    headers: &[(String, String)],
+) {
+    let mut response = tiny_http::Response::from_data(body).with_status_code(status);
+    for (name, value) in headers {
+        if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            response.add_header(header);
+        }
+    }
+    let _ = rq.respond(response);
 }

@@ -1,12 +1,19 @@
 //! A request as the sandbox's handlers see it: method, path, query, the
-//! headers that matter, and the body's form fields.
+//! headers that matter, the body's form fields, and what its route's
+//! pattern captured from the path.
 
 use std::io::Read;
 
-use super::reply::Reply;
+use super::reply::{Format, Reply};
 
 /// Largest request body the sandbox reads.
 pub(crate) const MAX_REQUEST_BODY: u64 = 8 * 1024 * 1024;
+
+/// The path parameters a route's pattern captured.
+#[derive(Debug, Default)]
+pub(crate) struct Params {
+    pub site: Option<String>,
+}
 
 /// One incoming request, read whole.
 #[derive(Debug, Default)]
@@ -56,6 +63,14 @@ impl Incoming {
         self.query
             .iter()
             .any(|(k, v)| k == name && v != "false" && v != "0")
+    }
+
+    /// How the answer is to be written: `http_envelope` and `pretty`.
+    pub fn format(&self) -> Format {
+        Format {
+            envelope: self.query_flag("http_envelope"),
+            pretty: self.query_flag("pretty"),
+        }
     }
 
     /// The value of query parameter `name`, if present.

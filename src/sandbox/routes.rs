@@ -5,15 +5,10 @@
 //! segment must match exactly.
 
 use super::reply::Reply;
-use super::request::Incoming;
+use super::request::{Incoming, Params};
+use super::shared::Shared;
+use super::upgrade_paths;
 use super::{cancel, errors, oauth, partner_keys, provision, ssh_credentials, status};
-use super::{upgrade_paths, Shared};
-
-/// The path parameters a pattern captured.
-#[derive(Debug, Default)]
-pub(crate) struct Params {
-    pub site: Option<String>,
-}
 
 type Handler = fn(&Shared, &Incoming, &Params) -> Reply;
 
@@ -148,7 +143,6 @@ fn matches(pattern: &str, path: &str) -> Option<Params> {
     }
 }
 
-/// `GET /_sandbox/stats`.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,14 +4,21 @@
 //! host with a non-default port, path segments joined by `::`. Keys are
 //! kept percent-decoded, so `example.com/caf%C3%A9` given as `siteurl` and
 //! `example.com::caf%C3%A9` given in a path name the same site.
+//!
+//! The sites themselves are kept in the state (`State::sites`); the
+//! functions here are given the collection they search.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::catalogue;
 use super::reply::Reply;
 use super::request::percent_decode_path;
-use super::state::State;
 use crate::site::SiteRef;
+
+/// The sites the sandbox knows, by key (`example.com::blog`).
+pub(crate) type Sites = BTreeMap<String, Site>;
 
 /// One site the sandbox has provisioned.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -100,27 +107,22 @@ impl Lookup {
     }
 }
 
-impl State {
-    /// The key of the site a `{site}` segment names, if the sandbox knows it.
-    pub fn find_site(&self, segment: &str) -> Option<String> {
-        match Lookup::parse(segment) {
-            Lookup::BlogId(id) => self
-                .sites
-                .iter()
-                .find(|(_, site)| site.blog_id == id)
-                .map(|(key, _)| key.clone()),
-            Lookup::Key(key) => self.sites.contains_key(&key).then_some(key),
-        }
+/// The key of the site a `{site}` segment names, if it is one of `sites`.
+fn find(sites: &Sites, segment: &str) -> Option<String> {
+    match Lookup::parse(segment) {
+        Lookup::BlogId(id) => sites
+            .iter()
+            .find(|(_, site)| site.blog_id == id)
+            .map(|(key, _)| key.clone()),
+        Lookup::Key(key) => sites.contains_key(&key).then_some(key),
     }
 }
 
 /// The key of the site a `{site}` segment names, or the service's refusal
 /// of a site it never provisioned.
-pub(crate) fn known(state: &State, segment: Option<&str>) -> Result<String, Reply> {
+pub(crate) fn known(sites: &Sites, segment: Option<&str>) -> Result<String, Reply> {
     let segment = segment.unwrap_or_default();
-    state
-        .find_site(segment)
-        .ok_or_else(|| invalid_blog(403, segment))
+    find(sites, segment).ok_or_else(|| invalid_blog(403, segment))
 }
 
 /// `invalid_blog`, naming the site as the path gave it.

@@ -5,10 +5,9 @@ use serde_json::json;
 
 use super::bearer;
 use super::reply::Reply;
-use super::request::{Fields, Incoming};
-use super::routes::Params;
+use super::request::{Fields, Incoming, Params};
+use super::shared::Shared;
 use super::sites;
-use super::Shared;
 
 /// The form fields that carry SSH access.
 pub(crate) const SSH_FIELDS: &[&str] = &[
@@ -35,7 +34,7 @@ fn run(shared: &Shared, rq: &Incoming, params: &Params) -> Result<Reply, Reply> 
     if !segment.bytes().all(|b| b.is_ascii_digit()) {
         return Err(sites::invalid_blog(400, segment));
     }
-    let key = sites::known(&state, Some(segment))?;
+    let key = sites::known(&state.sites, Some(segment))?;
     check(&fields, true).map_err(|(code, message)| Reply::rest_error(400, code, message))?;
     if let Some(site) = state.sites.get_mut(&key) {
         site.has_backups_credentials = true;

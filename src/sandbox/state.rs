@@ -11,7 +11,7 @@ use std::hash::{BuildHasher, Hasher};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::sites::Site;
+use super::sites::Sites;
 
 /// The first blog ID the sandbox hands out.
 const FIRST_BLOG_ID: u64 = 1000;
@@ -107,7 +107,7 @@ pub(crate) struct State {
     pub partners: BTreeMap<String, Partner>,
     pub tokens: HashMap<String, Grant>,
     /// Site key (`example.com::blog`) -> site.
-    pub sites: BTreeMap<String, Site>,
+    pub sites: Sites,
     pub next_blog_id: u64,
     pub next_client_id: u64,
     pub next_key_id: u64,
@@ -123,7 +123,7 @@ impl Default for State {
         State {
             partners: BTreeMap::new(),
             tokens: HashMap::new(),
-            sites: BTreeMap::new(),
+            sites: Sites::new(),
             next_blog_id: FIRST_BLOG_ID,
             next_client_id: FIRST_SUB_KEY_CLIENT_ID,
             next_key_id: 1,
@@ -200,6 +200,10 @@ pub(crate) struct Stats {
     pub faults: BTreeMap<&'static str, u64>,
 }
 
+/// What the stats (and `Debug`) show in place of a secret, as the
+/// client's traces do.
+pub(crate) const REDACTED: &str = "***";
+
 /// Fields whose values the stats never show.
 const SECRET_FIELDS: &[&str] = &[
     "client_secret",
@@ -225,7 +229,7 @@ impl Stats {
             .iter()
             .map(|(k, v)| {
                 let value = if SECRET_FIELDS.contains(&k.as_str()) {
-                    crate::auth::REDACTED.to_owned()
+                    REDACTED.to_owned()
                 } else {
                     String::from_utf8_lossy(v).into_owned()
                 };

@@ -6,10 +6,9 @@ use serde_json::{json, Value};
 use super::bearer;
 use super::catalogue;
 use super::reply::Reply;
-use super::request::Incoming;
-use super::routes::Params;
+use super::request::{Incoming, Params};
+use super::shared::Shared;
 use super::sites::{self, Site};
-use super::Shared;
 
 const ACTION: &str = "view the status of partner sites";
 
@@ -78,7 +77,7 @@ fn with_site(
 ) -> Reply {
     let state = shared.lock();
     let found = bearer::check(&state, rq, ACTION).and_then(|caller| {
-        let key = sites::known(&state, params.site.as_deref())?;
+        let key = sites::known(&state.sites, params.site.as_deref())?;
         Ok((caller, key))
     });
     match found {

@@ -15,30 +15,31 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ServerConfig, ServerConnection};
 
-use crate::error::Error;
+use super::error::SandboxError;
 
 /// The server configuration for a certificate chain and its key, both PEM.
-pub(crate) fn config(cert_chain_pem: &[u8], key_pem: &[u8]) -> Result<Arc<ServerConfig>, Error> {
-    let bad = |what: &str, e: &dyn std::fmt::Display| {
-        Error::InvalidInput(format!("the sandbox's TLS {what}: {e}"))
-    };
+pub(crate) fn config(
+    cert_chain_pem: &[u8],
+    key_pem: &[u8],
+) -> Result<Arc<ServerConfig>, SandboxError> {
     let chain = CertificateDer::pem_slice_iter(cert_chain_pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad("certificate chain is not PEM", &e))?;
+        .map_err(|e| SandboxError::tls("certificate chain is not PEM", e))?;
     if chain.is_empty() {
-        return Err(Error::InvalidInput(
-            "the sandbox's TLS certificate chain holds no CERTIFICATE block".into(),
-        ));
+        return Err(SandboxError::Tls {
+            problem: "certificate chain holds no CERTIFICATE block".into(),
+            source: None,
+        });
     }
     let key = PrivateKeyDer::from_pem_slice(key_pem)
-        .map_err(|e| bad("key is not a PEM private key", &e))?;
+        .map_err(|e| SandboxError::tls("key is not a PEM private key", e))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| bad("setup failed", &e))?
+        .map_err(|e| SandboxError::tls("setup failed", e))?
         .with_no_client_auth()
         .with_single_cert(chain, key)
-        .map_err(|e| bad("certificate and key do not fit", &e))?;
+        .map_err(|e| SandboxError::tls("certificate and key do not fit", e))?;
     Ok(Arc::new(config))
 }
 

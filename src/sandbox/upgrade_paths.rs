@@ -5,17 +5,16 @@ use serde_json::json;
 use super::bearer;
 use super::catalogue;
 use super::reply::Reply;
-use super::request::Incoming;
-use super::routes::Params;
+use super::request::{Incoming, Params};
+use super::shared::Shared;
 use super::sites;
-use super::Shared;
 
 /// For every family, what the site may be given now; see the catalogue for
 /// the superset rules.
 pub(crate) fn upgrade_paths(shared: &Shared, rq: &Incoming, params: &Params) -> Reply {
     let state = shared.lock();
     let found = bearer::check(&state, rq, "view upgrade paths of partner sites")
-        .and_then(|_| sites::known(&state, params.site.as_deref()));
+        .and_then(|_| sites::known(&state.sites, params.site.as_deref()));
     match found {
         Ok(key) => {
             let held: Vec<&str> = state

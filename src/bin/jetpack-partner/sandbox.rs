@@ -1,8 +1,9 @@
 //! `sandbox`: serve the local fake of the API until stopped.
 
+use std::io;
 use std::time::Duration;
 
-use jetpack_partner::sandbox::{Fault, Sandbox, SandboxBuilder};
+use jetpack_partner::sandbox::{Fault, Sandbox, SandboxBuilder, SandboxError};
 use jetpack_partner::Error;
 
 use crate::args::{Flag, Parsed};
@@ -190,6 +191,31 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     globals.out.line(sandbox.base_url())?;
     sandbox.wait();
     Ok(())
+}
+
+/// A sandbox that cannot start (here or in `demo`): a bad setting is a
+/// usage problem (exit 2), an address or a file the machine refuses is a
+/// local I/O failure (exit 5), with the sandbox's message either way.
+impl From<SandboxError> for Failure {
+    fn from(e: SandboxError) -> Failure {
+        if e.is_setting() {
+            return Failure::Lib(Error::InvalidInput(e.to_string()));
+        }
+        let context = e.context();
+        let source = match e {
+            SandboxError::Listen { source, .. } | SandboxError::StateFile { source, .. } => source,
+            SandboxError::CorruptStateFile { source, .. } => {
+                io::Error::new(io::ErrorKind::InvalidData, source)
+            }
+            other => {
+                return Failure::Lib(Error::Io {
+                    context: "the sandbox cannot start".into(),
+                    source: io::Error::other(other),
+                })
+            }
+        };
+        Failure::Lib(Error::Io { context, source })
+    }
 }
 
 /// The latency and fault options.
