@@ -254,10 +254,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Splits the line into global options and the command's own, so that a
-/// command's option (`errors --verbose`) wins over a global of the same
-/// name after the command; globals may stand before or after the command.
-/// Every usage problem is collected and reported together, before the
+/// Splits the line into global options and the command's own: a
+/// command's options stand after its name; globals may stand before or
+/// after it. Every usage problem is collected and reported together, before the
 /// command starts (so before it looks for credentials).
 fn run(raw: Vec<OsString>, out: &mut Output) -> Result<(), Failure> {
     let mut tables: Vec<&[Flag]> = vec![globals::FLAGS];
