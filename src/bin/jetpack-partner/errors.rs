@@ -2,7 +2,7 @@
 
 use jetpack_partner::ErrorCatalogue;
 
-use crate::args::{Flag, Parsed};
+use crate::args::{Args, Flag};
 use crate::globals::Globals;
 use crate::output::Failure;
 
@@ -10,9 +10,9 @@ use crate::output::Failure;
 pub const FLAGS: &[&[Flag]] = &[OWN];
 
 const OWN: &[Flag] = &[Flag::switch(
-    "details",
     &["--details"],
     "each error's cause and solution (the API's ?verbose)",
+    |a| &mut a.details,
 )];
 
 pub const HELP: &str = "\
@@ -22,12 +22,12 @@ Print the API's error catalogue: error code to description
 Usage: jetpack-partner [global options] errors [--details]
 ";
 
-pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
+pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
     globals.check_credentials()?;
     let client = globals.client()?;
     let session = globals.session(client)?;
     let request = ErrorCatalogue {
-        verbose: flags.switch("details"),
+        verbose: args.details,
     };
     let catalogue = globals.send(&session, &request)?;
     globals.out.json(&catalogue)
