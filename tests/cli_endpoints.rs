@@ -569,17 +569,20 @@ fn the_error_catalogue_in_both_forms() {
         terse["errors"]["activation_limit_reached"].is_string(),
         "{terse}"
     );
-    let verbose = stdout_json(&partner_cli(&sandbox, &["errors", "--verbose"]));
+    let details = stdout_json(&partner_cli(&sandbox, &["errors", "--details"]));
     for field in ["description", "cause", "solution"] {
         assert!(
-            verbose["errors"]["activation_limit_reached"][field].is_string(),
-            "{verbose}"
+            details["errors"]["activation_limit_reached"][field].is_string(),
+            "{details}"
         );
     }
-    // -v before the command traces; --verbose after it is the catalogue's.
-    let traced = partner_cli(&sandbox, &["-v", "errors"]);
-    assert!(traced.stderr.contains("> GET "), "{traced:#?}");
-    assert!(traced.stdout.contains("\"activation_limit_reached\":\""));
+    // -v and --verbose trace, before the command or after it; --details is
+    // the catalogue's own option (the API's ?verbose).
+    for args in [&["-v", "errors"][..], &["errors", "--verbose"]] {
+        let traced = partner_cli(&sandbox, args);
+        assert!(traced.stderr.contains("> GET "), "{traced:#?}");
+        assert!(traced.stdout.contains("\"activation_limit_reached\":\""));
+    }
 }
 
 #[test]

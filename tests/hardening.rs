@@ -425,7 +425,7 @@ fn no_command_shows_the_secret_or_the_token() {
                 "0.2",
             ],
         ),
-        (vec!["errors", "--verbose"], vec!["errors", "--bogus"]),
+        (vec!["errors", "--details"], vec!["errors", "--bogus"]),
         (
             vec![
                 "ssh-credentials",

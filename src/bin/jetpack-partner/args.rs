@@ -1,30 +1,170 @@
-//! The flag tables and the small parser over pico-args that reads them.
+//! The flag tables, the typed arguments they fill, and the small parser
+//! over pico-args that reads them.
 //!
 //! Each command owns a table of [`Flag`]s. The same table drives parsing
-//! (the spelling, the environment variable) and the `--help` text. Before
-//! pico-args sees the arguments, [`normalize`] splits `--name=value` into
-//! two arguments (keeping the value byte for byte) and rewrites the old
-//! partner scripts' spellings into ours (see `compat.rs`).
+//! (the spellings, the environment variable), `--help`, the man page and
+//! the completions. Each flag's update function checks its value and
+//! writes it into one typed field of [`Args`], as ripgrep's flags write
+//! into its `LowArgs`; the command line, the environment and the config
+//! file all go through it, strongest first. What no single value shows
+//! (one option needs another) is each command's `check`. Before pico-args
+//! sees the arguments, [`normalize`] splits `--name=value` into two
+//! arguments (keeping the value byte for byte) and rewrites the old partner
+//! scripts' spellings into ours (see `compat.rs`).
 //!
 //! Problems are collected, not returned at the first one, so that one run
-//! reports every mistake of an invocation.
+//! reports every mistake of an invocation, before any credential is read.
 
-use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::str::FromStr;
+use std::time::Duration;
 
+use jetpack_partner::batch::Format;
+use jetpack_partner::SiteRef;
 use pico_args::Arguments;
 
 use crate::compat;
-use crate::output::{Failure, Problem, Problems};
+use crate::output::{Problem, Problems};
 use crate::suggest;
 
+/// Every option of every command, read and checked. A command reads the
+/// fields of its own options and of the global ones; the others stay at
+/// their defaults.
+#[derive(Default)]
+pub struct Args {
+    // The global options (globals.rs).
+    pub config: Option<String>,
+    pub api_base: Option<Given>,
+    pub start_api_host: Option<Given>,
+    pub partner_id: Option<String>,
+    pub partner_secret_file: Option<Given>,
+    pub partner_secret: Option<Given>,
+    pub access_token: Option<String>,
+    pub timeout: Option<Duration>,
+    pub retries: Option<u32>,
+    pub token_cache: Option<String>,
+    pub no_token_cache: bool,
+    pub ca_file: Option<String>,
+    pub allow_insecure_http: bool,
+    pub pretty: bool,
+    /// `-v`, `--verbose`: trace the requests.
+    pub verbose: bool,
+    /// The command was spelled as only the old scripts spelled it: it
+    /// behaves as they did.
+    pub script_spelling: bool,
+
+    // token
+    pub json: bool,
+    // provision, cancel, status, upgrade-paths
+    pub local_user: Option<String>,
+    pub siteurl: Option<String>,
+    pub url: Option<String>,
+    pub plan: Option<String>,
+    pub force_register: bool,
+    pub force_connect: bool,
+    pub onboarding: bool,
+    pub wpcom_user_id: Option<u64>,
+    pub wpcom_user_email: Option<String>,
+    pub partner_tracking_id: Option<String>,
+    pub site: Option<SiteRef>,
+    pub cancel_all: bool,
+    pub v1_3: bool,
+    // errors
+    pub details: bool,
+    // Jetpack Backup's credentials (backup.rs), ssh-credentials
+    pub blog_id: Option<u64>,
+    pub ssh_user: Option<String>,
+    pub ssh_pass_file: Option<String>,
+    pub ssh_private_key: Option<String>,
+    pub ssh_host: Option<String>,
+    pub ssh_port: Option<u16>,
+    pub ssh_pass: Option<String>,
+    pub ssh_private_key_text: Option<String>,
+    pub ftp_user: Option<String>,
+    pub ftp_pass_file: Option<String>,
+    pub ftp_host: Option<String>,
+    pub ftp_port: Option<u16>,
+    pub ftp_pass: Option<String>,
+    // WP-CLI (wp_cli.rs)
+    pub wp_cli: bool,
+    pub wp_cli_path: Option<String>,
+    pub no_wp_cli: bool,
+    pub allow_root: bool,
+    // partner-key new
+    pub name: Option<String>,
+    pub allowed_personal_plans: Option<u32>,
+    pub allowed_premium_plans: Option<u32>,
+    pub allowed_professional_plans: Option<u32>,
+    pub notes: Option<String>,
+    // batch
+    pub input: Option<String>,
+    pub output: Option<String>,
+    pub format: Option<Format>,
+    pub concurrency: Option<usize>,
+    pub rate: Option<f64>,
+    pub resume: bool,
+    pub retry_failed: bool,
+    pub fail_fast: bool,
+    pub quiet: bool,
+    #[cfg(feature = "sandbox")]
+    pub sandbox: crate::sandbox::Options,
+
+    /// The options set so far, by [`Flag::label`]: a weaker place does not
+    /// set them again, and the command line not twice.
+    seen: Vec<&'static str>,
+}
+
+/// A value as it was given, and where: for the settings whose messages
+/// name the place (a secret warns only when it stands on the command line).
+#[derive(Clone, Debug)]
+pub struct Given {
+    pub text: String,
+    pub source: Source,
+}
+
+impl Given {
+    /// The value as a `T`; `what` describes a valid one.
+    pub fn parse<T: FromStr>(&self, what: &str) -> Result<T, Problem> {
+        self.text.parse().map_err(|_| self.invalid(what))
+    }
+
+    /// The value is not `what` it should be.
+    pub fn invalid(&self, what: &str) -> Problem {
+        Problem::new(
+            format!("{} {:?} is not {what}", self.source, self.text),
+            format!("give {what}"),
+        )
+    }
+}
+
+/// Sets `field` to a checked value: what most update functions do.
+pub fn set<T>(field: &mut Option<T>, value: Result<T, Problem>) -> Result<(), Problem> {
+    *field = Some(value?);
+    Ok(())
+}
+
+/// Records that the option `name` is required, unless it is `given`.
+pub fn require(problems: &mut Problems, given: bool, name: &str, placeholder: &str) {
+    if !given {
+        problems.push(Problem::new(
+            format!("{name} is required"),
+            format!("add {name} {placeholder}"),
+        ));
+    }
+}
+
+/// A text option that is given and not empty.
+pub fn filled(value: &Option<String>) -> bool {
+    value.as_deref().is_some_and(|v| !v.is_empty())
+}
+
+/// For commands whose options need no check together.
+pub fn unchecked(_: &mut Args, _: &mut Problems) {}
+
+/// One option: its spellings, its value's placeholder, its environment
+/// variable, its help line, and what it does to [`Args`].
 #[derive(Clone, Copy)]
-/// One option: its spelling, whether it takes a value, its environment
-/// variable, and its help line.
 pub struct Flag {
-    /// The name the command reads it by.
-    pub key: &'static str,
     /// Accepted spellings, the documented one first.
     pub names: &'static [&'static str],
     /// The value's placeholder in help; `None` for a switch.
@@ -33,42 +173,71 @@ pub struct Flag {
     pub env: Option<&'static str>,
     /// One line of help; a `\n` continues it on the next line.
     pub help: &'static str,
-    /// Whether it may be given more than once (values collected in order).
+    /// Whether it may be given more than once.
     pub many: bool,
+    update: Update,
+}
+
+/// How a flag writes its field.
+#[derive(Clone, Copy)]
+enum Update {
+    Switch(fn(&mut Args) -> &mut bool),
+    Text(fn(&mut Args) -> &mut Option<String>),
+    /// Parses and checks the value, then writes it.
+    Value(fn(&mut Args, Given) -> Result<(), Problem>),
+    /// Read by `main` before anything else: `--help`, `--version`.
+    Main,
 }
 
 impl Flag {
-    /// An option that takes a value.
-    pub const fn value(
-        key: &'static str,
+    const fn new(
         names: &'static [&'static str],
-        placeholder: &'static str,
+        value: Option<&'static str>,
         help: &'static str,
+        update: Update,
     ) -> Flag {
         Flag {
-            key,
             names,
-            value: Some(placeholder),
+            value,
             env: None,
             help,
             many: false,
+            update,
         }
     }
 
     /// An option without a value.
     pub const fn switch(
-        key: &'static str,
         names: &'static [&'static str],
         help: &'static str,
+        field: fn(&mut Args) -> &mut bool,
     ) -> Flag {
-        Flag {
-            key,
-            names,
-            value: None,
-            env: None,
-            help,
-            many: false,
-        }
+        Flag::new(names, None, help, Update::Switch(field))
+    }
+
+    /// An option whose value is kept as it is given.
+    pub const fn text(
+        names: &'static [&'static str],
+        placeholder: &'static str,
+        help: &'static str,
+        field: fn(&mut Args) -> &mut Option<String>,
+    ) -> Flag {
+        Flag::new(names, Some(placeholder), help, Update::Text(field))
+    }
+
+    /// An option whose value `update` checks and writes.
+    pub const fn value(
+        names: &'static [&'static str],
+        placeholder: &'static str,
+        help: &'static str,
+        update: fn(&mut Args, Given) -> Result<(), Problem>,
+    ) -> Flag {
+        Flag::new(names, Some(placeholder), help, Update::Value(update))
+    }
+
+    /// A switch `main` reads itself, before any other option.
+    pub const fn main(names: &'static [&'static str], help: &'static str) -> Flag {
+        Flag::new(names, None, help, Update::Main)
     }
 
     /// May be given more than once.
@@ -82,6 +251,30 @@ impl Flag {
     pub const fn env(mut self, var: &'static str) -> Flag {
         self.env = Some(var);
         self
+    }
+
+    /// What tells it from the other options: its first name, or its
+    /// variable for one that has no option.
+    fn label(&self) -> &'static str {
+        match (self.names.first(), self.env) {
+            (Some(name), _) => name,
+            (None, var) => var.unwrap_or_default(),
+        }
+    }
+
+    /// Writes `given` into `args`; a value it refuses is a problem.
+    fn set(&self, args: &mut Args, given: Given, problems: &mut Problems) {
+        args.seen.push(self.label());
+        match self.update {
+            Update::Switch(field) => *field(args) = true,
+            Update::Text(field) => *field(args) = Some(given.text),
+            Update::Value(update) => {
+                if let Err(problem) = update(args, given) {
+                    problems.push(problem);
+                }
+            }
+            Update::Main => {}
+        }
     }
 }
 
@@ -116,115 +309,60 @@ impl Source {
     }
 }
 
-/// The options one table found.
-#[derive(Default)]
-pub struct Parsed {
-    values: HashMap<&'static str, (String, Source)>,
-    switches: Vec<&'static str>,
-    many: HashMap<&'static str, Vec<String>>,
-}
-
-impl Parsed {
-    /// The value of `key` and where it came from.
-    pub fn value(&self, key: &str) -> Option<(&str, Source)> {
-        self.values.get(key).map(|(v, s)| (v.as_str(), *s))
+impl Args {
+    /// Whether the option `name` (its first spelling) was given, from
+    /// wherever, even with a value it refused.
+    pub fn given(&self, name: &str) -> bool {
+        self.seen.contains(&name)
     }
 
-    pub fn text(&self, key: &str) -> Option<&str> {
-        self.value(key).map(|(v, _)| v)
-    }
-
-    pub fn switch(&self, key: &str) -> bool {
-        self.switches.contains(&key)
-    }
-
-    /// Every value of a repeatable option, in order.
-    #[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
-    pub fn all(&self, key: &str) -> &[String] {
-        self.many.get(key).map_or(&[], Vec::as_slice)
-    }
-
-    /// The value of `key` parsed as a `T`; `what` describes a valid value.
-    pub fn parse<T: FromStr>(&self, key: &str, what: &str) -> Result<Option<T>, Failure> {
-        let Some((text, source)) = self.value(key) else {
-            return Ok(None);
-        };
-        text.parse().map(Some).map_err(|_| {
-            Failure::usage(
-                format!("{source} {text:?} is not {what}"),
-                &format!("give {what}"),
-            )
-        })
-    }
-
-    /// A required value.
-    pub fn required(&self, key: &str, flag: &str) -> Result<&str, Failure> {
-        self.text(key).filter(|v| !v.is_empty()).ok_or_else(|| {
-            Failure::usage(format!("{flag} is required"), &format!("add {flag} VALUE"))
-        })
-    }
-
-    /// Whether `key` has a value, from wherever it came.
-    pub fn has(&self, key: &str) -> bool {
-        self.values.contains_key(key)
-    }
-
-    /// Forgets the value of `key` (one of several ways to say the same
-    /// thing lost to a stronger one).
-    pub fn forget(&mut self, key: &str) {
-        self.values.remove(key);
-    }
-
-    /// Sets `key` unless it has a value already (a stronger place gave
-    /// it); an empty value counts as none, as an empty variable does.
-    pub fn fill(&mut self, key: &'static str, value: String, source: Source) {
-        if !value.is_empty() {
-            self.values.entry(key).or_insert((value, source));
+    /// Sets the option of `flag` from a weaker place than the command line
+    /// (the environment, the config file), unless a stronger one set it;
+    /// an empty value counts as none, as an empty variable does.
+    pub fn fill(&mut self, flag: &Flag, text: String, source: Source, problems: &mut Problems) {
+        if !text.is_empty() && !self.given(flag.label()) {
+            flag.set(self, Given { text, source }, problems);
         }
     }
 }
 
-/// Takes every option of `groups` out of `args`, then the environment for
-/// those not given. An option given twice, an option without its value and
-/// a variable that is not UTF-8 are problems; the rest is still read.
-pub fn take(args: &mut Arguments, groups: &[&[Flag]], problems: &mut Problems) -> Parsed {
-    let mut parsed = Parsed::default();
+/// Takes every option of `groups` out of `args` into `into`. An option
+/// given twice, or without its value, is a problem; the rest is still read.
+pub fn take(args: &mut Arguments, groups: &[&[Flag]], into: &mut Args, problems: &mut Problems) {
     for flag in groups.iter().flat_map(|g| g.iter()) {
         for &name in flag.names {
-            while let Some(value) = take_one(args, flag, name, problems) {
-                if flag.many {
-                    parsed.many.entry(flag.key).or_default().push(value);
-                    continue;
-                }
-                if parsed.values.contains_key(flag.key) || parsed.switches.contains(&flag.key) {
+            while let Some(text) = take_one(args, flag, name, problems) {
+                if !flag.many && into.given(flag.label()) {
                     problems.push(Problem::new(
                         format!("{name} is given more than once"),
                         "give each option once",
                     ));
                     continue;
                 }
-                match flag.value {
-                    None => parsed.switches.push(flag.key),
-                    Some(_) => {
-                        parsed.values.insert(flag.key, (value, Source::Flag(name)));
-                    }
-                }
-            }
-        }
-        if let Some(var) = flag.env {
-            if !parsed.values.contains_key(flag.key) {
-                match std::env::var_os(var).map(OsString::into_string) {
-                    None => {}
-                    Some(Ok(value)) => parsed.fill(flag.key, value, Source::Env(var)),
-                    Some(Err(_)) => problems.push(Problem::new(
-                        format!("${var} is not valid UTF-8"),
-                        "fix the variable",
-                    )),
-                }
+                let source = Source::Flag(name);
+                flag.set(into, Given { text, source }, problems);
             }
         }
     }
-    parsed
+}
+
+/// Reads the environment variables of the options of `groups` that the
+/// command line left unset. A variable that is not UTF-8 is a problem.
+pub fn environment(groups: &[&[Flag]], into: &mut Args, problems: &mut Problems) {
+    for flag in groups.iter().flat_map(|g| g.iter()) {
+        let Some(var) = flag.env else {
+            continue;
+        };
+        match std::env::var_os(var).map(OsString::into_string) {
+            None => {}
+            Some(Ok(text)) => into.fill(flag, text, Source::Env(var), problems),
+            Some(Err(_)) if into.given(flag.label()) => {}
+            Some(Err(_)) => problems.push(Problem::new(
+                format!("${var} is not valid UTF-8"),
+                "fix the variable",
+            )),
+        }
+    }
 }
 
 /// One occurrence of `name`: its value, or `""` for a switch. An option
@@ -423,11 +561,7 @@ pub fn help_lines(groups: &[&[Flag]]) -> String {
 mod tests {
     use super::*;
 
-    const TABLE: &[Flag] = &[
-        Flag::value("api-base", &["--api-base"], "URL", "x"),
-        Flag::value("secret", &["--partner-secret"], "VALUE", "x"),
-        Flag::switch("pretty", &["--pretty"], "x"),
-    ];
+    const TABLE: &[Flag] = crate::globals::FLAGS;
 
     fn norm(args: &[&str]) -> Vec<String> {
         let raw = args.iter().map(OsString::from).collect();
@@ -471,5 +605,57 @@ mod tests {
             ["--partner-secret", "--user=x"]
         );
         assert_eq!(norm(&["--", "--api-base=x"]), ["--", "--api-base=x"]);
+    }
+
+    #[test]
+    fn each_option_of_a_command_has_its_own_label() {
+        for command in crate::COMMANDS {
+            let mut labels: Vec<&str> = Vec::new();
+            for flag in command.flags.iter().flat_map(|g| g.iter()) {
+                assert!(
+                    !labels.contains(&flag.label()),
+                    "{}: {} twice",
+                    command.name,
+                    flag.label()
+                );
+                labels.push(flag.label());
+            }
+            for flag in TABLE {
+                assert!(!labels.contains(&flag.label()), "{}", flag.label());
+            }
+        }
+    }
+
+    #[test]
+    fn values_are_typed_checked_and_set_by_the_strongest_place() {
+        let line = ["--timeout", "2.5", "--retries", "x", "--pretty", "--pretty"];
+        let mut args = Arguments::from_vec(line.iter().map(OsString::from).collect());
+        let (mut parsed, mut problems) = (Args::default(), Problems::default());
+        take(&mut args, &[TABLE], &mut parsed, &mut problems);
+        assert!(args.finish().is_empty());
+        let env = |var: &'static str| Source::Env(var);
+        let flag = |name: &str| TABLE.iter().find(|f| f.names.contains(&name));
+        for (name, text, var) in [
+            ("--timeout", "9", "JETPACK_TIMEOUT"),
+            ("--retries", "3", "JETPACK_RETRIES"),
+            ("--partner-id", "", "JETPACK_PARTNER_ID"),
+            ("--token-cache", "/cache", "JETPACK_TOKEN_CACHE"),
+        ] {
+            let flag = flag(name).unwrap_or_else(|| panic!("{name}"));
+            parsed.fill(flag, text.to_owned(), env(var), &mut problems);
+        }
+        assert_eq!(parsed.timeout, Some(Duration::from_millis(2500)));
+        assert_eq!(parsed.retries, None, "refused on the command line");
+        assert_eq!(parsed.partner_id, None, "empty counts as not given");
+        assert_eq!(parsed.token_cache.as_deref(), Some("/cache"));
+        assert!(parsed.pretty && parsed.given("--retries"));
+        let messages: Vec<String> = problems.into_vec().into_iter().map(|p| p.message).collect();
+        assert_eq!(
+            messages,
+            [
+                "--retries \"x\" is not a number of retries (0 or more)",
+                "--pretty is given more than once"
+            ]
+        );
     }
 }

@@ -4,175 +4,205 @@
 
 use jetpack_partner::{FtpCredentials, Secret, SshCredentials};
 
-use crate::args::{Flag, Parsed};
+use crate::args::{set, Args, Flag, Given};
 use crate::globals::Globals;
-use crate::output::Failure;
+use crate::output::{Failure, Problem, Problems};
 
 pub const SSH_FLAGS: &[Flag] = &[
-    Flag::value(
-        "ssh-user",
+    Flag::text(
         &["--ssh-user"],
         "USER",
         "SSH user for Jetpack Backup",
+        |a| &mut a.ssh_user,
     ),
-    Flag::value(
-        "ssh-pass-file",
+    Flag::text(
         &["--ssh-pass-file"],
         "PATH",
         "read the SSH password from PATH ('-': stdin)",
+        |a| &mut a.ssh_pass_file,
     ),
-    Flag::value(
-        "ssh-private-key",
+    Flag::text(
         &["--ssh-private-key"],
         "PATH",
         "read the SSH private key from PATH ('-': stdin)",
+        |a| &mut a.ssh_private_key,
     ),
-    Flag::value(
-        "ssh-host",
+    Flag::text(
         &["--ssh-host"],
         "HOST",
         "SSH host (default: the site's host)",
+        |a| &mut a.ssh_host,
     ),
-    Flag::value("ssh-port", &["--ssh-port"], "PORT", "SSH port (default 22)"),
-    Flag::value(
-        "ssh-pass",
+    Flag::value(&["--ssh-port"], "PORT", "SSH port (default 22)", |a, v| {
+        set(&mut a.ssh_port, port(&v))
+    }),
+    Flag::text(
         &["--ssh-pass"],
         "VALUE",
         "the SSH password itself (the old scripts' --ssh-pass=);\nother users see it in ps: prefer --ssh-pass-file",
+        |a| &mut a.ssh_pass,
     ),
-    Flag::value(
-        "ssh-private-key-text",
+    Flag::text(
         &["--ssh-private-key-text"],
         "KEY",
         "the private key's text itself (the old scripts' --ssh-private-key=KEY);\nother users see it in ps: prefer --ssh-private-key PATH",
+        |a| &mut a.ssh_private_key_text,
     ),
 ];
 
 pub const FTP_FLAGS: &[Flag] = &[
-    Flag::value(
-        "ftp-user",
+    Flag::text(
         &["--ftp-user"],
         "USER",
         "FTP user for Jetpack Backup",
+        |a| &mut a.ftp_user,
     ),
-    Flag::value(
-        "ftp-pass-file",
+    Flag::text(
         &["--ftp-pass-file"],
         "PATH",
         "read the FTP password from PATH ('-': stdin)",
+        |a| &mut a.ftp_pass_file,
     ),
-    Flag::value(
-        "ftp-host",
+    Flag::text(
         &["--ftp-host"],
         "HOST",
         "FTP host (default: the site's host)",
+        |a| &mut a.ftp_host,
     ),
-    Flag::value("ftp-port", &["--ftp-port"], "PORT", "FTP port (default 21)"),
-    Flag::value(
-        "ftp-pass",
+    Flag::value(&["--ftp-port"], "PORT", "FTP port (default 21)", |a, v| {
+        set(&mut a.ftp_port, port(&v))
+    }),
+    Flag::text(
         &["--ftp-pass"],
         "VALUE",
         "the FTP password itself (the old scripts' --ftp-pass=);\nother users see it in ps: prefer --ftp-pass-file",
+        |a| &mut a.ftp_pass,
     ),
 ];
 
-const PORT: &str = "a port number from 1 to 65535";
-
-/// The SSH group, when any of its options is given.
-pub fn ssh(flags: &Parsed, globals: &Globals) -> Result<Option<SshCredentials>, Failure> {
-    let given = SSH_FLAGS.iter().any(|f| flags.text(f.key).is_some());
-    if !given {
-        return Ok(None);
+/// A port number from 1 to 65535.
+fn port(v: &Given) -> Result<u16, Problem> {
+    const PORT: &str = "a port number from 1 to 65535";
+    match v.parse(PORT)? {
+        0 => Err(Problem::new(
+            format!("{} 0 is not {PORT}", v.source),
+            format!("give {PORT}"),
+        )),
+        port => Ok(port),
     }
-    let user = flags
-        .text("ssh-user")
-        .ok_or_else(|| Failure::usage("SSH options need --ssh-user", "add --ssh-user USER"))?;
-    let mut ssh = SshCredentials::new(user);
-    let pass = one_of(flags, "--ssh-pass-file", "--ssh-pass")?;
-    let key = one_of(flags, "--ssh-private-key", "--ssh-private-key-text")?;
-    if pass.is_none() && key.is_none() {
-        return Err(Failure::usage(
+}
+
+/// What the SSH and FTP options need of each other: given at all, the
+/// group needs its user and one password (or key); a password or key is
+/// given once.
+pub fn check(a: &Args, problems: &mut Problems) {
+    let ssh_secret = [
+        &a.ssh_pass_file,
+        &a.ssh_pass,
+        &a.ssh_private_key,
+        &a.ssh_private_key_text,
+    ]
+    .iter()
+    .any(|o| o.is_some());
+    match &a.ssh_user {
+        None if ssh_secret || a.ssh_host.is_some() || a.ssh_port.is_some() => problems.push(
+            Problem::new("SSH options need --ssh-user", "add --ssh-user USER"),
+        ),
+        Some(_) if !ssh_secret => problems.push(Problem::new(
             "--ssh-user needs a password or a private key",
             "add --ssh-pass-file PATH or --ssh-private-key PATH",
+        )),
+        _ => {}
+    }
+    let ftp_pass = a.ftp_pass_file.is_some() || a.ftp_pass.is_some();
+    let ftp_given =
+        a.ftp_user.is_some() || ftp_pass || a.ftp_host.is_some() || a.ftp_port.is_some();
+    if ftp_given && (a.ftp_user.is_none() || !ftp_pass) {
+        problems.push(Problem::new(
+            "FTP options need --ftp-user and --ftp-pass-file",
+            "add --ftp-user USER --ftp-pass-file PATH",
         ));
     }
-    match pass {
-        Some(Given::File(path)) => {
-            ssh = ssh.ssh_pass(globals.read_secret(path, "--ssh-pass-file", "SSH password")?)
+    for (file, file_flag, inline, inline_flag) in [
+        (
+            &a.ssh_pass_file,
+            "--ssh-pass-file",
+            &a.ssh_pass,
+            "--ssh-pass",
+        ),
+        (
+            &a.ssh_private_key,
+            "--ssh-private-key",
+            &a.ssh_private_key_text,
+            "--ssh-private-key-text",
+        ),
+        (
+            &a.ftp_pass_file,
+            "--ftp-pass-file",
+            &a.ftp_pass,
+            "--ftp-pass",
+        ),
+    ] {
+        if file.is_some() && inline.is_some() {
+            problems.push(Problem::new(
+                format!("{file_flag} and {inline_flag} both give the same secret"),
+                format!("give it once, preferably with {file_flag}"),
+            ));
         }
-        Some(Given::Inline(value)) => {
-            ssh = ssh.ssh_pass(inline(globals, value, "--ssh-pass", "--ssh-pass-file")?)
-        }
-        None => {}
     }
-    match key {
-        Some(Given::File(path)) => ssh = ssh.ssh_private_key(read_key(globals, path)?),
-        Some(Given::Inline(text)) => {
-            let key = inline(
-                globals,
-                text,
-                "--ssh-private-key=KEY",
-                "--ssh-private-key PATH",
-            )?;
-            ssh = ssh.ssh_private_key(key);
-        }
-        None => {}
+}
+
+/// The SSH group, when it is given (`check` saw that it is whole).
+pub fn ssh(a: &Args, globals: &Globals) -> Result<Option<SshCredentials>, Failure> {
+    let Some(user) = &a.ssh_user else {
+        return Ok(None);
+    };
+    let mut ssh = SshCredentials::new(user);
+    if let Some(path) = &a.ssh_pass_file {
+        ssh = ssh.ssh_pass(globals.read_secret(path, "--ssh-pass-file", "SSH password")?);
     }
-    if let Some(host) = flags.text("ssh-host") {
+    if let Some(value) = &a.ssh_pass {
+        ssh = ssh.ssh_pass(inline(globals, value, "--ssh-pass", "--ssh-pass-file")?);
+    }
+    if let Some(path) = &a.ssh_private_key {
+        ssh = ssh.ssh_private_key(read_key(globals, path)?);
+    }
+    if let Some(text) = &a.ssh_private_key_text {
+        let key = inline(
+            globals,
+            text,
+            "--ssh-private-key=KEY",
+            "--ssh-private-key PATH",
+        )?;
+        ssh = ssh.ssh_private_key(key);
+    }
+    if let Some(host) = &a.ssh_host {
         ssh = ssh.ssh_host(host);
     }
-    if let Some(port) = port(flags, "ssh-port")? {
+    if let Some(port) = a.ssh_port {
         ssh = ssh.ssh_port(port);
     }
     Ok(Some(ssh))
 }
 
-/// The FTP group, when any of its options is given.
-pub fn ftp(flags: &Parsed, globals: &Globals) -> Result<Option<FtpCredentials>, Failure> {
-    let given = FTP_FLAGS.iter().any(|f| flags.text(f.key).is_some());
-    if !given {
+/// The FTP group, when it is given (`check` saw that it is whole).
+pub fn ftp(a: &Args, globals: &Globals) -> Result<Option<FtpCredentials>, Failure> {
+    let Some(user) = &a.ftp_user else {
         return Ok(None);
-    }
-    let pass = one_of(flags, "--ftp-pass-file", "--ftp-pass")?;
-    let (Some(user), Some(pass)) = (flags.text("ftp-user"), pass) else {
-        return Err(Failure::usage(
-            "FTP options need --ftp-user and --ftp-pass-file",
-            "add --ftp-user USER --ftp-pass-file PATH",
-        ));
     };
-    let pass = match pass {
-        Given::File(path) => globals.read_secret(path, "--ftp-pass-file", "FTP password")?,
-        Given::Inline(value) => inline(globals, value, "--ftp-pass", "--ftp-pass-file")?,
+    let pass = match (&a.ftp_pass_file, &a.ftp_pass) {
+        (Some(path), _) => globals.read_secret(path, "--ftp-pass-file", "FTP password")?,
+        (None, Some(value)) => inline(globals, value, "--ftp-pass", "--ftp-pass-file")?,
+        (None, None) => return Ok(None),
     };
     let mut ftp = FtpCredentials::new(user, pass);
-    if let Some(host) = flags.text("ftp-host") {
+    if let Some(host) = &a.ftp_host {
         ftp = ftp.ftp_host(host);
     }
-    if let Some(port) = port(flags, "ftp-port")? {
+    if let Some(port) = a.ftp_port {
         ftp = ftp.ftp_port(port);
     }
     Ok(Some(ftp))
-}
-
-/// How a password or key was given: a file to read, or the value itself.
-enum Given<'a> {
-    File(&'a str),
-    Inline(&'a str),
-}
-
-/// The one of a file option and its inline twin that is given; both is an
-/// error.
-fn one_of<'a>(flags: &'a Parsed, file: &str, inline: &str) -> Result<Option<Given<'a>>, Failure> {
-    let key = |flag: &str| flag.trim_start_matches('-').to_owned();
-    match (flags.text(&key(file)), flags.text(&key(inline))) {
-        (Some(_), Some(_)) => Err(Failure::usage(
-            format!("{file} and {inline} both give the same secret"),
-            &format!("give it once, preferably with {file}"),
-        )),
-        (Some(path), None) => Ok(Some(Given::File(path))),
-        (None, Some(value)) => Ok(Some(Given::Inline(value))),
-        (None, None) => Ok(None),
-    }
 }
 
 /// A secret given on the command line, as the old scripts took it: it
@@ -185,16 +215,6 @@ fn inline(globals: &Globals, value: &str, flag: &str, better: &str) -> Result<Se
     crate::globals::check_secret_length(value, &format!("the value of {flag}"))?;
     globals.out.redactor.add(value);
     Ok(Secret::new(value))
-}
-
-fn port(flags: &Parsed, key: &str) -> Result<Option<u16>, Failure> {
-    match flags.parse::<u16>(key, PORT)? {
-        Some(0) => Err(Failure::usage(
-            format!("--{key} 0 is not {PORT}"),
-            &format!("give {PORT}"),
-        )),
-        other => Ok(other),
-    }
 }
 
 /// A private key is sent exactly as the file holds it: some SSH

@@ -10,65 +10,98 @@ use jetpack_partner::batch::{
     self, Action, Counts, Format, Found, Input, Journal, Options, Previous,
 };
 
-use crate::args::{Flag, Parsed};
+use crate::args::{filled, require, set, Args, Flag, Given};
 use crate::globals::Globals;
-use crate::output::Failure;
+use crate::output::{Failure, Problem, Problems};
 
 /// The command's flag groups.
 pub const FLAGS: &[&[Flag]] = &[OWN];
 
 const OWN: &[Flag] = &[
-    Flag::value(
-        "input",
+    Flag::text(
         &["--input"],
         "FILE",
         "the sites: JSON Lines or CSV ('-' reads stdin)",
+        |a| &mut a.input,
     ),
-    Flag::value(
-        "output",
+    Flag::text(
         &["--output"],
         "FILE",
         "where results go, one JSON line each (default stdout)",
+        |a| &mut a.output,
     ),
     Flag::value(
-        "format",
         &["--format"],
         "jsonl|csv",
         "the input's format (default: by extension; stdin: jsonl)",
+        |a, v| set(&mut a.format, format(&v.text)),
     ),
     Flag::value(
-        "concurrency",
         &["--concurrency"],
         "N",
         "requests in flight at once (default 4)",
+        |a, v| set(&mut a.concurrency, concurrency(&v)),
     ),
     Flag::value(
-        "rate",
         &["--rate"],
         "N/s",
         "start at most N requests per second",
+        |a, v| set(&mut a.rate, rate(&v.text)),
     ),
     Flag::switch(
-        "resume",
         &["--resume"],
         "continue the batch recorded in --output",
+        |a| &mut a.resume,
     ),
     Flag::switch(
-        "retry-failed",
         &["--retry-failed"],
         "with --resume: send again the lines that ended failed\n(after checking whether they went through)",
+        |a| &mut a.retry_failed,
     ),
     Flag::switch(
-        "fail-fast",
         &["--fail-fast"],
         "stop at the first bad line or failed site",
+        |a| &mut a.fail_fast,
     ),
     Flag::switch(
-        "quiet",
         &["--quiet"],
         "no progress and no summary on stderr",
+        |a| &mut a.quiet,
     ),
 ];
+
+fn format(text: &str) -> Result<Format, Problem> {
+    match text {
+        "jsonl" | "json" | "ndjson" => Ok(Format::JsonLines),
+        "csv" => Ok(Format::Csv),
+        other => Err(Problem::new(
+            format!("--format {other:?} is not jsonl or csv"),
+            "give --format jsonl or --format csv",
+        )),
+    }
+}
+
+fn concurrency(v: &Given) -> Result<usize, Problem> {
+    match v.parse("a number of workers from 1 to 256")? {
+        n @ 1..=256 => Ok(n),
+        _ => Err(Problem::new(
+            "--concurrency must be from 1 to 256",
+            "give e.g. --concurrency 8",
+        )),
+    }
+}
+
+/// Requests per second, from one a day (a slower rate would be a wait
+/// longer than anyone means) up.
+fn rate(text: &str) -> Result<f64, Problem> {
+    match text.trim_end_matches("/s").parse::<f64>() {
+        Ok(r) if r.is_finite() && r >= 1.0 / 86_400.0 => Ok(r),
+        _ => Err(Problem::new(
+            format!("--rate {text:?} is not a rate from one request a day up"),
+            "give requests per second, e.g. --rate 10/s or --rate 0.5/s",
+        )),
+    }
+}
 
 pub const HELP_PROVISION: &str = "\
 Provision many sites (POST provision per input line) with one token, a pool
@@ -104,37 +137,46 @@ codes as for 'batch provision'.
 Usage: jetpack-partner [global options] batch cancel --input FILE [--output FILE] [options]
 ";
 
-pub fn provision(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
-    run(Action::Provision, flags, globals)
-}
-
-pub fn cancel(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
-    run(Action::Cancel, flags, globals)
-}
-
-fn run(action: Action, flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
-    let options = options(flags)?;
-    let input_name = flags.required("input", "--input")?;
-    let format = match flags.text("format") {
-        None if input_name == "-" => Format::JsonLines,
-        None => Format::from_path(input_name),
-        Some("jsonl" | "json" | "ndjson") => Format::JsonLines,
-        Some("csv") => Format::Csv,
-        Some(other) => {
-            return Err(Failure::usage(
-                format!("--format {other:?} is not jsonl or csv"),
-                "give --format jsonl or --format csv",
-            ))
-        }
-    };
-    let resume = flags.switch("resume");
-    let output = flags.text("output");
-    if resume && output.is_none() {
-        return Err(Failure::usage(
+/// What a batch's options need of each other, before it starts.
+pub fn check(a: &mut Args, problems: &mut Problems) {
+    require(problems, filled(&a.input), "--input", "FILE");
+    if a.resume && a.output.is_none() {
+        problems.push(Problem::new(
             "--resume needs --output FILE",
             "name the output file of the run to continue",
         ));
     }
+    if a.retry_failed && !a.resume {
+        problems.push(Problem::new(
+            "--retry-failed needs --resume",
+            "add --resume --output FILE: the journal says which lines failed",
+        ));
+    }
+}
+
+pub fn provision(args: &Args, globals: &Globals) -> Result<(), Failure> {
+    run(Action::Provision, args, globals)
+}
+
+pub fn cancel(args: &Args, globals: &Globals) -> Result<(), Failure> {
+    run(Action::Cancel, args, globals)
+}
+
+fn run(action: Action, args: &Args, globals: &Globals) -> Result<(), Failure> {
+    let options = Options {
+        concurrency: args.concurrency.unwrap_or(4),
+        rate: args.rate,
+        fail_fast: args.fail_fast,
+        retry_failed: args.retry_failed,
+    };
+    let input_name = args.input.as_deref().unwrap_or_default();
+    let format = match args.format {
+        Some(format) => format,
+        None if input_name == "-" => Format::JsonLines,
+        None => Format::from_path(input_name),
+    };
+    let resume = args.resume;
+    let output = args.output.as_deref();
     if let Some(output) = output {
         refuse_same_file(input_name, output)?;
     }
@@ -203,7 +245,7 @@ fn run(action: Action, flags: &Parsed, globals: &Globals) -> Result<(), Failure>
         session.access_token().map_err(credentials_refused)?;
     }
     let counts = Counts::new(checked.lines);
-    let quiet = flags.switch("quiet");
+    let quiet = args.quiet;
     let finished = AtomicBool::new(false);
     let started = Instant::now();
     let result = std::thread::scope(|scope| {
@@ -315,44 +357,6 @@ fn report_previous(globals: &Globals, output: &str, previous: &Previous) {
             previous.in_doubt_count()
         ));
     }
-}
-
-fn options(flags: &Parsed) -> Result<Options, Failure> {
-    let concurrency = flags
-        .parse::<usize>("concurrency", "a number of workers from 1 to 256")?
-        .unwrap_or(4);
-    if !(1..=256).contains(&concurrency) {
-        return Err(Failure::usage(
-            "--concurrency must be from 1 to 256",
-            "give e.g. --concurrency 8",
-        ));
-    }
-    let rate = match flags.text("rate") {
-        None => None,
-        Some(text) => match text.trim_end_matches("/s").parse::<f64>() {
-            // From one request a day (a slower rate would be a wait longer
-            // than anyone means) up.
-            Ok(r) if r.is_finite() && r >= 1.0 / 86_400.0 => Some(r),
-            _ => {
-                return Err(Failure::usage(
-                    format!("--rate {text:?} is not a rate from one request a day up"),
-                    "give requests per second, e.g. --rate 10/s or --rate 0.5/s",
-                ))
-            }
-        },
-    };
-    if flags.switch("retry-failed") && !flags.switch("resume") {
-        return Err(Failure::usage(
-            "--retry-failed needs --resume",
-            "add --resume --output FILE: the journal says which lines failed",
-        ));
-    }
-    Ok(Options {
-        concurrency,
-        rate,
-        fail_fast: flags.switch("fail-fast"),
-        retry_failed: flags.switch("retry-failed"),
-    })
 }
 
 /// On a terminal, one line redrawn in place; otherwise a line every few

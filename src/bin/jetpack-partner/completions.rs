@@ -185,7 +185,7 @@ fn bash() -> String {
     }
     for command in COMMANDS {
         let words = match command.run {
-            Run::Api(_) => format!("$globals {}", names_of(own_flags(command)).join(" ")),
+            Run::Api(..) => format!("$globals {}", names_of(own_flags(command)).join(" ")),
             Run::Meta { words, .. } => {
                 let mut list = meta_words(words);
                 list.extend(names_of(PROGRAM_FLAGS.iter().take(1)));
@@ -365,7 +365,7 @@ fn zsh() -> String {
     }
     for command in COMMANDS.iter().filter(|c| !c.name.contains(' ')) {
         let body = match command.run {
-            Run::Api(_) => zsh_arguments(command, "          "),
+            Run::Api(..) => zsh_arguments(command, "          "),
             Run::Meta {
                 words: Words::Command,
                 ..
@@ -472,7 +472,7 @@ fn fish() -> String {
     let mut options = String::new();
     for command in COMMANDS {
         match command.run {
-            Run::Api(_) => {
+            Run::Api(..) => {
                 let condition = format!("__jetpack_partner_in {}", command.name);
                 options.extend(own_flags(command).map(|f| fish_option(f, &condition)));
             }
@@ -542,30 +542,30 @@ mod tests {
 
     #[test]
     fn zsh_specs_quote_and_escape() {
-        let verbose = Flag::switch("verbose", &["-v", "--verbose"], "trace [x] it's");
+        let verbose = Flag::switch(&["-v", "--verbose"], "trace [x] it's", |a| &mut a.verbose);
         assert_eq!(
             zsh_spec(&verbose),
             "'(-v --verbose)'{-v,--verbose}'[trace \\[x\\] it'\\''s]'"
         );
-        let input = Flag::value("input", &["--input"], "FILE", "the sites");
+        let input = Flag::text(&["--input"], "FILE", "the sites", |a| &mut a.input);
         assert_eq!(zsh_spec(&input), "'--input=[the sites]:FILE:_files'");
-        let format = Flag::value("format", &["--format"], "jsonl|csv", "the format");
+        let format = Flag::text(&["--format"], "jsonl|csv", "the format", |a| &mut a.input);
         assert_eq!(
             zsh_spec(&format),
             "'--format=[the format]:jsonl|csv:(jsonl csv)'"
         );
-        let partner = Flag::value("partner", &["--partner"], "ID:SECRET", "one\ntwo").many();
+        let partner = Flag::text(&["--partner"], "ID:SECRET", "one\ntwo", |a| &mut a.input).many();
         assert_eq!(zsh_spec(&partner), "'*--partner=[one two]:ID\\:SECRET:'");
     }
 
     #[test]
     fn fish_options_use_long_and_short_names() {
-        let verbose = Flag::switch("verbose", &["-v", "--verbose"], "it's");
+        let verbose = Flag::switch(&["-v", "--verbose"], "it's", |a| &mut a.verbose);
         assert_eq!(
             fish_option(&verbose, ""),
             "complete -c jetpack-partner -s v -l verbose -d 'it\\'s'\n"
         );
-        let input = Flag::value("input", &["--input"], "FILE", "x");
+        let input = Flag::text(&["--input"], "FILE", "x", |a| &mut a.input);
         assert_eq!(
             fish_option(&input, "__jetpack_partner_in batch provision"),
             "complete -c jetpack-partner -n '__jetpack_partner_in batch provision' -l input -r -F -d 'x'\n"

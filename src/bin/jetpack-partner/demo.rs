@@ -7,7 +7,7 @@ use jetpack_partner::{
 };
 use serde::Serialize;
 
-use crate::args::Parsed;
+use crate::args::Args;
 use crate::globals::Globals;
 use crate::output::{self, Failure, Output};
 
@@ -23,7 +23,7 @@ Usage: jetpack-partner demo
 const PARTNER_ID: &str = "1234";
 const SITE: &str = "https://example.com/shop";
 
-pub fn run(_: &Parsed, globals: &Globals) -> Result<(), Failure> {
+pub fn run(_: &Args, globals: &Globals) -> Result<(), Failure> {
     let secret = jetpack_partner::sandbox::random_secret();
     let sandbox = Sandbox::builder().partner(PARTNER_ID, &secret).start()?;
     let out = &globals.out;

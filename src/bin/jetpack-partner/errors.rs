@@ -2,7 +2,7 @@
 
 use jetpack_partner::ErrorCatalogue;
 
-use crate::args::{Flag, Parsed};
+use crate::args::{Args, Flag};
 use crate::globals::Globals;
 use crate::output::Failure;
 
@@ -10,23 +10,25 @@ use crate::output::Failure;
 pub const FLAGS: &[&[Flag]] = &[OWN];
 
 const OWN: &[Flag] = &[Flag::switch(
-    "verbose",
-    &["--verbose"],
-    "give each error's cause and solution (after the command; -v still traces)",
+    &["--details"],
+    "each error's cause and solution (the API's ?verbose)",
+    |a| &mut a.details,
 )];
 
 pub const HELP: &str = "\
 Print the API's error catalogue: error code to description
 (GET /rest/v1.3/jpphp/errors).
 
-Usage: jetpack-partner [global options] errors [--verbose]
+Usage: jetpack-partner [global options] errors [--details]
 ";
 
-pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
+pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
     globals.check_credentials()?;
     let client = globals.client()?;
     let session = globals.session(client)?;
-    let verbose = flags.switch("verbose");
-    let catalogue = globals.send(&session, &ErrorCatalogue { verbose })?;
+    let request = ErrorCatalogue {
+        verbose: args.details,
+    };
+    let catalogue = globals.send(&session, &request)?;
     globals.out.json(&catalogue)
 }

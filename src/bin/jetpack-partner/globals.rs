@@ -10,279 +10,270 @@ use std::time::{Duration, Instant};
 use jetpack_partner::{
     AccessToken, Client, Credentials, Endpoint, Secret, Session, TokenCache, MIN_SECRET_LEN,
 };
-use jetpack_partner::{DEFAULT_API_BASE, DEFAULT_TIMEOUT};
-use pico_args::Arguments;
+use jetpack_partner::{DEFAULT_API_BASE, DEFAULT_RETRIES, DEFAULT_TIMEOUT};
 
-use crate::args::{self, Flag, Parsed, Source};
+use crate::args::{self, set, Args, Flag, Given, Source};
 use crate::config;
 use crate::output::{Failure, Output, Problem, Problems};
 
 pub const FLAGS: &[Flag] = &[
-    Flag::value(
-        "config",
+    Flag::text(
         &["--config"],
         "FILE",
         "read settings from FILE: KEY=VALUE lines keyed by the variables'\n\
          names (default ~/.config/jetpack-partner/config, /etc/jetpack-partner/config)",
+        |a| &mut a.config,
     )
     .env("JETPACK_PARTNER_CONFIG"),
     Flag::value(
-        "api-base",
         &["--api-base"],
         "URL",
         "API base URL (default https://public-api.wordpress.com)",
+        |a, v| set(&mut a.api_base, Ok(v)),
     )
     .env("JETPACK_API_BASE"),
-    Flag::value("start-api-host", &[], "HOST", "").env("JETPACK_START_API_HOST"),
-    Flag::value(
-        "partner-id",
+    Flag::value(&[], "HOST", "", |a, v| set(&mut a.start_api_host, Ok(v)))
+        .env("JETPACK_START_API_HOST"),
+    Flag::text(
         &["--partner-id"],
         "ID",
         "partner ID (the OAuth client id)",
+        |a| &mut a.partner_id,
     )
     .env("JETPACK_PARTNER_ID"),
     Flag::value(
-        "partner-secret-file",
         &["--partner-secret-file"],
         "PATH",
         "read the partner secret from PATH ('-' reads stdin)",
+        |a, v| set(&mut a.partner_secret_file, Ok(v)),
     )
     .env("JETPACK_PARTNER_SECRET_FILE"),
     Flag::value(
-        "partner-secret",
         &["--partner-secret"],
         "VALUE",
         "the partner secret itself; as a flag, other users see it in ps",
+        |a, v| set(&mut a.partner_secret, Ok(v)),
     )
     .env("JETPACK_PARTNER_SECRET"),
-    Flag::value(
-        "access-token",
+    Flag::text(
         &["--access-token"],
         "TOKEN",
         "use this access token instead of requesting one",
+        |a| &mut a.access_token,
     )
     .env("JETPACK_ACCESS_TOKEN"),
     Flag::value(
-        "timeout",
         &["--timeout"],
         "SECS",
         "budget for the whole command, retries included, in seconds (default 30)",
+        |a, v| set(&mut a.timeout, seconds(&v)),
     )
     .env("JETPACK_TIMEOUT"),
     Flag::value(
-        "retries",
         &["--retries"],
         "N",
         "extra attempts after a temporary failure (default 2)",
+        |a, v| set(&mut a.retries, v.parse("a number of retries (0 or more)")),
     )
     .env("JETPACK_RETRIES"),
-    Flag::value(
-        "token-cache",
+    Flag::text(
         &["--token-cache"],
         "DIR",
         "keep access tokens in DIR (default $XDG_CACHE_HOME/jetpack-partner)",
+        |a| &mut a.token_cache,
     )
     .env("JETPACK_TOKEN_CACHE"),
     Flag::switch(
-        "no-token-cache",
         &["--no-token-cache"],
         "request a token on every run",
+        |a| &mut a.no_token_cache,
     ),
-    Flag::value(
-        "ca-file",
+    Flag::text(
         &["--ca-file"],
         "PATH",
         "trust the PEM root certificates in PATH instead of the bundled ones\n(else $SSL_CERT_FILE, else $SSL_CERT_DIR)",
+        |a| &mut a.ca_file,
     ),
     Flag::switch(
-        "allow-insecure-http",
         &["--allow-insecure-http"],
         "allow a plain http:// API base that is not this machine",
+        |a| &mut a.allow_insecure_http,
     ),
-    Flag::switch("pretty", &["--pretty"], "pretty-print JSON answers"),
+    Flag::switch(&["--pretty"], "pretty-print JSON answers", |a| {
+        &mut a.pretty
+    }),
     Flag::switch(
-        "verbose",
         &["-v", "--verbose"],
         "trace requests and answers on stderr (secrets as ***)",
+        |a| &mut a.verbose,
     ),
 ];
 
-/// Settings that say one thing in two ways. The strongest place that sets
-/// one of them (option, environment, config file) decides; what a weaker
-/// place says of any of them is ignored.
-const ALTERNATIVES: &[&[&str]] = &[
-    &["api-base", "start-api-host"],
-    &["partner-secret", "partner-secret-file"],
-];
+/// `--timeout`: more than nothing, at most a day.
+fn seconds(v: &Given) -> Result<Duration, Problem> {
+    match v.text.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 86_400.0 => Ok(Duration::from_secs_f64(secs)),
+        _ => Err(Problem::new(
+            format!("{} {:?} is not a number of seconds", v.source, v.text),
+            "give a number above 0, e.g. --timeout 30 or --timeout 0.5",
+        )),
+    }
+}
 
 /// The keys a config file may set: the variables of the global options,
 /// but the one that names the file.
 pub fn config_keys() -> Vec<&'static str> {
     FLAGS
         .iter()
-        .filter(|f| f.key != "config")
         .filter_map(|f| f.env)
+        .filter(|&var| var != "JETPACK_PARTNER_CONFIG")
         .collect()
 }
 
-/// The global options, read and checked.
-pub struct Globals {
-    parsed: Parsed,
-    started: Instant,
-    pub out: Output,
-    pub verbose: bool,
-    /// The command was spelled as the old scripts spelled it: it behaves
-    /// as they did.
-    pub script_spelling: bool,
-    stdin_taken: Cell<Option<&'static str>>,
-}
-
-impl Globals {
-    /// Takes the global options out of `args`, reads their environment
-    /// variables, then the config file for what is still unset. Problems
-    /// are recorded, not returned: the caller reports them all at once.
-    pub fn take(args: &mut Arguments, problems: &mut Problems) -> Globals {
-        let mut parsed = args::take(args, &[FLAGS], problems);
-        let out = Output {
-            pretty: parsed.switch("pretty"),
-            ..Output::default()
-        };
-        if let Some(path) = config::locate(parsed.text("config")) {
-            if let Some(file) = config::load(&path, &config_keys(), &out, problems) {
-                if parsed.switch("verbose") {
-                    out.note(&format!("! settings from the config file {}", file.path));
-                }
-                for setting in file.settings {
-                    let Some(flag) = FLAGS.iter().find(|f| f.env == Some(setting.key)) else {
-                        continue;
-                    };
+/// Completes `a` after the command line was read: the environment, then
+/// the config file, for what is still unset (of the global options and of
+/// `own`, the command's); then records every problem of the global
+/// settings that can be seen without the network or the credentials: the
+/// API base, a secret given two ways in one place.
+pub fn settle(
+    a: &mut Args,
+    own: &[&[Flag]],
+    out: &Output,
+    problems: &mut Problems,
+) -> Result<(), Failure> {
+    args::environment(own, a, problems);
+    args::environment(&[FLAGS], a, problems);
+    if let Some(path) = config::locate(a.config.as_deref()) {
+        if let Some(file) = config::load(&path, &config_keys(), out, problems) {
+            if a.verbose {
+                out.note(&format!("! settings from the config file {}", file.path));
+            }
+            for setting in file.settings {
+                if let Some(flag) = FLAGS.iter().find(|f| f.env == Some(setting.key)) {
                     let source = Source::Config(setting.key, file.path, setting.line);
-                    parsed.fill(flag.key, setting.value, source);
+                    a.fill(flag, setting.value, source, problems);
                 }
             }
         }
-        keep_strongest(&mut parsed);
-        let verbose = parsed.switch("verbose");
+    }
+    // Settings that say one thing in two ways: the strongest place that
+    // sets one of them (option, environment, config file) decides; what a
+    // weaker place says of either is ignored.
+    keep_strongest(&mut a.api_base, &mut a.start_api_host);
+    keep_strongest(&mut a.partner_secret, &mut a.partner_secret_file);
+    let base = Client::builder()
+        .api_base(api_base(a))
+        .allow_insecure_http(a.allow_insecure_http)
+        .check();
+    problems.check(base.map_err(|e| client_failure(a, e)))?;
+    if let (Some(value), Some(file)) = (&a.partner_secret, &a.partner_secret_file) {
+        // Both come from one place: a weaker place's value was dropped.
+        let message = match (value.source, file.source) {
+            (Source::Flag(_), _) => {
+                "--partner-secret and --partner-secret-file are both given".to_owned()
+            }
+            (Source::Config(v, path, v_line), Source::Config(f, _, f_line)) => {
+                format!("{path} sets both {v} (line {v_line}) and {f} (line {f_line})")
+            }
+            (value, file) => format!("{value} and {file} are both set"),
+        };
+        problems.push(Problem::new(message, "give the secret one way"));
+    }
+    Ok(())
+}
+
+/// Of two settings that say one thing, forgets the one from a weaker
+/// place than the other's.
+fn keep_strongest(a: &mut Option<Given>, b: &mut Option<Given>) {
+    let level = |given: &Option<Given>| given.as_ref().map(|g| g.source.level());
+    match (level(a), level(b)) {
+        (Some(x), Some(y)) if x < y => *b = None,
+        (Some(x), Some(y)) if y < x => *a = None,
+        _ => {}
+    }
+}
+
+/// The API base: `--api-base`, `$JETPACK_API_BASE`,
+/// `https://$JETPACK_START_API_HOST`, or production.
+fn api_base(a: &Args) -> String {
+    if let Some(base) = &a.api_base {
+        return base.text.clone();
+    }
+    match a.start_api_host.as_ref().map(|h| h.text.as_str()) {
+        Some(host) if host.contains("://") => host.to_owned(),
+        Some(host) => format!("https://{host}"),
+        None => DEFAULT_API_BASE.to_owned(),
+    }
+}
+
+/// A client that cannot be built, with the option that helps: a plain
+/// http base to another machine is refused unless allowed.
+fn client_failure(a: &Args, e: jetpack_partner::Error) -> Failure {
+    let plain_http = api_base(a).to_ascii_lowercase().starts_with("http://");
+    match e {
+        jetpack_partner::Error::InvalidInput(message) if plain_http && !a.allow_insecure_http => {
+            Failure::usage(
+                message,
+                "use https://, or pass --allow-insecure-http if you really mean it",
+            )
+        }
+        other => Failure::from(other),
+    }
+}
+
+/// The global settings at work: the clients, the session and the secrets
+/// they make, for one run.
+pub struct Globals<'a> {
+    args: &'a Args,
+    started: Instant,
+    pub out: Output,
+    stdin_taken: Cell<Option<&'static str>>,
+}
+
+impl<'a> Globals<'a> {
+    /// The settings of `args` (settled and checked), printing with `out`.
+    pub fn new(args: &'a Args, out: Output) -> Globals<'a> {
         Globals {
-            parsed,
+            args,
             started: Instant::now(),
             out,
-            verbose,
-            script_spelling: false,
             stdin_taken: Cell::new(None),
         }
     }
 
-    /// Records every problem of the global values that can be seen without
-    /// the network or the credentials: the time-out, the retries, the API
-    /// base, a secret given two ways in one place.
-    pub fn validate(&self, problems: &mut Problems) -> Result<(), Failure> {
-        problems.check(self.timeout().map(drop))?;
-        problems.check(
-            self.parsed
-                .parse::<u32>("retries", "a number of retries (0 or more)")
-                .map(drop),
-        )?;
-        let base = Client::builder()
-            .api_base(self.api_base())
-            .allow_insecure_http(self.parsed.switch("allow-insecure-http"))
-            .check();
-        problems.check(base.map_err(|e| self.client_failure(e)))?;
-        if let (Some((_, file)), Some((_, value))) = (
-            self.parsed.value("partner-secret-file"),
-            self.parsed.value("partner-secret"),
-        ) {
-            // Both come from one place (options, environment or config
-            // file): a weaker place's value was already dropped.
-            let message = match (file, value) {
-                (Source::Flag(_), _) => {
-                    "--partner-secret and --partner-secret-file are both given".to_owned()
-                }
-                (Source::Config(f, path, f_line), Source::Config(v, _, v_line)) => {
-                    format!("{path} sets both {v} (line {v_line}) and {f} (line {f_line})")
-                }
-                _ => format!("{value} and {file} are both set"),
-            };
-            problems.push(Problem::new(message, "give the secret one way"));
-        }
-        Ok(())
-    }
-
-    /// The API base: `--api-base`, `$JETPACK_API_BASE`,
-    /// `https://$JETPACK_START_API_HOST`, or production.
-    pub fn api_base(&self) -> String {
-        if let Some(base) = self.parsed.text("api-base") {
-            return base.to_owned();
-        }
-        match self.parsed.text("start-api-host") {
-            Some(host) if host.contains("://") => host.to_owned(),
-            Some(host) => format!("https://{host}"),
-            None => DEFAULT_API_BASE.to_owned(),
-        }
-    }
-
-    pub fn timeout(&self) -> Result<Duration, Failure> {
-        let Some((text, source)) = self.parsed.value("timeout") else {
-            return Ok(DEFAULT_TIMEOUT);
-        };
-        match text.parse::<f64>() {
-            Ok(secs) if secs > 0.0 && secs <= 86_400.0 => Ok(Duration::from_secs_f64(secs)),
-            _ => Err(Failure::usage(
-                format!("{source} {text:?} is not a number of seconds"),
-                "give a number above 0, e.g. --timeout 30 or --timeout 0.5",
-            )),
-        }
+    fn timeout(&self) -> Duration {
+        self.args.timeout.unwrap_or(DEFAULT_TIMEOUT)
     }
 
     /// A client configured from the options; with `-v` it traces. Every
     /// call it makes ends within `--timeout` of the program's start.
     pub fn client(&self) -> Result<Client, Failure> {
-        let timeout = self.timeout()?;
+        let timeout = self.timeout();
         self.client_builder(timeout)?
             .deadline(self.started + timeout)
             .build()
-            .map_err(|e| self.client_failure(e))
+            .map_err(|e| client_failure(self.args, e))
     }
 
     /// A client whose every call gets the whole `--timeout`, however long
     /// the program runs: for `batch`, where the budget is per site.
     pub fn client_per_call(&self) -> Result<Client, Failure> {
-        self.client_builder(self.timeout()?)?
+        self.client_builder(self.timeout())?
             .build()
-            .map_err(|e| self.client_failure(e))
-    }
-
-    /// A client that cannot be built, with the option that helps: a plain
-    /// http base to another machine is refused unless allowed.
-    fn client_failure(&self, e: jetpack_partner::Error) -> Failure {
-        let plain_http = self.api_base().to_ascii_lowercase().starts_with("http://");
-        match e {
-            jetpack_partner::Error::InvalidInput(message)
-                if plain_http && !self.parsed.switch("allow-insecure-http") =>
-            {
-                Failure::usage(
-                    message,
-                    "use https://, or pass --allow-insecure-http if you really mean it",
-                )
-            }
-            other => Failure::from(other),
-        }
+            .map_err(|e| client_failure(self.args, e))
     }
 
     fn client_builder(&self, timeout: Duration) -> Result<jetpack_partner::ClientBuilder, Failure> {
-        let retries = self
-            .parsed
-            .parse::<u32>("retries", "a number of retries (0 or more)")?;
         let mut builder = Client::builder()
-            .api_base(self.api_base())
+            .api_base(api_base(self.args))
             .timeout(timeout)
-            .retries(retries.unwrap_or(jetpack_partner::DEFAULT_RETRIES))
-            .allow_insecure_http(self.parsed.switch("allow-insecure-http"))
+            .retries(self.args.retries.unwrap_or(DEFAULT_RETRIES))
+            .allow_insecure_http(self.args.allow_insecure_http)
             .redactor(self.out.redactor.clone());
-        if let Some((pem, _)) = crate::trust::roots(self.parsed.text("ca-file"))? {
+        if let Some((pem, _)) = crate::trust::roots(self.args.ca_file.as_deref())? {
             builder = builder.root_certificates_pem(pem);
         }
-        if self.verbose {
+        if self.args.verbose {
             builder = builder.trace(self.out.tracer());
         }
         Ok(builder)
@@ -291,7 +282,7 @@ impl Globals {
     /// The partner's session: `--access-token` as given, or the partner's
     /// credentials with the token cache unless `--no-token-cache`.
     pub fn session(&self, client: Client) -> Result<Session, Failure> {
-        if let Some(token) = self.parsed.text("access-token") {
+        if let Some(token) = &self.args.access_token {
             check_secret_length(token, "the access token")?;
             self.out.redactor.add(token);
             return Ok(Session::with_access_token(client, AccessToken::new(token)));
@@ -302,18 +293,19 @@ impl Globals {
     /// Adds the token cache of `--token-cache`, `$JETPACK_TOKEN_CACHE` or
     /// the default place, unless `--no-token-cache`.
     fn with_cache(&self, session: Session) -> Session {
-        if self.parsed.switch("no-token-cache") {
+        if self.args.no_token_cache {
             return session;
         }
         let dir = self
-            .parsed
-            .text("token-cache")
+            .args
+            .token_cache
+            .as_ref()
             .map(Into::into)
             .or_else(TokenCache::default_dir);
         match dir {
             Some(dir) => session.token_cache(TokenCache::new(dir)),
             None => {
-                if self.verbose {
+                if self.args.verbose {
                     self.out
                         .note("! no token cache: neither HOME nor XDG_CACHE_HOME is set");
                 }
@@ -325,7 +317,7 @@ impl Globals {
     /// The session `token` uses: always the partner's credentials (it
     /// requests a new token), with the cache it refreshes.
     pub fn session_for_token(&self, client: Client) -> Result<Session, Failure> {
-        if self.parsed.text("access-token").is_some() && self.parsed.text("partner-id").is_none() {
+        if self.args.access_token.is_some() && self.args.partner_id.is_none() {
             return Err(Failure::usage(
                 "token requests a new token, which needs the partner ID and secret",
                 "pass --partner-id ID and the secret; --access-token is for the other commands",
@@ -387,7 +379,7 @@ impl Globals {
 
     /// Partner ID and secret, from flags, files, stdin or the environment.
     pub fn credentials(&self) -> Result<Credentials, Failure> {
-        let Some(id) = self.parsed.text("partner-id") else {
+        let Some(id) = &self.args.partner_id else {
             return Err(Failure::usage(
                 "no partner ID given",
                 "pass --partner-id ID or set JETPACK_PARTNER_ID",
@@ -399,15 +391,18 @@ impl Globals {
     }
 
     fn secret(&self) -> Result<Secret, Failure> {
-        let file = self.parsed.text("partner-secret-file");
-        let value = self.parsed.value("partner-secret");
-        match (file, value) {
-            (Some(_), Some((_, Source::Flag(_)))) => Err(Failure::usage(
-                "--partner-secret and --partner-secret-file are both given",
-                "give the secret one way",
-            )),
-            (Some(path), _) => self.read_secret(path, "--partner-secret-file", "partner secret"),
-            (None, Some((value, source))) => {
+        // `settle` left at most one of them.
+        match (&self.args.partner_secret_file, &self.args.partner_secret) {
+            (Some(file), _) => {
+                self.read_secret(&file.text, "--partner-secret-file", "partner secret")
+            }
+            (
+                None,
+                Some(Given {
+                    text: value,
+                    source,
+                }),
+            ) => {
                 if let Source::Flag(name) = source {
                     self.out.note(&format!(
                         "jetpack-partner: warning: {name} makes the secret visible to other \
@@ -434,43 +429,22 @@ impl Globals {
     /// Checks that the partner's credentials are there (or a token is),
     /// without reading them yet: commands call it before any side effect.
     pub fn check_credentials(&self) -> Result<(), Failure> {
-        if self.parsed.text("access-token").is_some() {
+        if self.args.access_token.is_some() {
             return Ok(());
         }
-        if self.parsed.text("partner-id").is_none() {
+        if self.args.partner_id.is_none() {
             return Err(Failure::usage(
                 "no partner ID given",
                 "pass --partner-id ID or set JETPACK_PARTNER_ID (or --access-token TOKEN)",
             ));
         }
-        if self.parsed.text("partner-secret-file").is_none()
-            && self.parsed.text("partner-secret").is_none()
-        {
+        if self.args.partner_secret_file.is_none() && self.args.partner_secret.is_none() {
             return Err(Failure::usage(
                 "no partner secret given",
                 "pass --partner-secret-file PATH ('-' for stdin) or set JETPACK_PARTNER_SECRET",
             ));
         }
         Ok(())
-    }
-}
-
-/// Applies [`ALTERNATIVES`]: of each group, only the values from the
-/// strongest place that sets any of them stay.
-fn keep_strongest(parsed: &mut Parsed) {
-    for group in ALTERNATIVES {
-        let levels: Vec<(&str, u8)> = group
-            .iter()
-            .filter_map(|&key| parsed.value(key).map(|(_, source)| (key, source.level())))
-            .collect();
-        let Some(strongest) = levels.iter().map(|&(_, level)| level).min() else {
-            continue;
-        };
-        for (key, level) in levels {
-            if level > strongest {
-                parsed.forget(key);
-            }
-        }
     }
 }
 

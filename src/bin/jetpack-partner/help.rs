@@ -7,14 +7,13 @@ use crate::output::Failure;
 use crate::{compat, globals, Command, Miss, Run, COMMANDS, EXIT_CODES};
 
 /// `-h`, `--help`: the overview, or after a command its help.
-pub const HELP_FLAG: Flag = Flag::switch(
-    "help",
+pub const HELP_FLAG: Flag = Flag::main(
     &["-h", "--help"],
     "show this help; after a command, that command's help",
 );
 
 /// `-V`, `--version`.
-pub const VERSION_FLAG: Flag = Flag::switch("version", &["-V", "--version"], "print the version");
+pub const VERSION_FLAG: Flag = Flag::main(&["-V", "--version"], "print the version");
 
 /// What `JETPACK_START_API_HOST` (a variable without an option) does.
 pub const START_API_HOST: &str =

@@ -27,7 +27,6 @@ mod ssh_credentials;
 mod suggest;
 mod token;
 mod trust;
-mod validate;
 mod wp_cli;
 
 use std::ffi::OsString;
@@ -35,7 +34,7 @@ use std::process::ExitCode;
 
 use pico_args::Arguments;
 
-use args::{Flag, Parsed};
+use args::{Args, Flag};
 use globals::Globals;
 use output::{Failure, Output, Problem, Problems};
 
@@ -48,9 +47,6 @@ pub struct Command {
     help: &'static str,
     /// Its flag groups: its own, then shared ones (SSH, FTP, WP-CLI).
     flags: &'static [&'static [Flag]],
-    /// The keys of the options it cannot run without: reported with every
-    /// other usage problem, before it starts.
-    required: &'static [&'static str],
     run: Run,
 }
 
@@ -58,8 +54,14 @@ pub struct Command {
 #[derive(Clone, Copy)]
 pub enum Run {
     /// Works with the API (or serves it): the global options, the
-    /// environment and the config file are read and checked first.
-    Api(fn(&Parsed, &Globals) -> Result<(), Failure>),
+    /// environment and the config file are read and checked first; then
+    /// its check (the first function) records what its options need of
+    /// each other (one is required, one needs another) with every other
+    /// usage problem, before the second runs it.
+    Api(
+        fn(&mut Args, &mut Problems),
+        fn(&Args, &Globals) -> Result<(), Failure>,
+    ),
     /// Prints a text about the program itself, from the words after its
     /// name. It reads no settings, so a broken config file never hides the
     /// help.
@@ -96,80 +98,70 @@ const COMMANDS: &[Command] = &[
         summary: "exchange the partner ID and secret for an access token",
         help: token::HELP,
         flags: token::FLAGS,
-        required: &[],
-        run: Run::Api(token::run),
+        run: Run::Api(args::unchecked, token::run),
     },
     Command {
         name: "provision",
         summary: "give a site a plan or product (POST provision)",
         help: provision::HELP,
         flags: provision::FLAGS,
-        required: &["local-user", "plan"],
-        run: Run::Api(provision::run),
+        run: Run::Api(provision::check, provision::run),
     },
     Command {
         name: "cancel",
         summary: "cancel what this partner provisioned for a site",
         help: cancel::HELP,
         flags: cancel::FLAGS,
-        required: &[],
-        run: Run::Api(cancel::run),
+        run: Run::Api(cancel::check, cancel::run),
     },
     Command {
         name: "status",
         summary: "show a site's connection and products",
         help: site::STATUS_HELP,
         flags: site::STATUS_FLAGS,
-        required: &["site"],
-        run: Run::Api(site::status),
+        run: Run::Api(site::check, site::status),
     },
     Command {
         name: "upgrade-paths",
         summary: "list the products a site may be given now",
         help: site::UPGRADE_PATHS_HELP,
         flags: site::UPGRADE_PATHS_FLAGS,
-        required: &["site"],
-        run: Run::Api(site::upgrade_paths),
+        run: Run::Api(site::check, site::upgrade_paths),
     },
     Command {
         name: "errors",
         summary: "print the API's error catalogue",
         help: errors::HELP,
         flags: errors::FLAGS,
-        required: &[],
-        run: Run::Api(errors::run),
+        run: Run::Api(args::unchecked, errors::run),
     },
     Command {
         name: "ssh-credentials",
         summary: "store SSH credentials for Jetpack Backup on a site",
         help: ssh_credentials::HELP,
         flags: ssh_credentials::FLAGS,
-        required: &["blog-id", "ssh-user", "ssh-host"],
-        run: Run::Api(ssh_credentials::run),
+        run: Run::Api(ssh_credentials::check, ssh_credentials::run),
     },
     Command {
         name: "partner-key new",
         summary: "create a partner sub-key for a bundle (resellers)",
         help: partner_key::HELP,
         flags: partner_key::FLAGS,
-        required: &["name"],
-        run: Run::Api(partner_key::run),
+        run: Run::Api(partner_key::check, partner_key::run),
     },
     Command {
         name: "batch provision",
         summary: "provision many sites from a file; resumable",
         help: batch::HELP_PROVISION,
         flags: batch::FLAGS,
-        required: &["input"],
-        run: Run::Api(batch::provision),
+        run: Run::Api(batch::check, batch::provision),
     },
     Command {
         name: "batch cancel",
         summary: "cancel for many sites from a file; resumable",
         help: batch::HELP_CANCEL,
         flags: batch::FLAGS,
-        required: &["input"],
-        run: Run::Api(batch::cancel),
+        run: Run::Api(batch::check, batch::cancel),
     },
     #[cfg(feature = "sandbox")]
     Command {
@@ -177,8 +169,7 @@ const COMMANDS: &[Command] = &[
         summary: "serve a local fake of the API, for tests and trials",
         help: sandbox::HELP,
         flags: sandbox::FLAGS,
-        required: &[],
-        run: Run::Api(sandbox::run),
+        run: Run::Api(sandbox::check, sandbox::run),
     },
     #[cfg(feature = "sandbox")]
     Command {
@@ -186,15 +177,13 @@ const COMMANDS: &[Command] = &[
         summary: "walk through the partner flow against a built-in sandbox",
         help: demo::HELP,
         flags: &[],
-        required: &[],
-        run: Run::Api(demo::run),
+        run: Run::Api(args::unchecked, demo::run),
     },
     Command {
         name: "help",
         summary: "show this overview, or a command's help",
         help: help::HELP,
         flags: &[],
-        required: &[],
         run: Run::Meta {
             words: Words::Command,
             run: help::run,
@@ -205,7 +194,6 @@ const COMMANDS: &[Command] = &[
         summary: "print the version (as --version does)",
         help: help::VERSION_HELP,
         flags: &[],
-        required: &[],
         run: Run::Meta {
             words: Words::None,
             run: help::version,
@@ -216,7 +204,6 @@ const COMMANDS: &[Command] = &[
         summary: "print a completion script for bash, zsh or fish",
         help: completions::HELP,
         flags: &[],
-        required: &[],
         run: Run::Meta {
             words: Words::Shell,
             run: completions::run,
@@ -227,7 +214,6 @@ const COMMANDS: &[Command] = &[
         summary: "print the manual page (roff)",
         help: man::HELP,
         flags: &[],
-        required: &[],
         run: Run::Meta {
             words: Words::None,
             run: man::run,
@@ -254,11 +240,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// Splits the line into global options and the command's own, so that a
-/// command's option (`errors --verbose`) wins over a global of the same
-/// name after the command; globals may stand before or after the command.
-/// Every usage problem is collected and reported together, before the
-/// command starts (so before it looks for credentials).
+/// Splits the line into global options and the command's own: a
+/// command's options stand after its name; globals may stand before or
+/// after it. Every usage problem is collected and reported together,
+/// before the command starts (so before it looks for credentials).
 fn run(raw: Vec<OsString>, out: &mut Output) -> Result<(), Failure> {
     let mut tables: Vec<&[Flag]> = vec![globals::FLAGS];
     tables.extend(COMMANDS.iter().flat_map(|c| c.flags.iter().copied()));
@@ -285,7 +270,7 @@ fn run(raw: Vec<OsString>, out: &mut Output) -> Result<(), Failure> {
                 problems,
             };
             match command.run {
-                Run::Api(run) => run_api(command, run, invocation, out),
+                Run::Api(check, run) => run_api(command, check, run, invocation, out),
                 Run::Meta { run, .. } => run_meta(command, run, invocation, out),
             }
         }
@@ -308,7 +293,8 @@ struct Invocation<'a> {
 /// every usage problem is reported at once; then it runs.
 fn run_api(
     command: &Command,
-    run: fn(&Parsed, &Globals) -> Result<(), Failure>,
+    check: fn(&mut Args, &mut Problems),
+    run: fn(&Args, &Globals) -> Result<(), Failure>,
     invocation: Invocation,
     out: &mut Output,
 ) -> Result<(), Failure> {
@@ -319,19 +305,20 @@ fn run_api(
         script_spelling,
         mut problems,
     } = invocation;
-    let own = args::take(&mut after, command.flags, &mut problems);
+    let mut args = Args::default();
+    args.script_spelling = script_spelling;
+    args::take(&mut after, command.flags, &mut args, &mut problems);
     let mut rest = before.finish();
     rest.extend(after.finish());
     let mut rest = Arguments::from_vec(rest);
-    let mut globals = Globals::take(&mut rest, &mut problems);
-    globals.script_spelling = script_spelling;
-    *out = globals.out.clone();
+    args::take(&mut rest, &[globals::FLAGS], &mut args, &mut problems);
+    out.pretty = args.pretty;
     let (name, flags) = (command.name, command.flags);
+    globals::settle(&mut args, flags, out, &mut problems)?;
     args::finish(rest, line, name, globals::FLAGS, flags, &mut problems);
-    globals.validate(&mut problems)?;
-    validate::command(command, &own, &mut problems)?;
+    check(&mut args, &mut problems);
     problems.into_result()?;
-    run(&own, &globals)
+    run(&args, &Globals::new(&args, out.clone()))
 }
 
 /// No command: `--version`, `--help`, or a usage error with whatever else
@@ -349,10 +336,11 @@ fn no_command(
     if help {
         return print(out, &help::overview());
     }
-    let globals = Globals::take(&mut rest, &mut problems);
-    *out = globals.out.clone();
+    let mut args = Args::default();
+    args::take(&mut rest, &[globals::FLAGS], &mut args, &mut problems);
+    out.pretty = args.pretty;
+    globals::settle(&mut args, &[], out, &mut problems)?;
     args::finish(rest, &normalized, "", globals::FLAGS, &[], &mut problems);
-    globals.validate(&mut problems)?;
     problems.push(Problem::new(
         "no command given",
         "see 'jetpack-partner help'",
@@ -377,7 +365,8 @@ fn run_meta(
     let mut rest = before.finish();
     rest.extend(after.finish());
     let mut rest = Arguments::from_vec(rest);
-    args::take(&mut rest, &[globals::FLAGS], &mut Problems::default());
+    let (mut ignored, mut no_problems) = (Args::default(), Problems::default());
+    args::take(&mut rest, &[globals::FLAGS], &mut ignored, &mut no_problems);
     let mut words = Vec::new();
     for arg in rest.finish() {
         let arg = arg.to_string_lossy().into_owned();

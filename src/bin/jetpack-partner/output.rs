@@ -73,6 +73,18 @@ impl Problem {
     }
 }
 
+/// A value the library refuses before anything is sent (a site
+/// reference, a fault kind).
+impl From<Error> for Problem {
+    fn from(e: Error) -> Problem {
+        let message = match e {
+            Error::InvalidInput(message) => message,
+            other => other.to_string(),
+        };
+        Problem::new(message, INVALID_INPUT_HINT)
+    }
+}
+
 /// The usage problems of one invocation, collected so that all of them
 /// are reported at once.
 #[derive(Debug, Default)]

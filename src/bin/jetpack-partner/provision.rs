@@ -3,72 +3,77 @@
 
 use jetpack_partner::{Endpoint, Provision};
 
-use crate::args::{Flag, Parsed};
+use crate::args::{filled, require, set, Args, Flag};
 use crate::backup::{self, FTP_FLAGS, SSH_FLAGS};
 use crate::globals::Globals;
-use crate::output::Failure;
+use crate::output::{Failure, Problem, Problems};
 use crate::wp_cli::{self, WpCli};
 
 /// The command's flag groups: its own, Jetpack Backup's, WP-CLI's.
 pub const FLAGS: &[&[Flag]] = &[OWN, SSH_FLAGS, FTP_FLAGS, wp_cli::FLAGS];
 
 const OWN: &[Flag] = &[
-    Flag::value(
-        "local-user",
+    Flag::text(
         &["--local-user"],
         "USER",
         "user (name, ID or e-mail) of the WordPress site who will own the plan",
+        |a| &mut a.local_user,
     ),
-    Flag::value(
-        "siteurl",
+    Flag::text(
         &["--siteurl"],
         "URL",
         "where WordPress lives, with its scheme (https://example.com)",
+        |a| &mut a.siteurl,
     ),
-    Flag::value(
-        "url",
+    Flag::text(
         &["--url"],
         "URL",
         "the site URL, also passed to WP-CLI as --url (multisite)",
+        |a| &mut a.url,
     ),
-    Flag::value(
-        "plan",
+    Flag::text(
         &["--plan"],
         "SLUG",
         "free, personal, premium, professional, jetpack-backup-daily, …",
+        |a| &mut a.plan,
     ),
     Flag::switch(
-        "force-register",
         &["--force-register"],
         "re-register even if the site has tokens",
+        |a| &mut a.force_register,
     ),
     Flag::switch(
-        "force-connect",
         &["--force-connect"],
         "reconnect the user even if tokens exist",
+        |a| &mut a.force_connect,
     ),
     Flag::switch(
-        "onboarding",
         &["--onboarding"],
         "send the user through the onboarding wizard",
+        |a| &mut a.onboarding,
     ),
     Flag::value(
-        "wpcom-user-id",
         &["--wpcom-user-id"],
         "N",
         "connect this WordPress.com user (some keys)",
+        |a, v| {
+            set(
+                &mut a.wpcom_user_id,
+                v.parse("a WordPress.com user ID (a number)"),
+            )
+        },
     ),
-    Flag::value(
-        "wpcom-user-email",
+    Flag::text(
         &["--wpcom-user-email"],
         "EMAIL",
         "connect the WordPress.com account with this e-mail (some keys)",
+        |a| &mut a.wpcom_user_email,
     ),
-    Flag::value(
-        "partner-tracking-id",
+    Flag::text(
         &["--partner-tracking-id"],
         "ID",
         "your own ID for the site, attached to the activation",
+        |a| &mut a.partner_tracking_id,
     ),
 ];
 
@@ -84,67 +89,91 @@ Example:
       provision --local-user admin --siteurl https://example.com --plan professional
 ";
 
-pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
-    let local_user = flags.required("local-user", "--local-user")?;
-    let plan = flags.required("plan", "--plan")?;
-    let url = site_url_flag(flags)?;
-    if let Some(url) = url {
-        check_scheme(url, globals)?;
+/// What provision's options need of each other, before it starts.
+pub fn check(a: &mut Args, problems: &mut Problems) {
+    require(problems, filled(&a.local_user), "--local-user", "USER");
+    require(problems, filled(&a.plan), "--plan", "SLUG");
+    match (&a.siteurl, &a.url) {
+        (Some(_), Some(_)) => problems.push(Problem::new(
+            "--siteurl and --url both name the site",
+            "give one of them",
+        )),
+        (Some(url), None) | (None, Some(url)) if url.trim().is_empty() => {
+            problems.push(Problem::new(
+                "the site URL is empty",
+                "give the site's URL, e.g. https://example.com",
+            ))
+        }
+        // The old scripts' spelling sends it as they did, with a warning.
+        (Some(url), None) | (None, Some(url)) if !has_scheme(url) && !a.script_spelling => problems
+            .push(Problem::new(
+                format!("--siteurl {url:?} has no scheme"),
+                format!("give the site's whole address, e.g. --siteurl https://{url}"),
+            )),
+        (None, None) if !wp_cli::wanted(a) => problems.push(siteurl_required()),
+        _ => {}
     }
-    let wpcom_user_id =
-        flags.parse::<u64>("wpcom-user-id", "a WordPress.com user ID (a number)")?;
+    backup::check(a, problems);
+    wp_cli::check(a, problems);
+}
+
+pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
+    let local_user = args.local_user.as_deref().unwrap_or_default();
+    let plan = args.plan.as_deref().unwrap_or_default();
+    let url = args.siteurl.as_deref().or(args.url.as_deref());
+    if let Some(url) = url.filter(|url| !has_scheme(url)) {
+        // The old scripts' spelling: `check` refuses it in ours.
+        globals.out.note(&format!(
+            "jetpack-partner: warning: the site URL {url:?} has no scheme; a site that forces \
+             https then fails with method_not_found. Give https://{url} if the site uses https"
+        ));
+    }
     globals.check_credentials()?;
     // The answer cannot be had again for free: find out now whether it can
     // be printed, before anything is sent.
     globals.out.check_stdout()?;
     let client = globals.client()?;
     let mut request = Provision::new(local_user, url.unwrap_or_default(), plan);
-    for (key, set) in [
-        (
-            "force-register",
-            Provision::force_register as fn(Provision, bool) -> Provision,
-        ),
-        ("force-connect", Provision::force_connect),
-        ("onboarding", Provision::onboarding),
-    ] {
-        if flags.switch(key) {
-            request = set(request, true);
-        }
+    if args.force_register {
+        request = request.force_register(true);
     }
-    if let Some(id) = wpcom_user_id {
+    if args.force_connect {
+        request = request.force_connect(true);
+    }
+    if args.onboarding {
+        request = request.onboarding(true);
+    }
+    if let Some(id) = args.wpcom_user_id {
         request = request.wpcom_user_id(id);
     }
-    if let Some(email) = flags.text("wpcom-user-email") {
+    if let Some(email) = &args.wpcom_user_email {
         request = request.wpcom_user_email(email);
     }
-    if let Some(id) = flags.text("partner-tracking-id") {
+    if let Some(id) = &args.partner_tracking_id {
         request = request.partner_tracking_id(id);
     }
-    if let Some(ssh) = backup::ssh(flags, globals)? {
+    if let Some(ssh) = backup::ssh(args, globals)? {
         request = request.ssh(ssh);
     }
-    if let Some(ftp) = backup::ftp(flags, globals)? {
+    if let Some(ftp) = backup::ftp(args, globals)? {
         request = request.ftp(ftp);
     }
     // Everything but the site URL is checked before WP-CLI touches the site.
     request.validate_fields()?;
-    let wp = WpCli::from_flags(flags, url, Some(local_user), globals.script_spelling)?;
+    let wp = WpCli::from_flags(args, url, Some(local_user))?;
     if let Some(wp) = &wp {
         wp.activate_jetpack()?;
     }
     if url.is_none() {
         let Some(wp) = &wp else {
-            return Err(Failure::usage(
-                "--siteurl is required",
-                "add --siteurl https://example.com (or --wp-cli to read it from WordPress)",
-            ));
+            return Err(Failure::Usages(vec![siteurl_required()]));
         };
         request = request.with_siteurl(wp.siteurl()?);
     }
     Endpoint::validate(&request)?;
     let session = globals.session(client)?;
     let answer = globals.send(&session, &request)?;
-    let (Some(access_token), Some(user)) = (&answer.access_token, wpcom_user_id) else {
+    let (Some(access_token), Some(user)) = (&answer.access_token, args.wpcom_user_id) else {
         return globals.out.answer(&answer);
     };
     globals.out.redactor.add(access_token.expose());
@@ -174,35 +203,15 @@ pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
 /// A site URL without its scheme: refused in the new spelling (the help
 /// asks for it, and a site that forces https fails without it); sent as
 /// it is in the old scripts' spelling, which sent it so, with a warning.
-fn check_scheme(url: &str, globals: &Globals) -> Result<(), Failure> {
+fn has_scheme(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
-    if lower.starts_with("https://") || lower.starts_with("http://") {
-        return Ok(());
-    }
-    if globals.script_spelling {
-        globals.out.note(&format!(
-            "jetpack-partner: warning: the site URL {url:?} has no scheme; a site that forces \
-             https then fails with method_not_found. Give https://{url} if the site uses https"
-        ));
-        return Ok(());
-    }
-    Err(Failure::usage(
-        format!("--siteurl {url:?} has no scheme"),
-        &format!("give the site's whole address, e.g. --siteurl https://{url}"),
-    ))
+    lower.starts_with("https://") || lower.starts_with("http://")
 }
 
-/// `--siteurl` or the old scripts' `--url`: one site, given once.
-pub fn site_url_flag(flags: &Parsed) -> Result<Option<&str>, Failure> {
-    match (flags.text("siteurl"), flags.text("url")) {
-        (Some(_), Some(_)) => Err(Failure::usage(
-            "--siteurl and --url both name the site",
-            "give one of them",
-        )),
-        (Some(u), None) | (None, Some(u)) if u.trim().is_empty() => Err(Failure::usage(
-            "the site URL is empty",
-            "give the site's URL, e.g. https://example.com",
-        )),
-        (a, b) => Ok(a.or(b)),
-    }
+/// No site URL, and no WP-CLI to read it from.
+fn siteurl_required() -> Problem {
+    Problem::new(
+        "--siteurl is required",
+        "add --siteurl https://example.com (or --wp-cli to read it from WordPress)",
+    )
 }

@@ -6,102 +6,167 @@ use std::time::Duration;
 use jetpack_partner::sandbox::{Fault, Sandbox, SandboxBuilder, SandboxError};
 use jetpack_partner::Error;
 
-use crate::args::{Flag, Parsed};
+use crate::args::{set, Args, Flag, Given};
 use crate::globals::Globals;
-use crate::output::Failure;
+use crate::output::{Failure, Problem, Problems};
 
 /// The command's flag groups.
 pub const FLAGS: &[&[Flag]] = &[OWN];
 
+/// The sandbox's options, read and checked.
+#[derive(Default)]
+pub struct Options {
+    listen: Option<String>,
+    partners: Vec<(String, String)>,
+    state: Option<String>,
+    latency: Option<Duration>,
+    faults: Vec<(Fault, f64)>,
+    fault_seed: Option<u64>,
+    fault_after: Option<u64>,
+    retry_after: Option<Duration>,
+    slow: Option<Duration>,
+    workers: Option<usize>,
+    max_connections: Option<usize>,
+    tls_cert: Option<String>,
+    tls_key: Option<String>,
+}
+
 const OWN: &[Flag] = &[
-    Flag::value(
-        "listen",
+    Flag::text(
         &["--listen"],
         "ADDR",
         "address to listen on (default 127.0.0.1:0, a free port)",
+        |a| &mut a.sandbox.listen,
     ),
     Flag::value(
-        "partner",
         &["--partner"],
         "ID:SECRET",
         "a partner that may request tokens (repeatable; split at the first\n\
          colon; replaces a partner of the same ID in the state file;\n\
          sandbox secrets are not real ones)",
+        |a, v| {
+            a.sandbox.partners.push(partner(&v.text)?);
+            Ok(())
+        },
     )
     .many(),
-    Flag::value(
-        "state",
+    Flag::text(
         &["--state"],
         "FILE",
         "keep partner keys, tokens and sites in FILE across runs (corrupt: exit 5)",
+        |a| &mut a.sandbox.state,
     ),
     Flag::value(
-        "latency",
         &["--latency-ms"],
         "N",
         "wait N ms before handling each API request (not /_sandbox/*)",
+        |a, v| set(&mut a.sandbox.latency, millis(&v)),
     ),
     Flag::value(
-        "fault",
         &["--fault"],
         "KIND[:RATE]",
         "give API requests this fault with probability RATE (0 to 1, default 1;\n\
          repeatable: each request rolls the kinds in order, at most one hits);\n\
          kinds above",
+        |a, v| {
+            a.sandbox.faults.push(fault_spec(&v.text)?);
+            Ok(())
+        },
     )
     .many(),
     Flag::value(
-        "fault-seed",
         &["--fault-seed"],
         "N",
         "seed the fault dice: the same requests meet the same faults every run",
+        |a, v| set(&mut a.sandbox.fault_seed, v.parse("a whole number")),
     ),
     Flag::value(
-        "fault-after",
         &["--fault-after"],
         "N",
         "let the first N API requests through without a fault",
+        |a, v| set(&mut a.sandbox.fault_after, v.parse("a number of requests")),
     ),
     Flag::value(
-        "retry-after",
         &["--retry-after"],
         "SECS",
         "the Retry-After of the 429 fault (default 1)",
+        |a, v| {
+            let secs = v.parse("a whole number of seconds");
+            set(&mut a.sandbox.retry_after, secs.map(Duration::from_secs))
+        },
     ),
     Flag::value(
-        "slow-ms",
         &["--slow-ms"],
         "N",
         "the slow fault sends one byte of the body every N ms (default 1000)",
+        |a, v| set(&mut a.sandbox.slow, millis(&v)),
     ),
     Flag::value(
-        "workers",
         &["--workers"],
         "N",
         "threads answering requests (default 8); a request delayed by\n\
          --latency-ms holds one, so a load test wants more",
+        |a, v| {
+            let n = within(&v, 1024, "a number of threads from 1 to 1024", "64");
+            set(&mut a.sandbox.workers, n)
+        },
     ),
     Flag::value(
-        "max-connections",
         &["--max-connections"],
         "N",
         "client connections served at once (default 256, lowered to fit the\n\
          open-files limit); more are answered 503 with Retry-After: 1",
+        |a, v| {
+            let what = "a number of connections from 1 to 4096";
+            set(
+                &mut a.sandbox.max_connections,
+                within(&v, 4096, what, "256"),
+            )
+        },
     ),
-    Flag::value(
-        "tls-cert",
+    Flag::text(
         &["--tls-cert"],
         "PATH",
         "serve HTTPS with this PEM certificate chain (needs --tls-key);\n\
          the base URL then names localhost",
+        |a| &mut a.sandbox.tls_cert,
     ),
-    Flag::value(
-        "tls-key",
+    Flag::text(
         &["--tls-key"],
         "PATH",
         "the PEM private key of --tls-cert",
+        |a| &mut a.sandbox.tls_key,
     ),
 ];
+
+fn millis(v: &Given) -> Result<Duration, Problem> {
+    v.parse("a whole number of milliseconds")
+        .map(Duration::from_millis)
+}
+
+/// A number from 1 to `max`.
+fn within(v: &Given, max: usize, what: &str, example: &str) -> Result<usize, Problem> {
+    match v.parse(what)? {
+        n if (1..=max).contains(&n) => Ok(n),
+        n => Err(Problem::new(
+            format!("{} {n} is not from 1 to {max}", v.source),
+            format!("give e.g. {} {example}", v.source),
+        )),
+    }
+}
+
+/// `ID:SECRET`.
+fn partner(text: &str) -> Result<(String, String), Problem> {
+    match text.split_once(':') {
+        Some((id, secret)) if !id.is_empty() && !secret.is_empty() => {
+            Ok((id.to_owned(), secret.to_owned()))
+        }
+        _ => Err(Problem::new(
+            format!("--partner {text:?} is not ID:SECRET"),
+            "write it as --partner 1234:s3cret",
+        )),
+    }
+}
 
 pub const HELP: &str = "\
 Serve a local fake of the Jetpack Start API over plain HTTP (or HTTPS with
@@ -142,49 +207,54 @@ Retry-After: 1. These are counted by error code in the stats' refused, not
 in requests.
 ";
 
-pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
-    let partners = flags.all("partner");
-    if partners.is_empty() {
-        return Err(Failure::usage(
+/// The sandbox needs a partner; HTTPS needs a certificate and its key.
+pub fn check(a: &mut Args, problems: &mut Problems) {
+    if a.sandbox.partners.is_empty() && !a.given("--partner") {
+        problems.push(Problem::new(
             "the sandbox needs at least one partner",
             "add --partner ID:SECRET, e.g. --partner 1234:s3cret",
         ));
     }
-    let mut builder = Sandbox::builder().listen(flags.text("listen").unwrap_or("127.0.0.1:0"));
-    if let Some(path) = flags.text("state") {
+    if a.sandbox.tls_cert.is_some() != a.sandbox.tls_key.is_some() {
+        problems.push(Problem::new(
+            "--tls-cert and --tls-key go together",
+            "give both, or neither for plain HTTP",
+        ));
+    }
+}
+
+pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
+    let o = &args.sandbox;
+    let mut builder = Sandbox::builder().listen(o.listen.as_deref().unwrap_or("127.0.0.1:0"));
+    if let Some(path) = &o.state {
         builder = builder.state_file(path);
     }
-    for partner in partners {
-        let Some((id, secret)) = partner
-            .split_once(':')
-            .filter(|(id, s)| !id.is_empty() && !s.is_empty())
-        else {
-            return Err(Failure::usage(
-                format!("--partner {partner:?} is not ID:SECRET"),
-                "write it as --partner 1234:s3cret",
-            ));
-        };
+    for (id, secret) in &o.partners {
         builder = builder.partner(id, secret);
     }
-    builder = faults(flags, builder)?;
-    builder = tls(flags, builder)?;
-    if let Some(n) = flags.parse::<usize>("workers", "a number of threads from 1 to 1024")? {
-        if !(1..=1024).contains(&n) {
-            return Err(Failure::usage(
-                format!("--workers {n} is not from 1 to 1024"),
-                "give e.g. --workers 64",
-            ));
-        }
+    if let Some(latency) = o.latency {
+        builder = builder.latency(latency);
+    }
+    if let Some(interval) = o.slow {
+        builder = builder.slow_interval(interval);
+    }
+    if let Some(wait) = o.retry_after {
+        builder = builder.retry_after(wait);
+    }
+    if let Some(seed) = o.fault_seed {
+        builder = builder.fault_seed(seed);
+    }
+    if let Some(n) = o.fault_after {
+        builder = builder.fault_after(n);
+    }
+    for &(fault, rate) in &o.faults {
+        builder = builder.fault(fault, rate);
+    }
+    builder = tls(o, builder)?;
+    if let Some(n) = o.workers {
         builder = builder.workers(n);
     }
-    let connections = "a number of connections from 1 to 4096";
-    if let Some(n) = flags.parse::<usize>("max-connections", connections)? {
-        if !(1..=4096).contains(&n) {
-            return Err(Failure::usage(
-                format!("--max-connections {n} is not from 1 to 4096"),
-                "give e.g. --max-connections 256",
-            ));
-        }
+    if let Some(n) = o.max_connections {
         builder = builder.max_connections(n);
     }
     let sandbox = builder.start()?;
@@ -218,39 +288,14 @@ impl From<SandboxError> for Failure {
     }
 }
 
-/// The latency and fault options.
-fn faults(flags: &Parsed, mut builder: SandboxBuilder) -> Result<SandboxBuilder, Failure> {
-    let millis = |key| flags.parse::<u64>(key, "a whole number of milliseconds");
-    if let Some(ms) = millis("latency")? {
-        builder = builder.latency(Duration::from_millis(ms));
-    }
-    if let Some(ms) = millis("slow-ms")? {
-        builder = builder.slow_interval(Duration::from_millis(ms));
-    }
-    if let Some(secs) = flags.parse::<u64>("retry-after", "a whole number of seconds")? {
-        builder = builder.retry_after(Duration::from_secs(secs));
-    }
-    if let Some(seed) = flags.parse::<u64>("fault-seed", "a whole number")? {
-        builder = builder.fault_seed(seed);
-    }
-    if let Some(n) = flags.parse::<u64>("fault-after", "a number of requests")? {
-        builder = builder.fault_after(n);
-    }
-    for spec in flags.all("fault") {
-        let (fault, rate) = fault_spec(spec)?;
-        builder = builder.fault(fault, rate);
-    }
-    Ok(builder)
-}
-
 /// `KIND` or `KIND:RATE`.
-fn fault_spec(spec: &str) -> Result<(Fault, f64), Failure> {
+fn fault_spec(spec: &str) -> Result<(Fault, f64), Problem> {
     let (kind, rate) = match spec.split_once(':') {
         Some((kind, rate)) => (kind, Some(rate)),
         None => (spec, None),
     };
     let fault = kind.parse::<Fault>().map_err(|e| {
-        Failure::usage(
+        Problem::new(
             format!("--fault {spec:?}: {e}"),
             "write it as --fault KIND or --fault KIND:RATE, e.g. --fault 503:0.5",
         )
@@ -262,7 +307,7 @@ fn fault_spec(spec: &str) -> Result<(Fault, f64), Failure> {
             .ok()
             .filter(|r| (0.0..=1.0).contains(r))
             .ok_or_else(|| {
-                Failure::usage(
+                Problem::new(
                     format!("--fault {spec:?}: the rate {text:?} is not a number from 0 to 1"),
                     "give a probability, e.g. --fault 503:0.5",
                 )
@@ -271,17 +316,10 @@ fn fault_spec(spec: &str) -> Result<(Fault, f64), Failure> {
     Ok((fault, rate))
 }
 
-/// `--tls-cert` and `--tls-key`, both or neither.
-fn tls(flags: &Parsed, builder: SandboxBuilder) -> Result<SandboxBuilder, Failure> {
-    let (cert, key) = match (flags.text("tls-cert"), flags.text("tls-key")) {
-        (None, None) => return Ok(builder),
-        (Some(cert), Some(key)) => (cert, key),
-        _ => {
-            return Err(Failure::usage(
-                "--tls-cert and --tls-key go together",
-                "give both, or neither for plain HTTP",
-            ))
-        }
+/// `--tls-cert` and `--tls-key` (`check` saw both or neither).
+fn tls(o: &Options, builder: SandboxBuilder) -> Result<SandboxBuilder, Failure> {
+    let (Some(cert), Some(key)) = (&o.tls_cert, &o.tls_key) else {
+        return Ok(builder);
     };
     let read = |flag: &str, path: &str| {
         std::fs::read(path).map_err(|source| {

@@ -2,16 +2,21 @@
 
 use jetpack_partner::{SiteRef, Status, StatusV13, UpgradePaths};
 
-use crate::args::{Flag, Parsed};
+use crate::args::{require, set, Args, Flag, Given};
 use crate::globals::Globals;
-use crate::output::Failure;
+use crate::output::{Failure, Problem, Problems};
 
 const SITE: Flag = Flag::value(
-    "site",
     &["--site"],
     "SITE",
     "the site: a URL, a domain or a blog ID",
+    update,
 );
+
+/// `--site`, as `status`, `upgrade-paths` and `cancel` read it.
+pub fn update(a: &mut Args, v: Given) -> Result<(), Problem> {
+    set(&mut a.site, SiteRef::parse(&v.text).map_err(Problem::from))
+}
 
 /// `status`'s flag groups.
 pub const STATUS_FLAGS: &[&[Flag]] = &[STATUS_OWN];
@@ -19,9 +24,9 @@ pub const STATUS_FLAGS: &[&[Flag]] = &[STATUS_OWN];
 const STATUS_OWN: &[Flag] = &[
     SITE,
     Flag::switch(
-        "v1.3",
         &["--v1.3"],
         "use the deprecated v1.3 endpoint (flat answer)",
+        |a| &mut a.v1_3,
     ),
 ];
 
@@ -49,17 +54,25 @@ Example:
   jetpack-partner upgrade-paths --site 12345
 ";
 
-pub fn site(flags: &Parsed) -> Result<SiteRef, Failure> {
-    let given = flags.required("site", "--site")?;
-    Ok(SiteRef::parse(given)?)
+/// `status` and `upgrade-paths` need the site.
+pub fn check(a: &mut Args, problems: &mut Problems) {
+    require(problems, a.given("--site"), "--site", "SITE");
 }
 
-pub fn status(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
-    let site = site(flags)?;
+/// The site, which `check` made sure of.
+fn site(args: &Args) -> SiteRef {
+    let Some(site) = &args.site else {
+        unreachable!("check requires --site");
+    };
+    site.clone()
+}
+
+pub fn status(args: &Args, globals: &Globals) -> Result<(), Failure> {
     globals.check_credentials()?;
     let client = globals.client()?;
     let session = globals.session(client)?;
-    if flags.switch("v1.3") {
+    let site = site(args);
+    if args.v1_3 {
         let status = globals.send(&session, &StatusV13::new(site))?;
         globals.out.json(&status)
     } else {
@@ -68,11 +81,11 @@ pub fn status(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
     }
 }
 
-pub fn upgrade_paths(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
-    let site = site(flags)?;
+pub fn upgrade_paths(args: &Args, globals: &Globals) -> Result<(), Failure> {
     globals.check_credentials()?;
     let client = globals.client()?;
     let session = globals.session(client)?;
+    let site = site(args);
     let paths = globals.send(&session, &UpgradePaths::new(site))?;
     globals.out.json(&paths)
 }

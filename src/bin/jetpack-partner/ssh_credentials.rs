@@ -2,19 +2,28 @@
 
 use jetpack_partner::SetSshCredentials;
 
-use crate::args::{Flag, Parsed};
+use crate::args::{filled, require, set, Args, Flag};
 use crate::backup::{self, SSH_FLAGS};
 use crate::globals::Globals;
-use crate::output::Failure;
+use crate::output::{Failure, Problems};
 
 /// The command's flag groups.
 pub const FLAGS: &[&[Flag]] = &[OWN, SSH_FLAGS];
 
 const OWN: &[Flag] = &[Flag::value(
-    "blog-id",
     &["--blog-id"],
     "N",
     "the site's WordPress.com blog ID (see status)",
+    |a, v| {
+        let what = "a blog ID (a positive number)";
+        set(
+            &mut a.blog_id,
+            v.parse(what).and_then(|id| match id {
+                0 => Err(v.invalid(what)),
+                id => Ok(id),
+            }),
+        )
+    },
 )];
 
 pub const HELP: &str = "\
@@ -30,29 +39,21 @@ Example:
       --ssh-host example.com --ssh-private-key ~/.ssh/backup_key
 ";
 
-pub fn run(flags: &Parsed, globals: &Globals) -> Result<(), Failure> {
-    let blog_id = flags
-        .parse::<u64>("blog-id", "a blog ID (a positive number)")?
-        .filter(|&id| id > 0)
-        .ok_or_else(|| {
-            Failure::usage(
-                "--blog-id is required",
-                "add --blog-id N (a positive number)",
-            )
-        })?;
-    if flags.text("ssh-host").is_none() {
-        return Err(Failure::usage(
-            "--ssh-host is required",
-            "add --ssh-host HOST",
-        ));
+/// What ssh-credentials needs, before it starts.
+pub fn check(a: &mut Args, problems: &mut Problems) {
+    require(problems, a.given("--blog-id"), "--blog-id", "N");
+    require(problems, filled(&a.ssh_user), "--ssh-user", "USER");
+    require(problems, filled(&a.ssh_host), "--ssh-host", "HOST");
+    if a.ssh_user.is_some() {
+        backup::check(a, problems);
     }
+}
+
+pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
     globals.check_credentials()?;
     let client = globals.client()?;
-    let Some(ssh) = backup::ssh(flags, globals)? else {
-        return Err(Failure::usage(
-            "--ssh-user is required",
-            "add --ssh-user USER",
-        ));
+    let (Some(blog_id), Some(ssh)) = (args.blog_id, backup::ssh(args, globals)?) else {
+        unreachable!("check requires --blog-id and --ssh-user");
     };
     let session = globals.session(client)?;
     let answer = globals.send(&session, &SetSshCredentials::new(blog_id, ssh))?;

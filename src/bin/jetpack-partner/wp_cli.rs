@@ -14,32 +14,51 @@ use std::process::{Command, Stdio};
 use jetpack_partner::fuzzing::excerpt;
 use jetpack_partner::Secret;
 
-use crate::args::{Flag, Parsed};
-use crate::output::Failure;
+use crate::args::{Args, Flag};
+use crate::output::{Failure, Problem, Problems};
 
 pub const FLAGS: &[Flag] = &[
     Flag::switch(
-        "wp-cli",
         &["--wp-cli"],
         "run WP-CLI ('wp' from PATH) as partner-provision.sh did",
+        |a| &mut a.wp_cli,
     ),
-    Flag::value(
-        "wp-cli-path",
+    Flag::text(
         &["--wp-cli-path"],
         "PATH",
         "run WP-CLI from PATH (implies --wp-cli)",
+        |a| &mut a.wp_cli_path,
     ),
     Flag::switch(
-        "no-wp-cli",
         &["--no-wp-cli"],
         "never run WP-CLI, not even for the old scripts' spelling",
+        |a| &mut a.no_wp_cli,
     ),
-    Flag::switch(
-        "allow-root",
-        &["--allow-root"],
-        "pass --allow-root to WP-CLI",
-    ),
+    Flag::switch(&["--allow-root"], "pass --allow-root to WP-CLI", |a| {
+        &mut a.allow_root
+    }),
 ];
+
+/// Whether WP-CLI is asked for, by the options.
+fn explicit(a: &Args) -> bool {
+    a.wp_cli || a.wp_cli_path.is_some()
+}
+
+/// Whether WP-CLI may be used: asked for, or the old scripts' spelling
+/// (which probes for it), and not refused.
+pub fn wanted(a: &Args) -> bool {
+    !a.no_wp_cli && (explicit(a) || a.script_spelling)
+}
+
+/// `--no-wp-cli` with `--wp-cli` or `--wp-cli-path`.
+pub fn check(a: &Args, problems: &mut Problems) {
+    if a.no_wp_cli && explicit(a) {
+        problems.push(Problem::new(
+            "--no-wp-cli contradicts --wp-cli and --wp-cli-path",
+            "give one of them",
+        ));
+    }
+}
 
 /// Variables the child must not inherit: it needs none of our secrets.
 const WITHHELD: &[&str] = &[
@@ -64,30 +83,19 @@ pub struct WpCli {
 impl WpCli {
     /// The WP-CLI the options ask for, if any. `url` and `user` are passed
     /// as `--url=` and `--user=`, as the script did. In the scripts'
-    /// spelling (`script`), WP-CLI is used when it answers the probe, as
-    /// the scripts used it.
+    /// spelling, WP-CLI is used when it answers the probe, as the scripts
+    /// used it.
     pub fn from_flags(
-        flags: &Parsed,
+        args: &Args,
         url: Option<&str>,
         user: Option<&str>,
-        script: bool,
     ) -> Result<Option<WpCli>, Failure> {
-        let explicit = flags.switch("wp-cli") || flags.text("wp-cli-path").is_some();
-        if flags.switch("no-wp-cli") {
-            if explicit {
-                return Err(Failure::usage(
-                    "--no-wp-cli contradicts --wp-cli and --wp-cli-path",
-                    "give one of them",
-                ));
-            }
+        if !wanted(args) {
             return Ok(None);
         }
-        if !explicit && !script {
-            return Ok(None);
-        }
-        let program = flags.text("wp-cli-path").unwrap_or("wp").to_owned();
+        let program = args.wp_cli_path.as_deref().unwrap_or("wp").to_owned();
         let mut global = Vec::new();
-        if flags.switch("allow-root") {
+        if args.allow_root {
             global.push("--allow-root".to_owned());
         }
         if let Some(url) = url {
@@ -97,7 +105,7 @@ impl WpCli {
             global.push(format!("--user={user}"));
         }
         let wp = WpCli { program, global };
-        if explicit {
+        if explicit(args) {
             return Ok(Some(wp));
         }
         // The scripts' probe: WordPress answers, or WP-CLI is not used.
