@@ -3,17 +3,13 @@
 //! for that would overflow the clock, and input that tries to send a
 //! request somewhere it should not go. The program masks, cuts, refuses,
 //! and never aborts.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 /// One request as a test server read it.
 struct Request {

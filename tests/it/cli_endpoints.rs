@@ -1,11 +1,7 @@
 //! Every endpoint through the CLI against a real sandbox on 127.0.0.1: the
 //! successes, the documented errors with exit 1 and the API's code, and
 //! the old scripts' spellings.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const PROVISION: &str = "POST /rest/v1.3/jpphp/provision";

@@ -1,16 +1,12 @@
 //! Secrets, the token cache, plain-http refusal and proxies, against a real
 //! sandbox on 127.0.0.1.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use common::*;
+use crate::common::*;
 use jetpack_partner::{AccessToken, TokenCache};
 
 const STATUS: &str = "GET /rest/v1.4/jpphp/{site}/status";

@@ -1,12 +1,8 @@
 //! The examples, built by `cargo test`, run against a real sandbox.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// Where cargo put the examples: beside the test binary's `deps` folder.
 fn example(name: &str) -> PathBuf {

@@ -3,10 +3,6 @@
 //! read, and more connections at once than it serves, over HTTP and HTTPS
 //! and through the `sandbox` command. Each is answered (200, or 431, 413,
 //! 411, 505, 503) and the sandbox goes on serving.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
@@ -14,7 +10,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use jetpack_partner::sandbox::Sandbox;
 use serde_json::Value;
 

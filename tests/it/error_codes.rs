@@ -1,8 +1,6 @@
 //! The README's table of error codes is the code's: every code the program
 //! can give of its own is in it, with the exit code that goes with it.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -11,7 +9,7 @@ use jetpack_partner::{Transport, TransportKind, Unavailable, UnexpectedResponse}
 
 /// `code -> exit` from the README's "Error codes" table.
 fn readme_table() -> BTreeMap<String, u8> {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     let section = readme
         .split("### Error codes")
         .nth(1)
@@ -108,10 +106,10 @@ fn every_code_of_the_program_is_in_the_readme_with_its_exit() {
     ] {
         assert_eq!(table.get(code), Some(&1), "{code} in the README table");
         let in_source = [
-            include_str!("../src/error.rs"),
-            include_str!("../src/bin/jetpack-partner/wp_cli.rs"),
-            include_str!("../src/bin/jetpack-partner/provision.rs"),
-            include_str!("../src/bin/jetpack-partner/batch.rs"),
+            include_str!("../../src/error.rs"),
+            include_str!("../../src/bin/jetpack-partner/wp_cli.rs"),
+            include_str!("../../src/bin/jetpack-partner/provision.rs"),
+            include_str!("../../src/bin/jetpack-partner/batch.rs"),
         ]
         .iter()
         .any(|source| source.contains(&format!("\"{code}\"")));
@@ -134,7 +132,7 @@ fn every_code_of_the_program_is_in_the_readme_with_its_exit() {
 /// The codes are what the binary prints: a DNS failure is dns_failed.
 #[test]
 fn a_dns_failure_is_dns_failed() {
-    let run = common::cli(
+    let run = crate::common::cli(
         &[
             "--api-base",
             "https://no-such-host.invalid",

@@ -1,10 +1,6 @@
 //! The CLI over HTTPS to a sandbox on 127.0.0.1 with a test CA made here:
 //! trusted with --ca-file, refused without it, refused for a wrong name.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use jetpack_partner::sandbox::Sandbox;
 
 fn fail<T>(e: rcgen::Error) -> T {

@@ -2,14 +2,10 @@
 //! a cached token never answers for another secret, everything the user
 //! typed is sent or refused, and an answer that cannot be printed is not a
 //! success.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use jetpack_partner::sandbox::{Fault, Sandbox};
 use serde_json::Value;
 

@@ -1,13 +1,9 @@
 //! The CLI against a sandbox that misbehaves on purpose: for each fault, the
 //! exit code, the error code, how many attempts reached the sandbox, and
 //! that the command ended within its time budget.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use jetpack_partner::sandbox::{Fault, Sandbox, SandboxBuilder};
 
 fn faulty(configure: impl FnOnce(SandboxBuilder) -> SandboxBuilder) -> Sandbox {

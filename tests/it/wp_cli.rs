@@ -1,12 +1,8 @@
 //! The WP-CLI hand-off, with a fake `wp` that records its arguments and
 //! answers as a script tells it.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// A fake `wp` in a fresh directory: it appends its arguments (and whether

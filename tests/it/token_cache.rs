@@ -4,9 +4,7 @@
 //!
 //! Some tests give files to another user (uid 65534) and so need root, as
 //! CI has; run by anyone else they say so and skip that part.
-#![cfg(all(unix, feature = "sandbox"))]
-
-mod common;
+#![cfg(unix)]
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -15,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use common::*;
+use crate::common::*;
 use jetpack_partner::sandbox::Sandbox;
 use jetpack_partner::TokenCache;
 

@@ -2,13 +2,9 @@
 //! success and refusal of provision, cancel, status, upgrade paths, the
 //! error catalogue, SSH credentials and partner keys, the superset rules,
 //! stats, and the state file.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use jetpack_partner::sandbox::{Sandbox, SandboxBuilder};
 use jetpack_partner::Form;
 use serde_json::{json, Value};

@@ -1,11 +1,7 @@
 //! `jetpack-partner token` against a real sandbox on 127.0.0.1.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use jetpack_partner::{Client, Credentials, Secret, TokenGrant};
 
 /// The token the sandbox issues to the test partner (it issues one token

@@ -1,9 +1,5 @@
 //! `jetpack-partner demo` runs the flow against its own sandbox.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
-use common::cli;
+use crate::common::cli;
 
 #[test]
 fn demo_walks_through_the_flow_and_masks_secrets() {

@@ -2,16 +2,12 @@
 //! the dice and their seed, `fault-after`, latency, the stats, what a
 //! faulted provision leaves behind, HTTPS, and the `sandbox` command's
 //! options.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use jetpack_partner::sandbox::{Fault, Sandbox, SandboxBuilder};
 use serde_json::Value;
 

@@ -1,13 +1,9 @@
 //! The sandbox as a server: the `sandbox` command, the token endpoint's
 //! validation in both body encodings, stats, envelopes, concurrency.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 use jetpack_partner::{Client, Credentials, Secret, TokenGrant};
 use serde_json::Value;
 

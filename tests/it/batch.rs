@@ -1,15 +1,11 @@
 //! `batch provision` and `batch cancel` against a real sandbox: results,
 //! bad lines, resume, and kill -9 at any moment.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn sites_jsonl(n: usize, plan: &str) -> String {

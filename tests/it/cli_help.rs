@@ -2,14 +2,10 @@
 //! suggestions for typos, every usage problem at once and before the
 //! credentials, completions and the man page, and the config file that a
 //! cron line uses instead of repeating the credentials.
-#![cfg(feature = "sandbox")]
-
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 fn text(path: &Path) -> String {
     path.to_string_lossy().into_owned()
@@ -297,7 +293,7 @@ fn usage_problems_are_listed_together_before_any_credential_error() {
 // (`cargo test --bins`, and `cargo test --no-default-features --bins`),
 // and end to end by this test, which builds the binary without the
 // sandbox in its own target directory: too slow for every run, so it runs
-// when asked (`cargo test --test cli_help -- --ignored`).
+// when asked (`cargo test --test it -- --ignored cli_help`).
 
 #[test]
 #[ignore = "builds the crate again without the sandbox; run with --ignored"]
