@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ureq::tls::{RootCerts, TlsConfig};
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::Agent;
 
 use crate::auth::AccessToken;
@@ -125,25 +125,40 @@ impl ClientBuilder {
     /// Checks the configuration as [`build`](Self::build) does, without
     /// building the HTTP agent and its TLS configuration.
     pub fn check(&self) -> Result<(), Error> {
-        check_api_base(&self.api_base, self.allow_insecure_http)?;
+        self.checked().map(|_| ())
+    }
+
+    /// The checked API base, whether it is loopback, and the root
+    /// certificates to trust, parsed once (a system bundle takes a
+    /// millisecond).
+    fn checked(&self) -> Result<Checked, Error> {
+        let (api_base, loopback) = check_api_base(&self.api_base, self.allow_insecure_http)?;
         if self.timeout.is_zero() {
             return Err(Error::InvalidInput(
                 "the time-out must be above zero".into(),
             ));
         }
-        if let Some(pem) = &self.root_certs_pem {
-            certificates(pem)?;
-        }
-        Ok(())
+        let roots = match &self.root_certs_pem {
+            Some(pem) => Some(certificates(pem)?),
+            None => None,
+        };
+        Ok(Checked {
+            api_base,
+            loopback,
+            roots,
+        })
     }
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        self.check()?;
-        let (api_base, loopback) = check_api_base(&self.api_base, self.allow_insecure_http)?;
+        let Checked {
+            api_base,
+            loopback,
+            roots,
+        } = self.checked()?;
         let mut tls = TlsConfig::builder();
-        if let Some(pem) = &self.root_certs_pem {
-            tls = tls.root_certs(RootCerts::new_with_certs(&certificates(pem)?));
+        if let Some(roots) = roots {
+            tls = tls.root_certs(RootCerts::new_with_certs(&roots));
         }
         let mut config = Agent::config_builder();
         if loopback {
@@ -620,7 +635,14 @@ fn out_of_time() -> Error {
 }
 
 /// The certificates of a PEM bundle; none is an error.
-fn certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>, Error> {
+/// A configuration that passed [`ClientBuilder::check`].
+struct Checked {
+    api_base: String,
+    loopback: bool,
+    roots: Option<Vec<Certificate<'static>>>,
+}
+
+fn certificates(pem: &[u8]) -> Result<Vec<Certificate<'static>>, Error> {
     let mut found = Vec::new();
     for item in ureq::tls::parse_pem(pem) {
         match item {

@@ -153,6 +153,42 @@ fn the_openssl_variables_name_the_trusted_roots() {
     assert!(run.stderr.contains("holds no PEM certificate"), "{run:#?}");
 }
 
+/// Plain http reads no trusted roots from the environment (as curl does):
+/// a broken `SSL_CERT_FILE` or `SSL_CERT_DIR` does not stop a call to the
+/// sandbox, and a system bundle is not parsed on every run. A `--ca-file`
+/// given is still read and checked.
+#[test]
+fn plain_http_reads_no_roots_from_the_environment() {
+    let sandbox = sandbox();
+    let not_pem = temp_file("not-a-bundle.pem", b"not pem at all");
+    let not_pem = not_pem.to_string_lossy().into_owned();
+    let token = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut args = vec![
+            "--api-base",
+            sandbox.base_url(),
+            "--partner-id",
+            PARTNER_ID,
+            "--no-token-cache",
+        ];
+        args.extend_from_slice(extra);
+        args.push("token");
+        let mut full = vec![("JETPACK_PARTNER_SECRET", SECRET)];
+        full.extend_from_slice(env);
+        cli(&args, &full, None)
+    };
+    token(&[("SSL_CERT_FILE", &not_pem)], &[]).assert_code(0);
+    token(&[("SSL_CERT_FILE", "/nonexistent/ca.pem")], &[]).assert_code(0);
+    token(&[("SSL_CERT_DIR", "/nonexistent")], &[]).assert_code(0);
+    assert_eq!(requests(&sandbox), 3);
+    let run = token(&[], &["--ca-file", &not_pem]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("not valid PEM") || run.stderr.contains("no certificate"),
+        "{run:#?}"
+    );
+    assert_eq!(requests(&sandbox), 3);
+}
+
 /// The old scripts' variable means https://HOST. Pointed at the plain-http
 /// sandbox, the handshake gets no answer: a tls_error within the connect
 /// time-out, once, not a 30 s wait for a global time-out.

@@ -270,8 +270,17 @@ impl<'a> Globals<'a> {
             .retries(self.args.retries.unwrap_or(DEFAULT_RETRIES))
             .allow_insecure_http(self.args.allow_insecure_http)
             .redactor(self.out.redactor.clone());
-        if let Some((pem, _)) = crate::trust::roots(self.args.ca_file.as_deref())? {
-            builder = builder.root_certificates_pem(pem);
+        // `--ca-file` is read and checked whatever the base, as a mistake in
+        // an option given is worth saying; the environment's roots only for
+        // HTTPS (as curl does): a system bundle from $SSL_CERT_FILE is a
+        // quarter megabyte to read and parse, most of a plain-http call.
+        let https = api_base(self.args)
+            .to_ascii_lowercase()
+            .starts_with("https://");
+        if https || self.args.ca_file.is_some() {
+            if let Some((pem, _)) = crate::trust::roots(self.args.ca_file.as_deref())? {
+                builder = builder.root_certificates_pem(pem);
+            }
         }
         if self.args.verbose {
             builder = builder.trace(self.out.tracer());
