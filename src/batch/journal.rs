@@ -413,11 +413,7 @@ impl Journal {
         let mut ends_in_newline = true;
         let mut bytes = Vec::new();
         loop {
-            bytes.clear();
-            let read = (&mut reader)
-                .take(MAX_RECORD_LINE)
-                .read_until(b'\n', &mut bytes)
-                .map_err(failed)?;
+            let read = next_line(&mut reader, &mut bytes).map_err(failed)?;
             if read == 0 {
                 break;
             }
@@ -496,6 +492,16 @@ fn skip_line(reader: &mut impl BufRead) -> std::io::Result<()> {
     }
 }
 
+/// The next line into `bytes` (cleared first), with its `\n`, cut at
+/// `MAX_RECORD_LINE`; the bytes read, 0 at the end.
+fn next_line(reader: &mut impl BufRead, bytes: &mut Vec<u8>) -> std::io::Result<usize> {
+    bytes.clear();
+    reader
+        .by_ref()
+        .take(MAX_RECORD_LINE)
+        .read_until(b'\n', bytes)
+}
+
 /// Decides from its first lines whether a file is new, a journal of
 /// `action`, or something else (refused). A damaged first line does not
 /// make a journal foreign: the next intact line decides.
@@ -506,11 +512,7 @@ fn identify(file: &mut File, path: &Path, action: Action) -> Result<Found, Error
     let mut first = None;
     let mut bytes = Vec::new();
     for _ in 0..3 {
-        bytes.clear();
-        let read = (&mut reader)
-            .take(MAX_RECORD_LINE)
-            .read_until(b'\n', &mut bytes)
-            .map_err(failed)?;
+        let read = next_line(&mut reader, &mut bytes).map_err(failed)?;
         if read == 0 {
             break;
         }

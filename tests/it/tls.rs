@@ -112,20 +112,7 @@ fn the_openssl_variables_name_the_trusted_roots() {
         .parent()
         .map(|d| d.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let with = |env: &[(&str, &str)], extra: &[&str]| {
-        let mut args = vec![
-            "--api-base",
-            sandbox.base_url(),
-            "--partner-id",
-            PARTNER_ID,
-            "--no-token-cache",
-        ];
-        args.extend_from_slice(extra);
-        args.push("token");
-        let mut full = vec![("JETPACK_PARTNER_SECRET", SECRET)];
-        full.extend_from_slice(env);
-        cli(&args, &full, None)
-    };
+    let with = |env: &[(&str, &str)], extra: &[&str]| token_with(sandbox.base_url(), env, extra);
     with(&[("SSL_CERT_FILE", &ca_s)], &[]).assert_code(0);
     with(&[("SSL_CERT_DIR", &dir)], &[]).assert_code(0);
     with(&[("SSL_CERT_DIR", &format!("/nonexistent:{dir}"))], &[]).assert_code(5);
@@ -162,20 +149,7 @@ fn plain_http_reads_no_roots_from_the_environment() {
     let sandbox = sandbox();
     let not_pem = temp_file("not-a-bundle.pem", b"not pem at all");
     let not_pem = not_pem.to_string_lossy().into_owned();
-    let token = |env: &[(&str, &str)], extra: &[&str]| {
-        let mut args = vec![
-            "--api-base",
-            sandbox.base_url(),
-            "--partner-id",
-            PARTNER_ID,
-            "--no-token-cache",
-        ];
-        args.extend_from_slice(extra);
-        args.push("token");
-        let mut full = vec![("JETPACK_PARTNER_SECRET", SECRET)];
-        full.extend_from_slice(env);
-        cli(&args, &full, None)
-    };
+    let token = |env: &[(&str, &str)], extra: &[&str]| token_with(sandbox.base_url(), env, extra);
     token(&[("SSL_CERT_FILE", &not_pem)], &[]).assert_code(0);
     token(&[("SSL_CERT_FILE", "/nonexistent/ca.pem")], &[]).assert_code(0);
     token(&[("SSL_CERT_DIR", "/nonexistent")], &[]).assert_code(0);
@@ -224,4 +198,21 @@ fn an_https_base_on_a_plain_http_server_is_a_tls_error_at_once() {
         message.contains("http://"),
         "the message says what to do: {error}"
     );
+}
+
+/// `token` against `base`, the secret and `env` in the environment,
+/// `extra` options before the command.
+fn token_with(base: &str, env: &[(&str, &str)], extra: &[&str]) -> Run {
+    let mut args = vec![
+        "--api-base",
+        base,
+        "--partner-id",
+        PARTNER_ID,
+        "--no-token-cache",
+    ];
+    args.extend_from_slice(extra);
+    args.push("token");
+    let mut full = vec![("JETPACK_PARTNER_SECRET", SECRET)];
+    full.extend_from_slice(env);
+    cli(&args, &full, None)
 }
