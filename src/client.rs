@@ -7,9 +7,8 @@ use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::Agent;
 
 use crate::auth::AccessToken;
-use crate::endpoint::{Endpoint, Method, Repeat};
+use crate::endpoint::{Body, Endpoint, Method, Repeat, Token};
 use crate::error::{Error, Transport, TransportKind, UnexpectedResponse, EXCERPT_CHARS};
-use crate::form::Form;
 use crate::redact::{Redactor, MIN_SECRET_LEN};
 use crate::response::{self, Raw, Reply, MAX_BODY};
 use crate::retry;
@@ -266,18 +265,22 @@ impl Client {
         token: Option<&AccessToken>,
     ) -> Result<E::Answer, Error> {
         let path = endpoint.path()?;
-        let form = match E::METHOD {
-            Method::Post => Some(endpoint.form()?),
+        let body = match E::METHOD {
+            Method::Post => Some(endpoint.body()?),
             Method::Get => None,
         };
-        let bearer = if E::NEEDS_TOKEN {
-            Some(token.ok_or_else(|| {
+        let bearer = match E::TOKEN {
+            Token::None => None,
+            Token::Partner => Some(token.ok_or_else(|| {
                 Error::InvalidInput("this request needs the partner's access token".into())
-            })?)
-        } else {
-            None
+            })?),
+            Token::User => Some(token.ok_or_else(|| {
+                Error::InvalidInput(
+                    "this request needs a token a WordPress.com user approved".into(),
+                )
+            })?),
         };
-        let reply = self.transmit(&path, bearer, form.as_ref(), E::REPEAT)?;
+        let reply = self.transmit(&path, bearer, body.as_ref(), E::REPEAT)?;
         endpoint.decode(reply)
     }
 
@@ -287,24 +290,46 @@ impl Client {
         &self,
         path: &str,
         bearer: Option<&AccessToken>,
-        form: Option<&Form>,
+        body: Option<&Body>,
         repeat: Repeat,
     ) -> Result<Reply, Error> {
         let url = format!("{}{path}", self.api_base);
-        let secrets = form.map(Form::secret_values).unwrap_or_default();
+        let secrets = match body {
+            Some(Body::Form(form)) => form.secret_values(),
+            _ => Vec::new(),
+        };
         let redactor = self.request_redactor(bearer, secrets)?;
-        let Some(form) = form else {
-            self.emit(|| TraceEvent::Request {
-                method: "GET",
-                url: url.clone(),
-                content_type: None,
-                content_length: 0,
-                fields: Vec::new(),
-                bearer: bearer.is_some(),
-            });
-            return self.exchange(repeat, &redactor, |budget| {
-                prepare(self.agent.get(&url), budget, bearer).call()
-            });
+        let form = match body {
+            None => {
+                self.emit(|| TraceEvent::Request {
+                    method: "GET",
+                    url: url.clone(),
+                    content_type: None,
+                    content_length: 0,
+                    fields: Vec::new(),
+                    bearer: bearer.is_some(),
+                });
+                return self.exchange(repeat, &redactor, |budget| {
+                    prepare(self.agent.get(&url), budget, bearer).call()
+                });
+            }
+            Some(Body::Empty) => {
+                return self.post_bytes(&url, bearer, repeat, &redactor, None, &[])
+            }
+            Some(Body::Json(value)) => {
+                let bytes = serde_json::to_vec(value).map_err(|e| {
+                    Error::InvalidInput(format!("the request cannot be written as JSON: {e}"))
+                })?;
+                return self.post_bytes(
+                    &url,
+                    bearer,
+                    repeat,
+                    &redactor,
+                    Some("application/json"),
+                    &bytes,
+                );
+            }
+            Some(Body::Form(form)) => form,
         };
         let encoded = form.encode();
         self.emit(|| TraceEvent::Request {
@@ -319,6 +344,33 @@ impl Client {
             prepare(self.agent.post(&url), budget, bearer)
                 .header("Content-Type", &encoded.content_type)
                 .send(&encoded.body[..])
+        })
+    }
+
+    /// A `POST` of `bytes` (JSON, or nothing), traced without field names.
+    fn post_bytes(
+        &self,
+        url: &str,
+        bearer: Option<&AccessToken>,
+        repeat: Repeat,
+        redactor: &Redactor,
+        content_type: Option<&str>,
+        bytes: &[u8],
+    ) -> Result<Reply, Error> {
+        self.emit(|| TraceEvent::Request {
+            method: "POST",
+            url: url.to_owned(),
+            content_type: content_type.map(str::to_owned),
+            content_length: bytes.len(),
+            fields: Vec::new(),
+            bearer: bearer.is_some(),
+        });
+        self.exchange(repeat, redactor, |budget| {
+            let request = prepare(self.agent.post(url), budget, bearer);
+            match content_type {
+                Some(kind) => request.header("Content-Type", kind).send(bytes),
+                None => request.send_empty(),
+            }
         })
     }
 

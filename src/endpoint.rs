@@ -26,7 +26,8 @@ use crate::response::Reply;
 pub enum Method {
     /// Reads; has no body.
     Get,
-    /// Sends a `multipart/form-data` body.
+    /// Sends a body: a `multipart/form-data` form, JSON, or nothing (see
+    /// [`Body`]).
     Post,
 }
 
@@ -52,6 +53,42 @@ pub enum Repeat {
     Once,
 }
 
+/// Which bearer token a request carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Token {
+    /// None: the token grant, and the public endpoints (the error
+    /// catalogue, the public site lookup).
+    None,
+    /// The partner's token (client credentials, scope `jetpack-partner`):
+    /// every Jetpack Start endpoint, backups, restores, activity.
+    Partner,
+    /// A token a WordPress.com user approved (the authorization-code flow,
+    /// scope `global`): scan actions and partner reporting.
+    User,
+}
+
+/// What a `POST` sends. Its `Debug` names the kind only: a form may hold
+/// secrets.
+pub enum Body {
+    /// Nothing (`Content-Length: 0`): the request says it all in its path.
+    Empty,
+    /// A `multipart/form-data` form, as every Jetpack Start endpoint takes.
+    Form(Form),
+    /// A JSON document (`application/json`), for the `wpcom/v2` endpoints
+    /// whose parameters are arrays or objects.
+    Json(serde_json::Value),
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Body::Empty => "Body::Empty",
+            Body::Form(_) => "Body::Form(..)",
+            Body::Json(_) => "Body::Json(..)",
+        })
+    }
+}
+
 /// A request to the API. Implemented by every request type of this crate
 /// ([`Provision`](crate::Provision), [`Status`](crate::Status), …); send one
 /// with [`Session::send`](crate::Session::send).
@@ -65,18 +102,25 @@ pub trait Endpoint {
     /// Whether a repeat is safe (default: it is).
     const REPEAT: Repeat = Repeat::Safe;
 
-    /// Whether the request carries the partner's bearer token (all but the
-    /// token grant do).
-    const NEEDS_TOKEN: bool = true;
+    /// Which bearer token the request carries (default: the partner's).
+    const TOKEN: Token = Token::Partner;
 
     /// The path and query, relative to the API base. Checks what goes into
     /// it; an error means nothing is sent.
     fn path(&self) -> Result<String, Error>;
 
-    /// The form a `POST` sends (`GET` sends none). Checks every field; an
-    /// error means nothing is sent.
+    /// The form a `POST` sends, for an endpoint whose [`body`](Self::body)
+    /// is a form (the default). Checks every field; an error means nothing
+    /// is sent.
     fn form(&self) -> Result<Form, Error> {
         Ok(Form::new())
+    }
+
+    /// What a `POST` sends (`GET` sends nothing): by default the
+    /// [`form`](Self::form). Checks every field; an error means nothing is
+    /// sent.
+    fn body(&self) -> Result<Body, Error> {
+        self.form().map(Body::Form)
     }
 
     /// Reads a successful answer (an HTTP error has already become an
@@ -88,7 +132,7 @@ pub trait Endpoint {
     fn validate(&self) -> Result<(), Error> {
         self.path()?;
         if Self::METHOD == Method::Post {
-            self.form()?;
+            self.body()?;
         }
         Ok(())
     }

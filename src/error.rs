@@ -1,10 +1,11 @@
 //! Errors, and the error shapes the API answers with.
 //!
-//! The API refuses in three JSON shapes, all read by [`ApiError::from_json`]:
+//! The API refuses in four JSON shapes, all read by [`ApiError::from_json`]:
 //!
 //! * WordPress.com REST: `{"error": "code", "message": "text"}`
 //! * the partner documents: `{"error_code": "code", "error_message": "text"}`
 //! * OAuth 2: `{"error": "code", "error_description": "text"}`
+//! * WordPress REST (`wpcom/v2`): `{"code": "code", "message": "text", "data": {…}}`
 
 use std::fmt;
 use std::io;
@@ -35,6 +36,12 @@ pub enum Error {
         /// The cause.
         source: io::Error,
     },
+    /// A long operation (a restore, an archive, a fix) had not ended when
+    /// the time to wait for it ran out. It goes on; follow it by its ID.
+    StillRunning(StillRunning),
+    /// A long operation ended without success: a restore that ended
+    /// `fail`, `aborted` or `killed`, a fix that failed.
+    Ended(Ended),
 }
 
 impl Error {
@@ -42,7 +49,8 @@ impl Error {
     /// [`Error::Api`] it is the API's own code (see [`ApiErrorCode`]); for
     /// the others one of `connect_failed`, `dns_failed`, `tls_error`,
     /// `timeout`, `network_error`, `rate_limited`, `service_unavailable`,
-    /// `unexpected_response`, `invalid_input`, `io_error`. Match on the
+    /// `unexpected_response`, `invalid_input`, `io_error`, `still_running`,
+    /// or for [`Error::Ended`] the operation's end state (`fail`, …). Match on the
     /// variant, not on this text, to tell the API's refusals from local
     /// failures.
     pub fn code(&self) -> &str {
@@ -54,6 +62,8 @@ impl Error {
             Error::UnexpectedResponse(_) => "unexpected_response",
             Error::InvalidInput(_) => "invalid_input",
             Error::Io { .. } => "io_error",
+            Error::StillRunning(_) => "still_running",
+            Error::Ended(e) => e.state.as_str(),
         }
     }
 
@@ -67,7 +77,10 @@ impl Error {
 
     /// Whether trying again later may succeed.
     pub fn is_temporary(&self) -> bool {
-        matches!(self, Error::Transport(_) | Error::Unavailable(_))
+        matches!(
+            self,
+            Error::Transport(_) | Error::Unavailable(_) | Error::StillRunning(_)
+        )
     }
 
     /// Whether the API refused the access token (invalid, revoked,
@@ -104,6 +117,8 @@ impl fmt::Display for Error {
             Error::UnexpectedResponse(u) => u.fmt(f),
             Error::InvalidInput(msg) => f.write_str(msg),
             Error::Io { context, source } => write!(f, "{context}: {source}"),
+            Error::StillRunning(e) => e.fmt(f),
+            Error::Ended(e) => e.fmt(f),
         }
     }
 }
@@ -288,7 +303,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// Reads an error from a JSON answer, whichever of the three shapes it
+    /// Reads an error from a JSON answer, whichever of the four shapes it
     /// has. `None` when the body holds no error code (an empty string is
     /// none: [`Error::code`] is never empty). The code and the message are
     /// cleaned for printing and cut short (at most [`MESSAGE_CHARS`]
@@ -296,7 +311,11 @@ impl ApiError {
     pub fn from_json(status: u16, body: &Value) -> Option<ApiError> {
         let text = |key: &str| body.get(key).and_then(Value::as_str);
         let code = |key: &str| text(key).filter(|code| !code.is_empty());
-        let code = code("error_code").or_else(|| code("error"))?;
+        // `code` last: the WordPress REST shape of the `wpcom/v2` routes,
+        // `{"code": …, "message": …, "data": {"status": …}}`.
+        let code = code("error_code")
+            .or_else(|| code("error"))
+            .or_else(|| code("code"))?;
         let code = clean_text(code, CODE_CHARS);
         if code.is_empty() {
             return None;
@@ -422,6 +441,84 @@ impl fmt::Display for Unavailable {
     }
 }
 
+/// A long operation that was still going when the wait for it ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StillRunning {
+    /// What it is, in words: `restore`, `backup download`, `threat fix`.
+    pub what: String,
+    /// The ID to follow it with (a restore ID, a download ID, threat IDs).
+    pub id: String,
+    /// Its last state, as the API gave it (`queued`, `running`, …).
+    pub state: String,
+    /// Its last progress in percent, when the API gave one.
+    pub percent: Option<u8>,
+    /// How long it was waited for.
+    pub waited: Duration,
+}
+
+impl fmt::Display for StillRunning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the {} {} was still {} after {}s",
+            self.what,
+            self.id,
+            if self.state.is_empty() {
+                "going"
+            } else {
+                &self.state
+            },
+            self.waited.as_secs()
+        )?;
+        if let Some(percent) = self.percent {
+            write!(f, " ({percent}%)")?;
+        }
+        write!(f, "; it goes on: follow it by its ID")
+    }
+}
+
+/// A long operation that ended without success.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ended {
+    /// What it is, in words.
+    pub what: String,
+    /// Its ID.
+    pub id: String,
+    /// The state it ended in, as the API gave it (`fail`, `aborted`,
+    /// `killed`, …), cleaned: the error code.
+    pub state: String,
+    /// Why, when the API said (a failure reason, a message), cleaned and
+    /// cut short.
+    pub reason: String,
+}
+
+impl Ended {
+    /// An ended operation; `state` and `reason` are cleaned for printing.
+    pub fn new(what: &str, id: &str, state: &str, reason: &str) -> Ended {
+        let state = clean_text(state, CODE_CHARS);
+        Ended {
+            what: what.to_owned(),
+            id: id.to_owned(),
+            state: if state.is_empty() {
+                "failed".to_owned()
+            } else {
+                state
+            },
+            reason: clean_text(reason, MESSAGE_CHARS),
+        }
+    }
+}
+
+impl fmt::Display for Ended {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the {} {} ended: {}", self.what, self.id, self.state)?;
+        if !self.reason.is_empty() {
+            write!(f, ": {}", self.reason)?;
+        }
+        Ok(())
+    }
+}
+
 /// An answer that is not what the API sends.
 #[derive(Clone, Debug)]
 pub struct UnexpectedResponse {
@@ -505,7 +602,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn reads_the_three_error_shapes() {
+    fn reads_the_four_error_shapes() {
         for (body, code, message) in [
             (
                 json!({"error": "invalid_blog", "message": "The blog ID 5 is invalid"}),
@@ -528,6 +625,11 @@ mod tests {
                 "Unknown client_id.",
             ),
             (json!({"error": "invalid_request"}), "invalid_request", ""),
+            (
+                json!({"code": "rest_forbidden", "message": "Sorry.", "data": {"status": 403}}),
+                "rest_forbidden",
+                "Sorry.",
+            ),
         ] {
             let e = ApiError::from_json(400, &body).unwrap_or_else(|| panic!("{body}"));
             assert_eq!((e.code.as_str(), e.message.as_str()), (code, message));

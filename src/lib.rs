@@ -34,6 +34,7 @@
 mod api;
 mod auth;
 pub mod batch;
+mod blog;
 mod client;
 mod endpoint;
 mod error;
@@ -47,6 +48,7 @@ mod session;
 mod site;
 mod token_cache;
 mod trace;
+mod wait;
 
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -55,15 +57,18 @@ pub use api::cancel::{Cancel, CancelAnswer, CancelOutcome};
 pub use api::errors::{ErrorCatalogue, ErrorCatalogueAnswer, ErrorInfo};
 pub use api::partner_keys::{NewPartnerKey, PartnerKeyAnswer};
 pub use api::provision::{Provision, ProvisionAnswer};
+pub use api::site_lookup::{SiteLookup, SiteLookupAnswer};
 pub use api::ssh::{FtpCredentials, SetSshCredentials, SshCredentials, SshCredentialsAnswer};
 pub use api::status::{Blog, Product, Status, StatusAnswer, StatusV13, StatusV13Answer};
 pub use api::token::{TokenAnswer, TokenGrant};
 pub use api::upgrade_paths::{UpgradePaths, UpgradePathsAnswer};
 pub use auth::{AccessToken, Credentials, Secret};
+pub use blog::BlogId;
 pub use client::{Client, ClientBuilder, DEFAULT_API_BASE, DEFAULT_TIMEOUT};
-pub use endpoint::{Endpoint, Method, Repeat};
+pub use endpoint::{Body, Endpoint, Method, Repeat, Token};
 pub use error::{
-    ApiError, ApiErrorCode, Error, Transport, TransportKind, Unavailable, UnexpectedResponse,
+    ApiError, ApiErrorCode, Ended, Error, StillRunning, Transport, TransportKind, Unavailable,
+    UnexpectedResponse,
 };
 pub use form::{Encoded, Form};
 pub use lenient::{parse_bool, Extra};
@@ -74,6 +79,7 @@ pub use session::Session;
 pub use site::SiteRef;
 pub use token_cache::TokenCache;
 pub use trace::TraceEvent;
+pub use wait::{Look, Progress, Wait, DEFAULT_WAIT_INTERVAL, DEFAULT_WAIT_TIMEOUT};
 
 /// Internals the fuzz targets exercise; not part of the API.
 #[doc(hidden)]

@@ -5,13 +5,17 @@
 //! or revoked, the session drops it (from the cache too), asks for a new one
 //! and sends the request once more.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::api::site_lookup::SiteLookup;
 use crate::api::token::{TokenAnswer, TokenGrant};
 use crate::auth::{AccessToken, Credentials};
+use crate::blog::BlogId;
 use crate::client::Client;
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Endpoint, Token};
 use crate::error::Error;
+use crate::site::SiteRef;
 use crate::token_cache::TokenCache;
 
 /// A client plus the partner's token, shared by every call (and thread).
@@ -33,6 +37,12 @@ pub struct Session {
     credentials: Option<Credentials>,
     cache: Option<TokenCache>,
     token: Mutex<Option<Arc<AccessToken>>>,
+    /// The token a WordPress.com user approved, for [`Token::User`]
+    /// endpoints; never requested or replaced by the session.
+    user_token: Option<AccessToken>,
+    /// Blog IDs found by the public site lookup, so each site is looked up
+    /// once.
+    blogs: Mutex<HashMap<SiteRef, BlogId>>,
 }
 
 /// Where the token of a call came from.
@@ -51,6 +61,22 @@ impl Session {
             credentials: Some(credentials),
             cache: None,
             token: Mutex::new(None),
+            user_token: None,
+            blogs: Mutex::default(),
+        }
+    }
+
+    /// A session without the partner's credentials: for the public
+    /// endpoints, and for a WordPress.com user's endpoints once
+    /// [`user_token`](Self::user_token) gives the user's token.
+    pub fn without_credentials(client: Client) -> Self {
+        Session {
+            client,
+            credentials: None,
+            cache: None,
+            token: Mutex::new(None),
+            user_token: None,
+            blogs: Mutex::default(),
         }
     }
 
@@ -61,7 +87,23 @@ impl Session {
             credentials: None,
             cache: None,
             token: Mutex::new(Some(Arc::new(token))),
+            user_token: None,
+            blogs: Mutex::default(),
         }
+    }
+
+    /// Sends the [`Token::User`] endpoints (scan actions, reporting) with
+    /// this token, which a WordPress.com user approved. It is never
+    /// refreshed: a refused one is an error for the caller (sign in again).
+    pub fn user_token(mut self, token: AccessToken) -> Self {
+        self.client.redactor().add(token.expose());
+        self.user_token = Some(token);
+        self
+    }
+
+    /// Whether the session has a WordPress.com user's token.
+    pub fn has_user_token(&self) -> bool {
+        self.user_token.is_some()
     }
 
     /// Keeps the token in `cache` across runs. A cache that cannot be read
@@ -89,8 +131,19 @@ impl Session {
     /// [`Client::with_deadline`] or [`Client::with_trace`]); the token
     /// requests still go through the session's own client.
     pub fn send_via<E: Endpoint>(&self, client: &Client, endpoint: &E) -> Result<E::Answer, Error> {
-        if !E::NEEDS_TOKEN {
-            return client.send(endpoint, None);
+        match E::TOKEN {
+            Token::None => return client.send(endpoint, None),
+            Token::User => {
+                let token = self.user_token.as_ref().ok_or_else(|| {
+                    Error::InvalidInput(
+                        "this request needs a token a WordPress.com user approved (the \
+                         authorization-code flow); none was given"
+                            .into(),
+                    )
+                })?;
+                return client.send(endpoint, Some(token));
+            }
+            Token::Partner => {}
         }
         let (token, origin) = self.token_with_origin()?;
         match client.send(endpoint, Some(&token)) {
@@ -101,6 +154,32 @@ impl Session {
             }
             other => other,
         }
+    }
+
+    /// The blog ID of `site`: as given when it is one, else from the public
+    /// site lookup ([`SiteLookup`]), asked once per site for the session's
+    /// life. The lookup shows in the trace.
+    pub fn blog_id(&self, site: &SiteRef) -> Result<BlogId, Error> {
+        if let SiteRef::BlogId(id) = site {
+            return BlogId::new(*id);
+        }
+        let known = self
+            .blogs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(site)
+            .copied();
+        if let Some(id) = known {
+            return Ok(id);
+        }
+        let id = self.client.send(&SiteLookup::new(site.clone()), None)?.id;
+        self.client
+            .note(format!("site {site} is blog {id} (the public site lookup)"));
+        self.blogs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(site.clone(), id);
+        Ok(id)
     }
 
     /// Requests a new token now, whatever is kept or cached, and keeps and

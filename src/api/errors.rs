@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::query::Query;
 use super::JPPHP_V13;
 use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
@@ -23,8 +24,8 @@ impl Endpoint for ErrorCatalogue {
     const METHOD: Method = Method::Get;
 
     fn path(&self) -> Result<String, Error> {
-        let query = if self.verbose { "?verbose=true" } else { "" };
-        Ok(format!("{JPPHP_V13}/errors{query}"))
+        let query = Query::new().maybe("verbose", self.verbose.then_some("true"))?;
+        Ok(query.after(format_args!("{JPPHP_V13}/errors")))
     }
 
     fn decode(&self, reply: Reply) -> Result<ErrorCatalogueAnswer, Error> {

@@ -9,6 +9,8 @@ pub(crate) mod cancel;
 pub(crate) mod errors;
 pub(crate) mod partner_keys;
 pub(crate) mod provision;
+pub(crate) mod query;
+pub(crate) mod site_lookup;
 pub(crate) mod ssh;
 pub(crate) mod status;
 pub(crate) mod token;
@@ -37,10 +39,9 @@ pub(crate) fn with_tracking_id(path: String, id: Option<&str>) -> Result<String,
              plain text"
         )));
     }
-    Ok(format!(
-        "{path}?partner-tracking-id={}",
-        encode_query_value(id)
-    ))
+    Ok(query::Query::new()
+        .pair("partner-tracking-id", id)?
+        .after(path))
 }
 
 /// How the API reads booleans in forms.

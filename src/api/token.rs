@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{AccessToken, Credentials};
-use crate::endpoint::{Endpoint, Method};
+use crate::endpoint::{Endpoint, Method, Token};
 use crate::error::Error;
 use crate::form::Form;
 use crate::lenient::{self, Extra};
@@ -36,7 +36,7 @@ impl<'a> TokenGrant<'a> {
 impl Endpoint for TokenGrant<'_> {
     type Answer = TokenAnswer;
     const METHOD: Method = Method::Post;
-    const NEEDS_TOKEN: bool = false;
+    const TOKEN: Token = Token::None;
 
     fn path(&self) -> Result<String, Error> {
         Ok("/oauth2/token".into())

@@ -51,9 +51,10 @@
 //!
 //! ```text
 //! mod.rs          error, faults, front, persist, reply, request, routes,
-//!                 shared, state, stop, tls
+//!                 shared, state, stop, tls, wpcom
 //! routes          cancel, errors, oauth, partner_keys, provision, reply,
-//!                 request, shared, ssh_credentials, status, upgrade_paths
+//!                 request, shared, site_lookup, ssh_credentials, status,
+//!                 upgrade_paths
 //! cancel          bearer, catalogue, reply, request, shared, sites, state
 //! provision       bearer, catalogue, reply, request, shared, sites,
 //!                 ssh_credentials, state
@@ -63,6 +64,8 @@
 //! partner_keys    bearer, reply, request, shared, state
 //! errors          bearer, reply, request, shared
 //! oauth           reply, request, shared
+//! site_lookup     reply, request, shared, sites
+//! wpcom           reply, request, sites, state
 //! bearer          reply, request, state
 //! shared          persist, state
 //! persist         error, state
@@ -98,6 +101,7 @@ mod reply;
 mod request;
 mod routes;
 mod shared;
+mod site_lookup;
 mod sites;
 mod ssh_credentials;
 mod state;
@@ -105,6 +109,7 @@ mod status;
 mod stop;
 mod tls;
 mod upgrade_paths;
+mod wpcom;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -401,6 +406,16 @@ impl Sandbox {
     /// The address the sandbox listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// A token the partner's WordPress.com user approved (scope `global`),
+    /// as the authorization-code flow gives one: for tests of the
+    /// endpoints that take a user's token. The same token every time;
+    /// `None` for a partner the sandbox does not know.
+    pub fn user_token(&self, partner_id: &str) -> Option<String> {
+        let mut state = self.ctx.shared.lock();
+        state.partners.contains_key(partner_id).then_some(())?;
+        Some(state.token_for(partner_id, wpcom::USER_SCOPE))
     }
 
     /// What `GET /_sandbox/stats` answers.

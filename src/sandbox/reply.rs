@@ -52,6 +52,17 @@ impl Reply {
         }
     }
 
+    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
+    /// WordPress REST (the `wpcom/v2` routes):
+    /// `{"code": code, "message": text, "data": {"status": status}}`.
+    pub fn wp_error(status: u16, code: &str, message: &str) -> Reply {
+        Reply {
+            status,
+            body: json!({"code": code, "message": message, "data": {"status": status}}),
+            headers: Vec::new(),
+        }
+    }
+
     /// The bytes and headers to send. Honours `http_envelope` (always 200,
     /// the real answer wrapped) and `pretty`, as the service does on every
     /// endpoint.

@@ -9,10 +9,24 @@ use super::reply::{Format, Reply};
 /// Largest request body the sandbox reads.
 pub(crate) const MAX_REQUEST_BODY: u64 = 8 * 1024 * 1024;
 
-/// The path parameters a route's pattern captured.
+/// The path parameters a route's pattern captured: the site (`{site}` or
+/// `{blog_id}`), and any other `{name}` by its name, all still
+/// percent-encoded.
 #[derive(Debug, Default)]
 pub(crate) struct Params {
     pub site: Option<String>,
+    pub named: Vec<(&'static str, String)>,
+}
+
+impl Params {
+    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
+    /// The segment captured as `{name}`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.named
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// One incoming request, read whole.
@@ -79,6 +93,41 @@ impl Incoming {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
+    /// A JSON body (`application/json`), or the WordPress REST refusal of
+    /// one that is not JSON.
+    pub fn json(&self) -> Result<serde_json::Value, Reply> {
+        let media = self.content_type.as_deref().unwrap_or("");
+        let is_json = media
+            .split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+        if !is_json {
+            return Err(Reply::wp_error(
+                400,
+                "rest_invalid_json",
+                "The body must be JSON (Content-Type: application/json).",
+            ));
+        }
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Reply::wp_error(
+                400,
+                "rest_invalid_json",
+                &format!("Invalid JSON body passed: {e}"),
+            )
+        })
+    }
+
+    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
+    /// Whether the body is JSON (by its content type).
+    pub fn is_json(&self) -> bool {
+        self.content_type.as_deref().is_some_and(|m| {
+            m.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        })
     }
 
     /// The form fields, or the partner endpoints' refusal of a body that

@@ -1,14 +1,16 @@
 //! The route table: method, path pattern, handler.
 //!
 //! A pattern segment `{site}` or `{blog_id}` matches one non-empty path
-//! segment and hands it, still percent-encoded, to the handler; every other
-//! segment must match exactly.
+//! segment and hands it, still percent-encoded, to the handler as the site;
+//! any other `{name}` is captured by its name; every other segment must
+//! match exactly. The first route that matches wins, so a fixed path
+//! (`…/alerts/fix`) is listed before a captured one (`…/alerts/{threat_id}`).
 
 use super::reply::Reply;
 use super::request::{Incoming, Params};
 use super::shared::Shared;
 use super::upgrade_paths;
-use super::{cancel, errors, oauth, partner_keys, provision, ssh_credentials, status};
+use super::{cancel, errors, oauth, partner_keys, provision, site_lookup, ssh_credentials, status};
 
 type Handler = fn(&Shared, &Incoming, &Params) -> Reply;
 
@@ -58,6 +60,7 @@ pub(crate) const ROUTES: &[Route] = &[
         "/rest/v1.3/jpphp/partner-keys/new",
         |shared, rq, _| partner_keys::new_key(shared, rq),
     ),
+    route("GET", "/rest/v1.1/sites/{site}", site_lookup::lookup),
 ];
 
 /// Finds the route for a request: `(endpoint name, answer)`. The endpoint
@@ -127,7 +130,7 @@ fn record_fields(shared: &Shared, endpoint: &str, rq: &Incoming) {
     }
 }
 
-fn matches(pattern: &str, path: &str) -> Option<Params> {
+fn matches(pattern: &'static str, path: &str) -> Option<Params> {
     let mut params = Params::default();
     let mut want = pattern.split('/');
     let mut got = path.split('/');
@@ -136,6 +139,11 @@ fn matches(pattern: &str, path: &str) -> Option<Params> {
             (None, None) => return Some(params),
             (Some("{site}" | "{blog_id}"), Some(segment)) if !segment.is_empty() => {
                 params.site = Some(segment.to_owned())
+            }
+            (Some(w), Some(segment))
+                if w.starts_with('{') && w.ends_with('}') && !segment.is_empty() =>
+            {
+                params.named.push((&w[1..w.len() - 1], segment.to_owned()))
             }
             (Some(w), Some(g)) if w == g => {}
             _ => return None,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use jetpack_partner::{ApiError, Error};
-use jetpack_partner::{Transport, TransportKind, Unavailable, UnexpectedResponse};
+use jetpack_partner::{StillRunning, Transport, TransportKind, Unavailable, UnexpectedResponse};
 
 /// `code -> exit` from the README's "Error codes" table.
 fn readme_table() -> BTreeMap<String, u8> {
@@ -59,6 +59,13 @@ fn library_codes() -> BTreeMap<String, u8> {
         }),
         unavailable(429),
         unavailable(503),
+        Error::StillRunning(StillRunning {
+            what: "restore".into(),
+            id: "1".into(),
+            state: "running".into(),
+            percent: None,
+            waited: Duration::ZERO,
+        }),
     ];
     errors.extend(
         [
@@ -76,7 +83,7 @@ fn library_codes() -> BTreeMap<String, u8> {
             let exit = match e {
                 Error::Api(_) => 1,
                 Error::InvalidInput(_) => 2,
-                Error::Transport(_) | Error::Unavailable(_) => 3,
+                Error::Transport(_) | Error::Unavailable(_) | Error::StillRunning(_) => 3,
                 Error::UnexpectedResponse(_) => 4,
                 Error::Io { .. } => 5,
                 _ => panic!("an error kind this test does not know: {e:?}"),

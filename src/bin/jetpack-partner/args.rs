@@ -40,6 +40,11 @@ pub struct Args {
     pub partner_secret_file: Option<Given>,
     pub partner_secret: Option<Given>,
     pub access_token: Option<String>,
+    /// `--user-token-file`: a token a WordPress.com user approved.
+    pub user_token_file: Option<String>,
+    /// `$JETPACK_USER_TOKEN`: that token itself (no option: it would stand
+    /// in `ps`).
+    pub user_token: Option<String>,
     pub timeout: Option<Duration>,
     pub retries: Option<u32>,
     pub token_cache: Option<String>,
@@ -106,6 +111,10 @@ pub struct Args {
     pub retry_failed: bool,
     pub fail_fast: bool,
     pub quiet: bool,
+    // long operations (follow.rs)
+    pub wait: bool,
+    pub wait_timeout: Option<Duration>,
+    pub wait_interval: Option<Duration>,
     #[cfg(feature = "sandbox")]
     pub sandbox: crate::sandbox::Options,
 

@@ -8,7 +8,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use jetpack_partner::{
-    AccessToken, Client, Credentials, Endpoint, Secret, Session, TokenCache, MIN_SECRET_LEN,
+    AccessToken, BlogId, Client, Credentials, Endpoint, Error, Secret, Session, SiteRef,
+    TokenCache, MIN_SECRET_LEN,
 };
 use jetpack_partner::{DEFAULT_API_BASE, DEFAULT_RETRIES, DEFAULT_TIMEOUT};
 
@@ -62,6 +63,15 @@ pub const FLAGS: &[Flag] = &[
         |a| &mut a.access_token,
     )
     .env("JETPACK_ACCESS_TOKEN"),
+    Flag::text(
+        &["--user-token-file"],
+        "PATH",
+        "read the token a WordPress.com user approved (see login) from PATH\n\
+         ('-' reads stdin; else $JETPACK_USER_TOKEN, else the token cache)",
+        |a| &mut a.user_token_file,
+    )
+    .env("JETPACK_USER_TOKEN_FILE"),
+    Flag::text(&[], "TOKEN", "", |a| &mut a.user_token).env("JETPACK_USER_TOKEN"),
     Flag::value(
         &["--timeout"],
         "SECS",
@@ -342,6 +352,59 @@ impl<'a> Globals<'a> {
         Ok(session.send(endpoint)?)
     }
 
+    /// A session for the endpoints that take a WordPress.com user's token
+    /// (scan actions, reporting): that token, from `--user-token-file`,
+    /// then `$JETPACK_USER_TOKEN`. None is a usage error that names
+    /// `login`.
+    pub fn user_session(&self, client: Client) -> Result<Session, Failure> {
+        let token = match (&self.args.user_token_file, &self.args.user_token) {
+            (Some(path), _) => self
+                .read_secret(path, "--user-token-file", "WordPress.com user's token")?
+                .expose()
+                .to_owned(),
+            (None, Some(token)) => {
+                check_secret_length(token, "$JETPACK_USER_TOKEN")?;
+                self.out.redactor.add(token);
+                token.clone()
+            }
+            (None, None) => return Err(no_user_token()),
+        };
+        Ok(Session::without_credentials(client).user_token(AccessToken::new(token)))
+    }
+
+    /// Sends a request that takes the user's token: a token the API
+    /// refuses (expired, revoked) is a usage error that names `login`.
+    pub fn send_as_user<E: Endpoint>(
+        &self,
+        session: &Session,
+        endpoint: &E,
+    ) -> Result<E::Answer, Failure> {
+        session.send(endpoint).map_err(|e| match e {
+            e if e.is_token_refused() => Failure::usage(
+                format!("the WordPress.com user's token was refused (expired or revoked?): {e}"),
+                "sign in again with: jetpack-partner login --client-id ID --client-secret-file PATH",
+            ),
+            other => Failure::from(other),
+        })
+    }
+
+    /// The blog ID of `site`: as given, or from the public site lookup
+    /// (shown under `-v`). A site WordPress.com does not know gets a hint.
+    pub fn blog_id(&self, session: &Session, site: &SiteRef) -> Result<BlogId, Failure> {
+        session.blog_id(site).map_err(|e| match e {
+            Error::Api(api) if api.status == 404 => Failure::usage(
+                format!(
+                    "WordPress.com does not know the site {site} (the public site lookup \
+                     answered {}): these endpoints need its blog ID",
+                    api.code
+                ),
+                "give the blog ID with --site ID (a provision's status shows it, or \
+                 `wp jetpack status` on the site)",
+            ),
+            other => Failure::from(other),
+        })
+    }
+
     /// Reads a secret from a file, or from stdin for `-`. Only one secret
     /// can come from stdin; `flag` names the option in messages.
     pub fn read_secret(
@@ -455,6 +518,16 @@ impl<'a> Globals<'a> {
         }
         Ok(())
     }
+}
+
+/// A command that needs a WordPress.com user's token was given none.
+fn no_user_token() -> Failure {
+    Failure::usage(
+        "this command needs a token a WordPress.com user approved (scope global), \
+         not the partner's token, and none was given",
+        "sign in with: jetpack-partner login --client-id ID --client-secret-file PATH; \
+         or pass --user-token-file PATH, or set JETPACK_USER_TOKEN",
+    )
 }
 
 /// A secret shorter than [`MIN_SECRET_LEN`] could not be masked in output

@@ -11,9 +11,11 @@ mod cancel;
 mod compat;
 mod completions;
 mod config;
+mod connection;
 #[cfg(feature = "sandbox")]
 mod demo;
 mod errors;
+mod follow;
 mod globals;
 mod help;
 mod man;
@@ -127,6 +129,13 @@ const COMMANDS: &[Command] = &[
         help: site::UPGRADE_PATHS_HELP,
         flags: site::UPGRADE_PATHS_FLAGS,
         run: Run::Api(site::check, site::upgrade_paths),
+    },
+    Command {
+        name: "connection",
+        summary: "tell whether Jetpack connects a site, and its blog ID",
+        help: connection::HELP,
+        flags: connection::FLAGS,
+        run: Run::Api(connection::check, connection::run),
     },
     Command {
         name: "errors",

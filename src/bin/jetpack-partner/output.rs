@@ -301,6 +301,8 @@ impl Output {
                     excerpt: None,
                     retry_after: None,
                     api_error_code: None,
+                    id: None,
+                    percent: None,
                 };
                 self.note(&line.to_string());
                 ExitCode::from(exit::REFUSED)
@@ -343,8 +345,16 @@ printable!(
     jetpack_partner::UpgradePathsAnswer,
     jetpack_partner::ErrorCatalogueAnswer,
     jetpack_partner::SshCredentialsAnswer,
-    jetpack_partner::PartnerKeyAnswer
+    jetpack_partner::PartnerKeyAnswer,
+    jetpack_partner::SiteLookupAnswer
 );
+
+/// An answer this program composed: printed as serialized.
+impl Printable for serde_json::Value {
+    fn raw(&self) -> Option<&str> {
+        None
+    }
+}
 
 /// Indents JSON text two spaces a level, keeping every key, value and
 /// escape as it is (serde would sort the keys and re-escape).
@@ -411,6 +421,8 @@ pub fn exit_code(e: &Error) -> u8 {
         Error::Transport(_) | Error::Unavailable(_) => exit::TEMPORARY,
         Error::UnexpectedResponse(_) => exit::UNEXPECTED,
         Error::Io { .. } => exit::LOCAL_IO,
+        Error::StillRunning(_) => exit::TEMPORARY,
+        Error::Ended(_) => exit::REFUSED,
         _ => exit::UNEXPECTED,
     }
 }
@@ -430,6 +442,12 @@ pub struct ErrorLine {
     /// For a temporary failure the API explained: its own code.
     #[serde(skip_serializing_if = "Option::is_none")]
     api_error_code: Option<String>,
+    /// For a long operation still running or ended: its ID, to follow it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    /// For a long operation still running: its last progress in percent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    percent: Option<u8>,
 }
 
 impl std::fmt::Display for ErrorLine {
@@ -458,6 +476,15 @@ pub fn error_json(e: &Error) -> ErrorLine {
         retry_after,
         api_error_code: match e {
             Error::Unavailable(u) => u.code.clone(),
+            _ => None,
+        },
+        id: match e {
+            Error::StillRunning(s) => Some(s.id.clone()),
+            Error::Ended(s) => Some(s.id.clone()),
+            _ => None,
+        },
+        percent: match e {
+            Error::StillRunning(s) => s.percent,
             _ => None,
         },
     }

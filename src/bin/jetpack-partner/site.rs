@@ -6,7 +6,7 @@ use crate::args::{require, set, Args, Flag, Given};
 use crate::globals::Globals;
 use crate::output::{Failure, Problem, Problems};
 
-const SITE: Flag = Flag::value(
+pub const SITE: Flag = Flag::value(
     &["--site"],
     "SITE",
     "the site: a URL, a domain or a blog ID",

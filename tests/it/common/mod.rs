@@ -137,7 +137,40 @@ pub fn fixed_server(response: Vec<u8>) -> String {
     format!("http://{addr}")
 }
 
+/// A server like [`fixed_server`] that also keeps every request it read
+/// (head and body, as bytes), for a test to look at what was sent.
+pub fn capturing_server(
+    response: Vec<u8>,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("addr: {e}"));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = seen.clone();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (response, keep) = (response.clone(), keep.clone());
+            thread::spawn(move || {
+                let mut stream = stream;
+                // Kept before the answer goes out, so a test that has its
+                // answer sees its request.
+                let request = read_request(&mut stream);
+                keep.lock().unwrap_or_else(|e| e.into_inner()).push(request);
+                let _ = stream.write_all(&response);
+            });
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
 fn answer_once(mut stream: TcpStream, response: &[u8]) {
+    read_request(&mut stream);
+    let _ = stream.write_all(response);
+}
+
+/// Reads one request: the head, and as much body as it announces.
+fn read_request(stream: &mut TcpStream) -> Vec<u8> {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut seen = Vec::new();
     let mut buf = [0u8; 4096];
@@ -159,7 +192,7 @@ fn answer_once(mut stream: TcpStream, response: &[u8]) {
             }
         }
     }
-    let _ = stream.write_all(response);
+    seen
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
