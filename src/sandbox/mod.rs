@@ -229,8 +229,8 @@ impl SandboxBuilder {
     /// them in the order given and gets the first that hits, so at most
     /// one. A rate outside 0..=1 makes [`start`](Self::start) fail.
     ///
-    /// `500-html`, `502-html`, `503`, `429`, `reset` and `hang` replace the
-    /// handler: the request has no effect. `truncate` and `slow` let it
+    /// Every kind but `truncate` and `slow` replaces the handler: the
+    /// request has no effect. `truncate` and `slow` let it
     /// run (its changes are made) and mangle only the answer. See
     /// [`Fault`] for what each sends.
     pub fn fault(mut self, fault: Fault, rate: f64) -> Self {
@@ -251,8 +251,8 @@ impl SandboxBuilder {
         self
     }
 
-    /// The `Retry-After` of the `429` fault, sent in whole seconds
-    /// (rounded up). Default: 1 second.
+    /// The `Retry-After` of the `429` and `429-html` faults, sent in
+    /// whole seconds (rounded up). Default: 1 second.
     pub fn retry_after(mut self, delay: Duration) -> Self {
         self.faults.retry_after = delay;
         self

@@ -89,7 +89,7 @@ const OWN: &[Flag] = &[
     Flag::value(
         &["--retry-after"],
         "SECS",
-        "the Retry-After of the 429 fault (default 1)",
+        "the Retry-After of the 429 and 429-html faults (default 1)",
         |a, v| {
             let secs = v.parse("a whole number of seconds");
             set(&mut a.sandbox.retry_after, secs.map(Duration::from_secs))
@@ -188,7 +188,10 @@ effect (nothing is provisioned, cancelled or issued):
   500-html   status 500 with an HTML error page
   502-html   status 502 with a proxy's \"Bad Gateway\" HTML page
   503        status 503, JSON {\"error\":\"service_unavailable\",\"message\":...}
+  503-html   status 503 with a proxy's \"Service Temporarily Unavailable\" page
+  504-html   status 504 with a proxy's \"Gateway Time-out\" HTML page
   429        status 429, Retry-After: SECS, JSON {\"error\":\"rate_limited\",...}
+  429-html   status 429, Retry-After: SECS, a proxy's \"Too Many Requests\" page
   reset      the connection closes with nothing sent
   hang       nothing is sent; the connection stays open until the client
              leaves or the sandbox stops

@@ -1,0 +1,309 @@
+//! Where the sandbox once differed from the reference, over real TCP; each
+//! test's name says what it checks.
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use crate::common::*;
+use jetpack_partner::sandbox::{Sandbox, SandboxBuilder};
+use jetpack_partner::Form;
+use serde_json::{json, Value};
+
+const OTHER_ID: &str = "5678";
+const OTHER_SECRET: &str = "other-partner-secret";
+const PROVISION: &str = "/rest/v1.3/jpphp/provision";
+const FOURTEEN_DAYS: u64 = 14 * 24 * 60 * 60;
+
+fn builder() -> SandboxBuilder {
+    Sandbox::builder()
+        .partner(PARTNER_ID, SECRET)
+        .partner(OTHER_ID, OTHER_SECRET)
+}
+
+fn start(builder: SandboxBuilder) -> Sandbox {
+    builder.start().unwrap_or_else(|e| panic!("sandbox: {e}"))
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// Status and body (JSON when it is JSON, else the text as a string).
+fn read(mut answer: ureq::http::Response<ureq::Body>) -> (u16, Value) {
+    let status = answer.status().as_u16();
+    let text = answer
+        .body_mut()
+        .with_config()
+        .limit(16 * 1024 * 1024)
+        .read_to_string()
+        .unwrap_or_default();
+    let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, json)
+}
+
+/// A POST of `body` with this content type, and a bearer token if any.
+fn post_body(
+    base: &str,
+    path: &str,
+    bearer: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, Value) {
+    let mut request = agent()
+        .post(format!("{base}{path}"))
+        .header("Content-Type", content_type);
+    if let Some(token) = bearer {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    read(request.send(body).unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn get(base: &str, path: &str, bearer: Option<&str>) -> (u16, Value) {
+    let mut request = agent().get(format!("{base}{path}"));
+    if let Some(token) = bearer {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    read(request.call().unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// A multipart body of `fields`, as the library encodes it.
+fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let mut form = Form::new();
+    for (name, value) in fields {
+        form.text(name, value).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let encoded = form.encode();
+    (encoded.content_type.clone(), encoded.body.to_vec())
+}
+
+/// One partner's view of a sandbox at `base`.
+struct Api {
+    base: String,
+    token: String,
+}
+
+impl Api {
+    fn new(base: &str, id: &str, secret: &str) -> Api {
+        let body = format!(
+            "client_id={id}&client_secret={secret}&grant_type=client_credentials&scope=jetpack-partner"
+        );
+        let (status, json) = post_body(
+            base,
+            "/oauth2/token",
+            None,
+            "application/x-www-form-urlencoded",
+            body.as_bytes(),
+        );
+        assert_eq!(status, 200, "token for {id}: {json}");
+        Api {
+            base: base.to_owned(),
+            token: json["access_token"].as_str().unwrap_or_default().to_owned(),
+        }
+    }
+
+    fn of(sandbox: &Sandbox, id: &str, secret: &str) -> Api {
+        Api::new(sandbox.base_url(), id, secret)
+    }
+
+    fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, Value) {
+        let (content_type, body) = multipart(fields);
+        post_body(&self.base, path, Some(&self.token), &content_type, &body)
+    }
+
+    fn urlencoded(&self, path: &str, body: &[u8]) -> (u16, Value) {
+        post_body(
+            &self.base,
+            path,
+            Some(&self.token),
+            "application/x-www-form-urlencoded",
+            body,
+        )
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        get(&self.base, path, Some(&self.token))
+    }
+
+    fn provision(&self, siteurl: &str, plan: &str, extra: &[(&str, &str)]) -> (u16, Value) {
+        let mut fields = vec![
+            ("local_user", "admin"),
+            ("siteurl", siteurl),
+            ("plan", plan),
+        ];
+        fields.extend_from_slice(extra);
+        self.post(PROVISION, &fields)
+    }
+
+    #[track_caller]
+    fn provisioned(&self, siteurl: &str, plan: &str) -> Value {
+        let (status, json) = self.provision(siteurl, plan, &[]);
+        assert_eq!(status, 200, "provision {plan} on {siteurl}: {json}");
+        json
+    }
+
+    fn cancel(&self, site: &str, fields: &[(&str, &str)]) -> (u16, Value) {
+        self.post(&format!("/rest/v1.3/jpphp/{site}/partner-cancel"), fields)
+    }
+
+    #[track_caller]
+    fn status(&self, site: &str) -> Value {
+        let (status, json) = self.get(&format!("/rest/v1.4/jpphp/{site}/status"));
+        assert_eq!(status, 200, "status of {site}: {json}");
+        json
+    }
+
+    #[track_caller]
+    fn upgrade_paths(&self, site: &str) -> Value {
+        let (status, json) = self.get(&format!("/rest/v1.3/jpphp/{site}/upgrade-paths"));
+        assert_eq!(status, 200, "upgrade paths of {site}: {json}");
+        json
+    }
+
+    /// (slug, is_pending) of each product the v1.4 status lists.
+    fn products(&self, site: &str) -> Vec<(String, bool)> {
+        self.status(site)["products"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|p| {
+                        let slug = p["slug"].as_str().unwrap_or_default().to_owned();
+                        (slug, p["is_pending"] == true)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The partner documents' shape: `error_code` and `error_message`, no
+/// `error` or `message`; `success: false` when `unsuccessful`.
+#[track_caller]
+fn assert_partner_shape(got: &(u16, Value), status: u16, code: &str, unsuccessful: bool) {
+    let (got_status, json) = got;
+    assert_eq!(*got_status, status, "{json}");
+    assert_eq!(json["error_code"], code, "{json}");
+    assert!(
+        json["error_message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{json}"
+    );
+    assert!(
+        json.get("error").is_none() && json.get("message").is_none(),
+        "{json}"
+    );
+    let keys = if unsuccessful { 3 } else { 2 };
+    assert_eq!(json.as_object().map(|o| o.len()), Some(keys), "{json}");
+    if unsuccessful {
+        assert_eq!(json["success"], false, "{json}");
+    }
+}
+
+/// The WordPress.com REST shape: `error` and `message`.
+#[track_caller]
+fn assert_rest_shape(got: &(u16, Value), status: u16, code: &str) {
+    let (got_status, json) = got;
+    assert_eq!(*got_status, status, "{json}");
+    assert_eq!(json["error"], code, "{json}");
+    assert!(
+        json["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{json}"
+    );
+    assert!(json.get("error_code").is_none(), "{json}");
+}
+
+/// `token` through the binary against `base`, two retries, 5 s budget.
+fn token_run(base: &str) -> Run {
+    cli(
+        &[
+            "--api-base",
+            base,
+            "--partner-id",
+            PARTNER_ID,
+            "--retries",
+            "2",
+            "--timeout",
+            "5",
+            "token",
+        ],
+        &[("JETPACK_PARTNER_SECRET", SECRET)],
+        None,
+    )
+}
+
+#[test]
+fn proxy_pages_for_503_504_and_429_are_retried_and_reported() {
+    let partner = format!("{PARTNER_ID}:{SECRET}");
+    for (kind, status, error_code, title) in [
+        (
+            "503-html",
+            503,
+            "service_unavailable",
+            "503 Service Temporarily Unavailable",
+        ),
+        (
+            "504-html",
+            504,
+            "service_unavailable",
+            "504 Gateway Time-out",
+        ),
+        ("429-html", 429, "rate_limited", "429 Too Many Requests"),
+    ] {
+        let sandbox =
+            SandboxProcess::start(&["--partner", &partner, "--fault", kind, "--retry-after", "1"]);
+        // What a client sees: the status, an HTML page, no JSON.
+        let mut answer = agent()
+            .post(format!("{}/oauth2/token", sandbox.base))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send("grant_type=client_credentials")
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(answer.status().as_u16(), status, "{kind}");
+        let header = |name: &str| {
+            answer
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = header("Content-Type").unwrap_or_default();
+        let retry_after = header("Retry-After");
+        assert!(
+            content_type.starts_with("text/html"),
+            "{kind}: {content_type}"
+        );
+        assert_eq!(
+            retry_after.is_some(),
+            status == 429,
+            "{kind}: {retry_after:?}"
+        );
+        let page = answer.body_mut().read_to_string().unwrap_or_default();
+        assert!(page.contains(title), "{kind}: {page}");
+        assert!(serde_json::from_str::<Value>(&page).is_err(), "{kind}");
+
+        // The binary retries it as temporary, then reports it: exit 3.
+        let run = token_run(&sandbox.base);
+        run.assert_code(3);
+        let error = run.error();
+        assert_eq!(error["error_code"], error_code, "{kind}: {run:#?}");
+        assert_eq!(error["http_status"], status, "{kind}: {run:#?}");
+        if status == 429 {
+            assert_eq!(error["retry_after"], 1, "{kind}: {run:#?}");
+        }
+        assert!(
+            error["excerpt"].as_str().is_some_and(|e| e.contains(title)),
+            "{kind}: {run:#?}"
+        );
+        run.assert_hidden(SECRET);
+        let stats = sandbox.stats();
+        // The first request above, then three attempts: one and two retries.
+        assert_eq!(stats["faults"][kind], 4, "{kind}: {stats}");
+        assert_eq!(
+            stats["by_endpoint"]["POST /oauth2/token"][status.to_string()],
+            4,
+            "{kind}: {stats}"
+        );
+    }
+}
