@@ -459,6 +459,12 @@ fn answer(ctx: &Arc<Context>, mut rq: tiny_http::Request) {
         record(&ctx.shared, &endpoint, fault.status(), Some(fault));
         return faults::replace(&ctx.faults, &ctx.front, rq, fault);
     }
+    if let Some(reply) = incoming.too_large() {
+        // Never read a form cut short: the whole request is refused.
+        let endpoint = routes::endpoint(&incoming);
+        record(&ctx.shared, &endpoint, reply.status, None);
+        return respond(rq, &incoming, reply);
+    }
     let (endpoint, mut reply) = routes::dispatch(&ctx.shared, &incoming);
     if let Err(e) = ctx.shared.persist() {
         // The change is made in memory but would be lost: say so rather

@@ -162,6 +162,14 @@ impl Api {
         json
     }
 
+    /// The slugs the v1.4 status lists.
+    fn slugs(&self, site: &str) -> Vec<String> {
+        self.products(site)
+            .into_iter()
+            .map(|(slug, _)| slug)
+            .collect()
+    }
+
     /// (slug, is_pending) of each product the v1.4 status lists.
     fn products(&self, site: &str) -> Vec<(String, bool)> {
         self.status(site)["products"]
@@ -306,4 +314,131 @@ fn proxy_pages_for_503_504_and_429_are_retried_and_reported() {
             "{kind}: {stats}"
         );
     }
+}
+
+#[test]
+fn a_repeated_field_keeps_its_last_value_as_php_does() {
+    let sandbox = start(builder());
+    let api = Api::of(&sandbox, PARTNER_ID, SECRET);
+    let (status, json) = api.urlencoded(
+        PROVISION,
+        b"siteurl=first.test&local_user=admin&plan=free&plan=premium&siteurl=url.test",
+    );
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(api.slugs("url.test"), ["premium"]);
+    assert_rest_shape(
+        &api.get("/rest/v1.4/jpphp/first.test/status"),
+        403,
+        "invalid_blog",
+    );
+
+    let (status, json) = api.post(
+        PROVISION,
+        &[
+            ("siteurl", "first.test"),
+            ("local_user", "admin"),
+            ("plan", "free"),
+            ("siteurl", "multi.test"),
+            ("plan", "personal"),
+        ],
+    );
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(api.slugs("multi.test"), ["personal"]);
+    // An empty last value wins too: the field counts as missing.
+    let (status, json) = api.urlencoded(
+        PROVISION,
+        b"siteurl=empty.test&local_user=admin&local_user=&plan=free",
+    );
+    assert_rest_shape(&(status, json), 400, "invalid_local_user");
+}
+
+/// Sends a provision with `body` as a client does, the whole body after
+/// the head, and reads the answer while it sends: (status, body JSON).
+fn send_whole(sandbox: &Sandbox, token: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+    let mut stream = TcpStream::connect(sandbox.addr()).unwrap_or_else(|e| panic!("{e}"));
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let head = format!(
+        "POST {PROVISION} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream
+        .write_all(head.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut writer = stream.try_clone().unwrap_or_else(|e| panic!("{e}"));
+    // The sandbox may answer and close before it has read the body: the
+    // rest of the body is then refused, and that is no failure here.
+    let sending = std::thread::spawn(move || {
+        let _ = writer.write_all(&body);
+    });
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buf[..n]);
+    }
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    let _ = sending.join();
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no answer: {text:?}"));
+    let json = text
+        .split_once("\r\n\r\n")
+        .and_then(|(_, body)| serde_json::from_str(body).ok())
+        .unwrap_or(Value::Null);
+    (status, json)
+}
+
+#[test]
+fn bodies_over_the_cap_are_refused_whole_in_either_encoding() {
+    let sandbox = start(builder());
+    let api = Api::of(&sandbox, PARTNER_ID, SECRET);
+    let user = "a".repeat(9_000_000);
+    let urlencoded = format!("siteurl=big.test&plan=free&local_user={user}");
+    let got = send_whole(
+        &sandbox,
+        &api.token,
+        "application/x-www-form-urlencoded",
+        urlencoded.into_bytes(),
+    );
+    assert_rest_shape(&got, 413, "body_too_large");
+    let (content_type, body) = multipart(&[
+        ("siteurl", "big2.test"),
+        ("plan", "free"),
+        ("local_user", &user),
+    ]);
+    assert_rest_shape(
+        &send_whole(&sandbox, &api.token, &content_type, body),
+        413,
+        "body_too_large",
+    );
+    for site in ["big.test", "big2.test"] {
+        assert_rest_shape(
+            &api.get(&format!("/rest/v1.4/jpphp/{site}/status")),
+            403,
+            "invalid_blog",
+        );
+    }
+    // At the cap exactly, the whole value arrives.
+    let room = 8 * 1024 * 1024 - "siteurl=fits.test&plan=free&local_user=".len();
+    let fits = format!(
+        "siteurl=fits.test&plan=free&local_user={}",
+        "b".repeat(room)
+    );
+    let (status, json) = api.urlencoded(PROVISION, fits.as_bytes());
+    assert_eq!(status, 200, "{json}");
+    let stats = sandbox.stats();
+    let stored = stats["last_fields"]["POST /rest/v1.3/jpphp/provision"]
+        .as_array()
+        .and_then(|fields| {
+            fields
+                .iter()
+                .find(|f| f[0] == "local_user")
+                .and_then(|f| f[1].as_str().map(str::len))
+        });
+    assert_eq!(stored, Some(room));
 }

@@ -183,6 +183,9 @@ Reserved test hosts: *.nojetpack.test (Jetpack not active), *.badstate.test
 (needs force_register), *.pending.test (unreachable: pending activation),
 *.undeletable.test (cancelling fails).
 
+Its rules, where the reference leaves a choice:
+  - A form field given twice keeps its last value, as PHP does.
+
 Fault kinds. These replace the request's handler, so the request has no
 effect (nothing is provisioned, cancelled or issued):
   500-html   status 500 with an HTML error page
@@ -203,10 +206,10 @@ when an answer is lost after the work was done:
 GET /_sandbox/stats counts faulted requests in requests and by_endpoint
 (under the status sent; 0 for reset and hang) and by kind in faults.
 
-Limits: a request head over 64 KiB is answered 431, a declared body over
-8 MiB 413, a chunked body 411 and HTTP/2 505; each closes the connection.
-So is a connection past --max-connections, at once, with 503 and
-Retry-After: 1. These are counted by error code in the stats' refused, not
+Limits: a request head over 64 KiB is answered 431, a body over 8 MiB 413
+(urlencoded or multipart: never read cut short), a chunked body 411 and
+HTTP/2 505; each closes the connection. So is a connection past
+--max-connections, at once, with 503 and Retry-After: 1. These are counted by error code in the stats' refused, not
 in requests.
 ";
 
