@@ -2,8 +2,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::bearer;
-use super::reply::Reply;
+use super::bearer::{self, Guard};
+use super::reply::{Reply, Shape};
 use super::request::Incoming;
 use super::shared::Shared;
 
@@ -106,8 +106,8 @@ const CATALOGUE: &[Entry] = &[
     entry(
         "invalid_scope",
         "The token is not authorized for this endpoint.",
-        "The token was issued for another scope, or a sub-key tried to make partner keys.",
-        "Request a token with scope=jetpack-partner using the partner's own key.",
+        "The token was issued for another scope, a sub-key tried to make partner keys, or the partner key is disabled (the message says so).",
+        "Request a token with scope=jetpack-partner using the partner's own key; for a disabled key, contact Jetpack partner support.",
     ),
     entry(
         "invalid_siteurl",
@@ -184,7 +184,8 @@ const CATALOGUE: &[Entry] = &[
 ];
 
 pub(crate) fn errors(shared: &Shared, rq: &Incoming) -> Reply {
-    if let Err(refusal) = bearer::check(&shared.lock(), rq, "view the partner error catalogue") {
+    let guard = Guard::new("view the partner error catalogue", Shape::Rest);
+    if let Err(refusal) = bearer::check(&shared.lock(), rq, guard) {
         return refusal;
     }
     // Present with any value, even empty or "false", as the service reads it.

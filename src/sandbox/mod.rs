@@ -142,6 +142,9 @@ pub struct SandboxBuilder {
     listen: String,
     /// (client ID, secret, disabled)
     partners: Vec<(String, Vec<u8>, bool)>,
+    /// Client IDs whose keys are disabled, wherever the partner comes
+    /// from.
+    disabled: Vec<String>,
     state_file: Option<PathBuf>,
     faults: FaultPlan,
     tls: Option<TlsPem>,
@@ -199,11 +202,23 @@ impl SandboxBuilder {
         self
     }
 
-    /// Adds a partner whose key is disabled: it still gets tokens, but every
-    /// partner endpoint answers `partner_key_disabled`.
+    /// Adds a partner whose key is disabled. It still gets tokens; status
+    /// answers its token with 400 `partner_key_disabled` (the one
+    /// endpoint the reference lists it for), and every other partner
+    /// endpoint with 403 `invalid_scope`, saying the key is disabled.
     pub fn disabled_partner(mut self, id: impl Into<String>, secret: impl AsRef<[u8]>) -> Self {
         self.partners
             .push((id.into(), secret.as_ref().to_vec(), true));
+        self
+    }
+
+    /// Disables the key of the partner with client ID `id`, as
+    /// [`disabled_partner`](Self::disabled_partner) does: a partner given
+    /// with [`partner`](Self::partner), or one the state file holds (a
+    /// key made by `partner-keys/new` too). An ID no partner has makes
+    /// [`start`](Self::start) fail.
+    pub fn disable_partner(mut self, id: impl Into<String>) -> Self {
+        self.disabled.push(id.into());
         self
     }
 
@@ -292,6 +307,14 @@ impl SandboxBuilder {
                 sub_key: None,
             };
             state.partners.insert(id.clone(), partner);
+        }
+        for id in &self.disabled {
+            let Some(partner) = state.partners.get_mut(id) else {
+                return Err(SandboxError::InvalidSetting(format!(
+                    "cannot disable partner {id:?}: no partner has this ID; give it as a partner too (--partner {id}:SECRET)"
+                )));
+            };
+            partner.disabled = true;
         }
         Ok(state)
     }
@@ -384,6 +407,7 @@ impl Sandbox {
         SandboxBuilder {
             listen: "127.0.0.1:0".into(),
             partners: Vec::new(),
+            disabled: Vec::new(),
             state_file: None,
             faults: FaultPlan::default(),
             tls: None,

@@ -1,5 +1,9 @@
 //! `POST /rest/v1.3/jpphp/provision` (section 2).
 //!
+//! Its refusals come in the partner documents' shape, `{"error_code": …,
+//! "error_message": …}` (section 9), but for the token checks every REST
+//! endpoint shares.
+//!
 //! Hosts under a few reserved test domains behave like the sites the
 //! documentation warns about, so clients can meet those failures:
 //!
@@ -11,9 +15,9 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
-use super::bearer::{self, Caller};
+use super::bearer::{self, Caller, Guard};
 use super::catalogue::{self, Product, Verdict};
-use super::reply::Reply;
+use super::reply::{Reply, Shape};
 use super::request::{Fields, Incoming};
 use super::shared::Shared;
 use super::sites::{self, Activation, Site};
@@ -30,6 +34,11 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// The shape of provision's own refusals.
+const SHAPE: Shape = Shape::Partner;
+
+const GUARD: Guard = Guard::new("provision partner sites", SHAPE);
+
 /// What a valid provision request asks for.
 struct Wanted {
     key: String,
@@ -44,10 +53,14 @@ pub(crate) fn provision(shared: &Shared, rq: &Incoming) -> Reply {
     run(shared, rq).unwrap_or_else(|refusal| refusal)
 }
 
+fn refuse(status: u16, code: &str, message: &str) -> Reply {
+    Reply::error(SHAPE, status, code, message)
+}
+
 fn run(shared: &Shared, rq: &Incoming) -> Result<Reply, Reply> {
     let mut state = shared.lock();
-    let caller = bearer::check(&state, rq, "provision partner sites")?;
-    let fields = rq.form()?;
+    let caller = bearer::check(&state, rq, GUARD)?;
+    let fields = rq.form(SHAPE)?;
     let wanted = read(&fields)?;
     reach(&wanted.key, &fields)?;
     let verdict = allowed(&state, &caller, &wanted)?;
@@ -73,30 +86,29 @@ fn run(shared: &Shared, rq: &Incoming) -> Result<Reply, Reply> {
 /// optional ones that change the answer.
 fn read(fields: &Fields) -> Result<Wanted, Reply> {
     let siteurl = fields.text("siteurl").ok_or_else(|| {
-        Reply::rest_error(
+        refuse(
             400,
             "invalid_siteurl",
             "The required \"siteurl\" argument is missing.",
         )
     })?;
     let key = sites::key_from_siteurl(&siteurl).ok_or_else(|| {
-        Reply::rest_error(
+        refuse(
             400,
             "invalid_siteurl",
             &format!("{siteurl} is not a valid site URL."),
         )
     })?;
     let local_user = fields.text("local_user").ok_or_else(|| {
-        Reply::rest_error(
+        refuse(
             400,
             "invalid_local_user",
             "The required \"local_user\" argument is missing.",
         )
     })?;
     let slug = fields.text("plan").unwrap_or_default();
-    let plan = catalogue::find(&slug).ok_or_else(|| {
-        Reply::rest_error(400, "invalid_plan", &format!("{slug} is not a valid plan"))
-    })?;
+    let plan = catalogue::find(&slug)
+        .ok_or_else(|| refuse(400, "invalid_plan", &format!("{slug} is not a valid plan")))?;
     let wpcom_user = wpcom_user(fields)?;
     let pending = sites::host(&key).ends_with(".pending.test");
     Ok(Wanted {
@@ -113,7 +125,7 @@ fn read(fields: &Fields) -> Result<Wanted, Reply> {
 fn wpcom_user(fields: &Fields) -> Result<bool, Reply> {
     if let Some(id) = fields.text("wpcom_user_id") {
         if !id.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Reply::rest_error(
+            return Err(refuse(
                 400,
                 "invalid_wpcom_user_id",
                 &format!("{id} is not a WordPress.com user ID."),
@@ -122,7 +134,7 @@ fn wpcom_user(fields: &Fields) -> Result<bool, Reply> {
     }
     if let Some(email) = fields.text("wpcom_user_email") {
         if !email.contains('@') {
-            return Err(Reply::rest_error(
+            return Err(refuse(
                 400,
                 "invalid_wpcom_user_email",
                 &format!("{email} is not an e-mail address."),
@@ -136,14 +148,14 @@ fn wpcom_user(fields: &Fields) -> Result<bool, Reply> {
 fn reach(key: &str, fields: &Fields) -> Result<(), Reply> {
     let host = sites::host(key);
     if host.ends_with(".nojetpack.test") {
-        return Err(Reply::rest_error(
+        return Err(refuse(
             400,
             "method_not_found",
             "remoteRegister method not found on remote site.",
         ));
     }
     if host.ends_with(".badstate.test") && !fields.flag("force_register") {
-        return Err(Reply::rest_error(
+        return Err(refuse(
             400,
             "method_not_found",
             "remoteProvision method not found on remote site. Try calling again with --force_register=true.",
@@ -160,7 +172,7 @@ fn allowed(state: &State, caller: &Caller, wanted: &Wanted) -> Result<Verdict, R
         None => Verdict::Allowed,
     };
     match verdict {
-        Verdict::Downgrade => Err(Reply::rest_error(
+        Verdict::Downgrade => Err(refuse(
             400,
             "plan_downgrade_disallowed",
             "Can not automatically downgrade plans. Contact support.",
@@ -186,7 +198,7 @@ fn within_allowance(state: &State, caller: &Caller, slug: &str) -> Result<(), Re
     if state.held_by(&caller.partner_id, slug) < limit {
         return Ok(());
     }
-    Err(Reply::rest_error(
+    Err(refuse(
         400,
         "activation_limit_reached",
         &format!("This partner key has no {slug} activations left. Ask the partner who issued it for a larger allowance."),

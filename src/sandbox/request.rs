@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use super::reply::{Format, Reply};
+use super::reply::{Format, Reply, Shape};
 
 /// Largest request body the sandbox reads.
 pub(crate) const MAX_REQUEST_BODY: u64 = 8 * 1024 * 1024;
@@ -108,11 +108,11 @@ impl Incoming {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The form fields, or the partner endpoints' refusal of a body that
-    /// is not a form.
-    pub fn form(&self) -> Result<Fields, Reply> {
+    /// The form fields, or the partner endpoints' refusal (in `shape`) of
+    /// a body that is not a form.
+    pub fn form(&self, shape: Shape) -> Result<Fields, Reply> {
         self.fields()
-            .map_err(|why| Reply::rest_error(400, "invalid_input", &why))
+            .map_err(|why| Reply::error(shape, 400, "invalid_input", &why))
     }
 
     /// The form fields of the body, multipart or urlencoded.

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::catalogue;
-use super::reply::Reply;
+use super::reply::{Reply, Shape};
 use super::request::percent_decode_path;
 use crate::site::SiteRef;
 
@@ -119,16 +119,18 @@ fn find(sites: &Sites, segment: &str) -> Option<String> {
 }
 
 /// The key of the site a `{site}` segment names, or the service's refusal
-/// of a site it never provisioned.
-pub(crate) fn known(sites: &Sites, segment: Option<&str>) -> Result<String, Reply> {
+/// (in `shape`) of a site it never provisioned.
+pub(crate) fn known(sites: &Sites, segment: Option<&str>, shape: Shape) -> Result<String, Reply> {
     let segment = segment.unwrap_or_default();
-    find(sites, segment).ok_or_else(|| invalid_blog(403, segment))
+    find(sites, segment).ok_or_else(|| invalid_blog(shape, segment))
 }
 
-/// `invalid_blog`, naming the site as the path gave it.
-pub(crate) fn invalid_blog(status: u16, segment: &str) -> Reply {
-    Reply::rest_error(
-        status,
+/// `invalid_blog`, naming the site as the path gave it: 403 wherever the
+/// reference lists it (cancel, status), and so on every endpoint.
+pub(crate) fn invalid_blog(shape: Shape, segment: &str) -> Reply {
+    Reply::error(
+        shape,
+        403,
         "invalid_blog",
         &format!("The blog ID {} is invalid", decode(segment)),
     )

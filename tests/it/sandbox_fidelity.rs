@@ -223,6 +223,134 @@ fn assert_rest_shape(got: &(u16, Value), status: u16, code: &str) {
     assert!(json.get("error_code").is_none(), "{json}");
 }
 
+#[test]
+fn provision_and_cancel_refuse_in_the_partner_documents_shape() {
+    let sandbox = start(builder());
+    let api = Api::of(&sandbox, PARTNER_ID, SECRET);
+    let other = Api::of(&sandbox, OTHER_ID, OTHER_SECRET);
+    let base = sandbox.base_url();
+    for (got, code) in [
+        (api.provision("a.test", "gold", &[]), "invalid_plan"),
+        (api.post(PROVISION, &[("plan", "free")]), "invalid_siteurl"),
+        (
+            api.post(PROVISION, &[("siteurl", "a.test"), ("plan", "free")]),
+            "invalid_local_user",
+        ),
+        (
+            api.provision("https://x.nojetpack.test", "free", &[]),
+            "method_not_found",
+        ),
+    ] {
+        assert_partner_shape(&got, 400, code, false);
+    }
+    api.provisioned("a.test", "premium");
+    assert_partner_shape(
+        &api.provision("a.test", "personal", &[]),
+        400,
+        "plan_downgrade_disallowed",
+        false,
+    );
+    let global = {
+        let body = format!(
+            "client_id={PARTNER_ID}&client_secret={SECRET}&grant_type=client_credentials&scope=global"
+        );
+        let (_, json) = post_body(
+            base,
+            "/oauth2/token",
+            None,
+            "application/x-www-form-urlencoded",
+            body.as_bytes(),
+        );
+        json["access_token"].as_str().unwrap_or_default().to_owned()
+    };
+    let (content_type, body) = multipart(&[]);
+    assert_partner_shape(
+        &post_body(base, PROVISION, Some(&global), &content_type, &body),
+        403,
+        "invalid_scope",
+        false,
+    );
+
+    // Cancel: the same shape with its "success": false.
+    assert_partner_shape(
+        &api.cancel("a.test", &[("plan", "gold")]),
+        400,
+        "not_jps_plan",
+        true,
+    );
+    assert_partner_shape(&api.cancel("nowhere.test", &[]), 403, "invalid_blog", true);
+    assert_partner_shape(
+        &other.cancel("a.test", &[]),
+        403,
+        "incorrect_partner_key",
+        true,
+    );
+    assert_partner_shape(
+        &post_body(
+            base,
+            "/rest/v1.3/jpphp/a.test/partner-cancel",
+            Some(&global),
+            &content_type,
+            &body,
+        ),
+        403,
+        "invalid_scope",
+        true,
+    );
+
+    // The token checks every REST endpoint shares, and the endpoints
+    // whose documents show no other shape, stay in the REST shape.
+    let (content_type, body) = multipart(&[("plan", "free")]);
+    assert_rest_shape(
+        &post_body(base, PROVISION, None, &content_type, &body),
+        403,
+        "authorization_required",
+    );
+    assert_rest_shape(
+        &post_body(base, PROVISION, Some("nope"), &content_type, &body),
+        400,
+        "invalid_token",
+    );
+    assert_rest_shape(
+        &api.get("/rest/v1.4/jpphp/nowhere.test/status"),
+        403,
+        "invalid_blog",
+    );
+
+    // In an envelope, the body keeps its shape.
+    let (status, json) = api.post(&format!("{PROVISION}?http_envelope=1"), &[("plan", "x")]);
+    assert_eq!((status, json["code"].as_u64()), (200, Some(400)), "{json}");
+    assert_eq!(json["body"]["error_code"], "invalid_siteurl", "{json}");
+
+    // The client reads the shape: the binary exits 1 with the API's code.
+    let run = partner_cli(
+        &sandbox,
+        &["cancel", "--site", "a.test", "--plan", "jetpack-scan"],
+    );
+    run.assert_code(1);
+    assert_eq!(run.error()["error_code"], "nothing_to_cancel", "{run:#?}");
+    let run = partner_cli(
+        &sandbox,
+        &[
+            "provision",
+            "--local-user",
+            "admin",
+            "--siteurl",
+            "https://a.test",
+            "--plan",
+            "free",
+        ],
+    );
+    run.assert_code(1);
+    let error = run.error();
+    assert_eq!(error["error_code"], "plan_downgrade_disallowed", "{run:#?}");
+    assert_eq!(
+        error["error_message"],
+        "Can not automatically downgrade plans. Contact support."
+    );
+    assert_eq!(error["http_status"], 400);
+}
+
 /// `token` through the binary against `base`, two retries, 5 s budget.
 fn token_run(base: &str) -> Run {
     cli(
@@ -317,6 +445,106 @@ fn proxy_pages_for_503_504_and_429_are_retried_and_reported() {
 }
 
 #[test]
+fn a_disabled_key_meets_partner_key_disabled_on_status_only() {
+    let partner = format!("{PARTNER_ID}:{SECRET}");
+    let sandbox = SandboxProcess::start(&["--partner", &partner, "--disabled-partner", PARTNER_ID]);
+    let api = Api::new(&sandbox.base, PARTNER_ID, SECRET);
+    for version in ["v1.3", "v1.4"] {
+        assert_rest_shape(
+            &api.get(&format!("/rest/{version}/jpphp/a.test/status")),
+            400,
+            "partner_key_disabled",
+        );
+    }
+    let provision = api.provision("a.test", "free", &[]);
+    assert_partner_shape(&provision, 403, "invalid_scope", false);
+    assert!(
+        provision.1["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("disabled")),
+        "{}",
+        provision.1
+    );
+    assert_partner_shape(&api.cancel("a.test", &[]), 403, "invalid_scope", true);
+    for path in [
+        "/rest/v1.3/jpphp/a.test/upgrade-paths",
+        "/rest/v1.3/jpphp/errors",
+    ] {
+        assert_rest_shape(&api.get(path), 403, "invalid_scope");
+    }
+    for path in [
+        "/rest/v1.3/jpphp/1000/ssh-credentials",
+        "/rest/v1.3/jpphp/partner-keys/new",
+    ] {
+        assert_rest_shape(&api.post(path, &[("name", "x")]), 403, "invalid_scope");
+    }
+    // The binary says which: exit 1, the API's code.
+    let run = cli(
+        &[
+            "--api-base",
+            &sandbox.base,
+            "--partner-id",
+            PARTNER_ID,
+            "status",
+            "--site",
+            "a.test",
+        ],
+        &[("JETPACK_PARTNER_SECRET", SECRET)],
+        None,
+    );
+    run.assert_code(1);
+    assert_eq!(
+        run.error()["error_code"],
+        "partner_key_disabled",
+        "{run:#?}"
+    );
+
+    // An ID no partner has is a usage problem: nothing starts.
+    let run = cli(
+        &[
+            "sandbox",
+            "--partner",
+            &partner,
+            "--disabled-partner",
+            "777",
+        ],
+        &[],
+        None,
+    );
+    run.assert_code(2);
+    assert!(run.stderr.contains("777"), "{run:#?}");
+}
+
+#[test]
+fn invalid_blog_is_403_on_every_endpoint() {
+    let sandbox = start(builder());
+    let api = Api::of(&sandbox, PARTNER_ID, SECRET);
+    api.provisioned("a.test", "jetpack-backup-daily");
+    let full = [("ssh_user", "u"), ("ssh_host", "h.test"), ("ssh_pass", "p")];
+    for site in ["a.test", "a.test::wp", "4242"] {
+        let got = api.post(&format!("/rest/v1.3/jpphp/{site}/ssh-credentials"), &full);
+        assert_rest_shape(&got, 403, "invalid_blog");
+        assert_eq!(
+            got.1["message"],
+            format!("The blog ID {site} is invalid"),
+            "{}",
+            got.1
+        );
+    }
+    assert_rest_shape(
+        &api.get("/rest/v1.3/jpphp/4242/upgrade-paths"),
+        403,
+        "invalid_blog",
+    );
+    assert_rest_shape(
+        &api.get("/rest/v1.3/jpphp/b.test/status"),
+        403,
+        "invalid_blog",
+    );
+    assert_partner_shape(&api.cancel("b.test", &[]), 403, "invalid_blog", true);
+}
+
+#[test]
 fn a_repeated_field_keeps_its_last_value_as_php_does() {
     let sandbox = start(builder());
     let api = Api::of(&sandbox, PARTNER_ID, SECRET);
@@ -349,7 +577,7 @@ fn a_repeated_field_keeps_its_last_value_as_php_does() {
         PROVISION,
         b"siteurl=empty.test&local_user=admin&local_user=&plan=free",
     );
-    assert_rest_shape(&(status, json), 400, "invalid_local_user");
+    assert_partner_shape(&(status, json), 400, "invalid_local_user", false);
 }
 
 /// Sends a provision with `body` as a client does, the whole body after

@@ -18,6 +18,7 @@ pub const FLAGS: &[&[Flag]] = &[OWN];
 pub struct Options {
     listen: Option<String>,
     partners: Vec<(String, String)>,
+    disabled: Vec<String>,
     state: Option<String>,
     latency: Option<Duration>,
     faults: Vec<(Fault, f64)>,
@@ -46,6 +47,21 @@ const OWN: &[Flag] = &[
          sandbox secrets are not real ones)",
         |a, v| {
             a.sandbox.partners.push(partner(&v.text)?);
+            Ok(())
+        },
+    )
+    .many(),
+    Flag::value(
+        &["--disabled-partner"],
+        "ID",
+        "disable the key of partner ID (given with --partner, or in the\n\
+         state file; repeatable): status answers partner_key_disabled,\n\
+         the other endpoints invalid_scope",
+        |a, v| {
+            if v.text.is_empty() {
+                return Err(v.invalid("a partner ID"));
+            }
+            a.sandbox.disabled.push(v.text.clone());
             Ok(())
         },
     )
@@ -175,6 +191,7 @@ its base URL; pass it as --api-base. It keeps its state in memory (and in
 FILE with --state) and serves until stopped (Ctrl-C, kill).
 
 Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRET [--partner ...]
+         [--disabled-partner ID ...]
          [--latency-ms N] [--fault KIND[:RATE] ...] [--fault-seed N] [--fault-after N]
          [--retry-after SECS] [--slow-ms N] [--workers N] [--max-connections N]
          [--tls-cert PATH --tls-key PATH]
@@ -184,6 +201,12 @@ Reserved test hosts: *.nojetpack.test (Jetpack not active), *.badstate.test
 *.undeletable.test (cancelling fails).
 
 Its rules, where the reference leaves a choice:
+  - A disabled key (--disabled-partner) still gets tokens. Status answers
+    400 partner_key_disabled, as the reference lists; every other partner
+    endpoint answers 403 invalid_scope, saying the key is disabled.
+  - Provision refuses in {\"error_code\",\"error_message\"}, cancel in the same
+    with \"success\":false; the rest, and the token checks every endpoint
+    shares, in {\"error\",\"message\"}; /oauth2/token in the OAuth shape.
   - A form field given twice keeps its last value, as PHP does.
 
 Fault kinds. These replace the request's handler, so the request has no
@@ -237,6 +260,9 @@ pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
     }
     for (id, secret) in &o.partners {
         builder = builder.partner(id, secret);
+    }
+    for id in &o.disabled {
+        builder = builder.disable_partner(id);
     }
     if let Some(latency) = o.latency {
         builder = builder.latency(latency);
