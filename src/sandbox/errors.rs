@@ -64,8 +64,8 @@ const CATALOGUE: &[Entry] = &[
     entry(
         "incorrect_partner_key",
         "Only the partner that provisioned the subscription can cancel it.",
-        "The product was provisioned with another partner key.",
-        "Cancel with the partner key that provisioned the product; check the status endpoint's is_provisioned_by_calling_partner.",
+        "The product was provisioned with another partner key: cancelling it, provisioning it again or provisioning what would replace it is that partner's to do. Backup credentials are set only by a partner with a product on the site.",
+        "Use the partner key that provisioned the product; check the status endpoint's is_provisioned_by_calling_partner.",
     ),
     entry(
         "invalid_blog",

@@ -16,11 +16,11 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
 use super::bearer::{self, Caller, Guard};
-use super::catalogue::{self, Product, Verdict};
+use super::catalogue::{self, Product};
 use super::reply::{Reply, Shape};
 use super::request::{Fields, Incoming};
 use super::shared::Shared;
-use super::sites::{self, Activation, Site};
+use super::sites::{self, Activation, Decision, Site};
 use super::ssh_credentials::{self, SSH_FIELDS};
 use super::state::{random_token, State};
 
@@ -63,8 +63,8 @@ fn run(shared: &Shared, rq: &Incoming) -> Result<Reply, Reply> {
     let fields = rq.form(SHAPE)?;
     let wanted = read(&fields)?;
     reach(&wanted.key, &fields)?;
-    let verdict = allowed(&state, &caller, &wanted)?;
-    if verdict == Verdict::Allowed {
+    let decision = allowed(&state, &caller, &wanted)?;
+    if decision == Decision::Allowed {
         let tracking = rq.query_value("partner-tracking-id").map(str::to_owned);
         add(&mut state, &caller, &wanted, tracking);
     }
@@ -164,24 +164,30 @@ fn reach(key: &str, fields: &Fields) -> Result<(), Reply> {
     Ok(())
 }
 
-/// The superset rules, then the caller's allowance.
-fn allowed(state: &State, caller: &Caller, wanted: &Wanted) -> Result<Verdict, Reply> {
+/// The superset rule and other partners' products (one rule with
+/// upgrade-paths, see `sites::decide`), then the caller's allowance.
+fn allowed(state: &State, caller: &Caller, wanted: &Wanted) -> Result<Decision, Reply> {
     let slug = wanted.plan.slug;
-    let verdict = match state.sites.get(&wanted.key) {
-        Some(site) => catalogue::verdict(site.slugs(), slug),
-        None => Verdict::Allowed,
-    };
-    match verdict {
-        Verdict::Downgrade => Err(refuse(
+    let site = state.sites.get(&wanted.key);
+    let decision = sites::decide(site, &caller.partner_id, slug);
+    match &decision {
+        Decision::Downgrade => Err(refuse(
             400,
             "plan_downgrade_disallowed",
             "Can not automatically downgrade plans. Contact support.",
         )),
-        Verdict::Allowed => {
+        Decision::HeldByAnother(theirs) => Err(refuse(
+            403,
+            "incorrect_partner_key",
+            &format!(
+                "The site already has {theirs} from another partner; only that partner can replace or cancel it."
+            ),
+        )),
+        Decision::Allowed => {
             within_allowance(state, caller, slug)?;
-            Ok(verdict)
+            Ok(decision)
         }
-        Verdict::Same => Ok(verdict),
+        Decision::Same => Ok(decision),
     }
 }
 

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::catalogue;
+use super::catalogue::{self, Verdict};
 use super::reply::{Reply, Shape};
 use super::request::percent_decode_path;
 use crate::site::SiteRef;
@@ -66,6 +66,56 @@ impl Site {
     /// Keeps the product list in catalogue order, so answers are stable.
     pub fn sort(&mut self) {
         self.products.sort_by_key(|a| catalogue::order(&a.slug));
+    }
+
+    /// Whether `partner` holds any product here, active or pending.
+    pub fn has_product_of(&self, partner: &str) -> bool {
+        self.products.iter().any(|a| a.partner_id == partner)
+    }
+}
+
+/// What provisioning a slug would do, for one partner on one site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// The partner already has exactly this product here: succeed again,
+    /// change nothing.
+    Same,
+    /// A superset of what the site has: add it, replacing the partner's
+    /// lower product of its family.
+    Allowed,
+    /// A subset of what the site has (the superset rule).
+    Downgrade,
+    /// Another partner's product stands in the way: this slug, or a lower
+    /// one of its family that it would replace. Only that partner may
+    /// cancel or replace its subscription (section 3).
+    HeldByAnother(String),
+}
+
+/// The one rule for provision and upgrade-paths, so they always agree:
+/// what provisioning `slug` for `partner` on `site` (`None`: a site not
+/// seen yet) would do.
+pub(crate) fn decide(site: Option<&Site>, partner: &str, slug: &str) -> Decision {
+    let Some(site) = site else {
+        return match catalogue::verdict([], slug) {
+            Verdict::Downgrade => Decision::Downgrade,
+            Verdict::Same | Verdict::Allowed => Decision::Allowed,
+        };
+    };
+    let mine = |a: &&Activation| a.partner_id == partner;
+    if site.products.iter().filter(mine).any(|a| a.slug == slug) {
+        return Decision::Same;
+    }
+    if let Some(theirs) = site
+        .products
+        .iter()
+        .filter(|a| a.partner_id != partner)
+        .find(|a| a.slug == slug || catalogue::replaced_by(&a.slug, slug))
+    {
+        return Decision::HeldByAnother(theirs.slug.clone());
+    }
+    match catalogue::verdict(site.slugs(), slug) {
+        Verdict::Same | Verdict::Downgrade => Decision::Downgrade,
+        Verdict::Allowed => Decision::Allowed,
     }
 }
 
@@ -175,6 +225,41 @@ mod tests {
             Lookup::Key("example.com::café".into())
         );
         assert_eq!(Lookup::parse("a+b.test"), Lookup::Key("a+b.test".into()));
+    }
+
+    fn activation(slug: &str, partner: &str) -> Activation {
+        Activation {
+            slug: slug.into(),
+            partner_id: partner.into(),
+            ..Activation::default()
+        }
+    }
+
+    #[test]
+    fn another_partners_product_is_neither_repeated_nor_replaced() {
+        let site = Site {
+            products: vec![activation("personal", "1"), activation("jetpack-scan", "2")],
+            ..Site::default()
+        };
+        let d = |partner, slug| decide(Some(&site), partner, slug);
+        assert_eq!(d("1", "personal"), Decision::Same);
+        assert_eq!(d("1", "premium"), Decision::Allowed);
+        assert_eq!(
+            d("1", "jetpack-scan"),
+            Decision::HeldByAnother("jetpack-scan".into())
+        );
+        assert_eq!(
+            d("2", "premium"),
+            Decision::HeldByAnother("personal".into())
+        );
+        assert_eq!(
+            d("2", "personal"),
+            Decision::HeldByAnother("personal".into())
+        );
+        assert_eq!(d("2", "free"), Decision::Downgrade);
+        assert_eq!(d("2", "jetpack-anti-spam"), Decision::Allowed);
+        assert_eq!(decide(None, "1", "free"), Decision::Allowed);
+        assert_eq!(decide(None, "1", "gold"), Decision::Downgrade);
     }
 
     #[test]

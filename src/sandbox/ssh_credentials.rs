@@ -2,7 +2,12 @@
 //! SSH checks that provision shares with it.
 //!
 //! The path takes the blog ID; a site reference there is an invalid blog
-//! ID, refused 403 `invalid_blog` as on every other endpoint.
+//! ID, refused 403 `invalid_blog` as on every other endpoint. The
+//! reference does not say who may set a site's credentials: the sandbox
+//! lets a partner set them only on a site where it has a product (active
+//! or pending), since backup credentials hand over the site's files, and
+//! refuses anyone else with 403 `incorrect_partner_key`, the code the
+//! reference gives a partner acting on another partner's subscription.
 
 use serde_json::json;
 
@@ -32,7 +37,7 @@ const GUARD: Guard = Guard::new("set backup credentials for partner sites", Shap
 
 fn run(shared: &Shared, rq: &Incoming, params: &Params) -> Result<Reply, Reply> {
     let mut state = shared.lock();
-    bearer::check(&state, rq, GUARD)?;
+    let caller = bearer::check(&state, rq, GUARD)?;
     let fields = rq.form(GUARD.shape)?;
     let segment = params.site.as_deref().unwrap_or_default();
     // This endpoint takes the blog ID only, unlike the `{site}` endpoints.
@@ -40,10 +45,19 @@ fn run(shared: &Shared, rq: &Incoming, params: &Params) -> Result<Reply, Reply> 
         return Err(sites::invalid_blog(GUARD.shape, segment));
     }
     let key = sites::known(&state.sites, Some(segment), GUARD.shape)?;
-    check(&fields, true).map_err(|(code, message)| Reply::rest_error(400, code, message))?;
-    if let Some(site) = state.sites.get_mut(&key) {
-        site.has_backups_credentials = true;
+    let Some(site) = state.sites.get_mut(&key) else {
+        return Err(sites::invalid_blog(GUARD.shape, segment));
+    };
+    if !site.has_product_of(&caller.partner_id) {
+        return Err(Reply::error(
+            GUARD.shape,
+            403,
+            "incorrect_partner_key",
+            "Only a partner with a product on this site can set its backup credentials.",
+        ));
     }
+    check(&fields, true).map_err(|(code, message)| Reply::rest_error(400, code, message))?;
+    site.has_backups_credentials = true;
     state.dirty = true;
     Ok(Reply::ok(json!({"success": true})))
 }

@@ -99,7 +99,12 @@ fn the_whole_flow_through_the_cli() {
         &sandbox,
         &["upgrade-paths", "--site", "example.com/blog"],
     ));
-    assert_eq!(paths["jetpack-plans"], json!(["complete"]), "{paths}");
+    // The plan the site has is listed: provisioning it again succeeds.
+    assert_eq!(
+        paths["jetpack-plans"],
+        json!(["professional", "complete"]),
+        "{paths}"
+    );
     assert_eq!(
         paths["jetpack-backup"],
         json!([]),

@@ -515,6 +515,101 @@ fn a_disabled_key_meets_partner_key_disabled_on_status_only() {
     assert!(run.stderr.contains("777"), "{run:#?}");
 }
 
+/// For each holding, each product: provision accepts it exactly when
+/// upgrade-paths lists it, on two sites that hold the same.
+#[test]
+fn upgrade_paths_list_exactly_what_provision_accepts() {
+    let sandbox = start(builder());
+    let api = Api::of(&sandbox, PARTNER_ID, SECRET);
+    let all = [
+        "free",
+        "personal",
+        "premium",
+        "professional",
+        "complete",
+        "jetpack-backup-daily",
+        "jetpack-backup-realtime",
+        "jetpack-scan",
+        "jetpack-anti-spam",
+        "jetpack-videopress",
+    ];
+    let holdings: [&[&str]; 9] = [
+        &[],
+        &["jetpack-backup-realtime"],
+        &["jetpack-backup-daily"],
+        &["jetpack-scan"],
+        &["free"],
+        &["personal", "jetpack-videopress"],
+        &["premium"],
+        &["professional"],
+        &["complete"],
+    ];
+    for (h, held) in holdings.iter().enumerate() {
+        let listed_on = format!("h{h}-paths.test");
+        for slug in *held {
+            api.provisioned(&listed_on, slug);
+        }
+        if held.is_empty() {
+            // A site must exist to have upgrade paths: give it one, then
+            // take it back.
+            api.provisioned(&listed_on, "free");
+            let (status, _) = api.cancel(&listed_on, &[("plan", "free")]);
+            assert_eq!(status, 200);
+        }
+        let paths = api.upgrade_paths(&listed_on);
+        let listed: Vec<&str> = paths
+            .as_object()
+            .map(|families| {
+                families
+                    .values()
+                    .flat_map(|v| v.as_array().cloned().unwrap_or_default())
+                    .filter_map(|v| all.iter().copied().find(|a| Some(*a) == v.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for slug in all {
+            let site = format!("h{h}-{slug}.test");
+            for held_slug in *held {
+                api.provisioned(&site, held_slug);
+            }
+            let (status, json) = api.provision(&site, slug, &[]);
+            let accepted = status == 200;
+            assert_eq!(
+                accepted,
+                listed.contains(&slug),
+                "holding {held:?}, provision {slug}: {status} {json}; upgrade-paths {paths}"
+            );
+            if !accepted {
+                assert_eq!(json["error_code"], "plan_downgrade_disallowed", "{json}");
+            }
+        }
+        // The product the site has is listed: a repeat succeeds.
+        for slug in *held {
+            assert!(listed.contains(slug), "{held:?}: {paths}");
+        }
+    }
+    // The reference's two examples, and what they mean for plans.
+    api.provisioned("rt.test", "jetpack-backup-realtime");
+    assert_eq!(
+        api.upgrade_paths("rt.test"),
+        json!({
+            "jetpack-plans": ["professional", "complete"],
+            "jetpack-backup": ["jetpack-backup-realtime"],
+            "jetpack-scan": ["jetpack-scan"],
+            "jetpack-anti-spam": ["jetpack-anti-spam"],
+            "jetpack-videopress": ["jetpack-videopress"],
+        })
+    );
+    api.provisioned("pro.test", "professional");
+    let paths = api.upgrade_paths("pro.test");
+    assert_eq!(paths["jetpack-backup"], json!([]), "{paths}");
+    assert_eq!(
+        paths["jetpack-plans"],
+        json!(["professional", "complete"]),
+        "{paths}"
+    );
+}
+
 #[test]
 fn invalid_blog_is_403_on_every_endpoint() {
     let sandbox = start(builder());
@@ -669,4 +764,70 @@ fn bodies_over_the_cap_are_refused_whole_in_either_encoding() {
                 .and_then(|f| f[1].as_str().map(str::len))
         });
     assert_eq!(stored, Some(room));
+}
+
+#[test]
+fn another_partners_products_stay_theirs() {
+    let sandbox = start(builder());
+    let mine = Api::of(&sandbox, PARTNER_ID, SECRET);
+    let other = Api::of(&sandbox, OTHER_ID, OTHER_SECRET);
+    mine.provisioned("a.test", "personal");
+    mine.provisioned("a.test", "jetpack-backup-daily");
+    // Provisioning over them would cancel them: only their partner may.
+    for slug in [
+        "personal",
+        "premium",
+        "jetpack-backup-daily",
+        "jetpack-backup-realtime",
+    ] {
+        let got = other.provision("a.test", slug, &[]);
+        assert_partner_shape(&got, 403, "incorrect_partner_key", false);
+        assert!(
+            got.1["error_message"]
+                .as_str()
+                .is_some_and(|m| m.contains("another partner")),
+            "{}",
+            got.1
+        );
+    }
+    // Beside them is fine.
+    other.provisioned("a.test", "jetpack-scan");
+    assert_eq!(
+        mine.slugs("a.test"),
+        ["personal", "jetpack-backup-daily", "jetpack-scan"]
+    );
+    // Each sees what it may provision: the same rule as provision.
+    let theirs = other.upgrade_paths("a.test");
+    assert_eq!(theirs["jetpack-plans"], json!([]), "{theirs}");
+    assert_eq!(theirs["jetpack-backup"], json!([]), "{theirs}");
+    assert_eq!(theirs["jetpack-scan"], json!(["jetpack-scan"]), "{theirs}");
+    let ours = mine.upgrade_paths("a.test");
+    assert_eq!(
+        ours["jetpack-plans"],
+        json!(["personal", "premium", "professional", "complete"]),
+        "{ours}"
+    );
+    assert_eq!(
+        ours["jetpack-scan"],
+        json!([]),
+        "theirs, not ours to repeat: {ours}"
+    );
+
+    // Backup credentials: only a partner with a product on the site.
+    mine.provisioned("b.test", "jetpack-backup-daily");
+    let ssh = [("ssh_user", "u"), ("ssh_host", "h.test"), ("ssh_pass", "p")];
+    let got = other.post("/rest/v1.3/jpphp/1001/ssh-credentials", &ssh);
+    assert_rest_shape(&got, 403, "incorrect_partner_key");
+    assert_eq!(
+        mine.status("b.test")["blog"]["has_backups_credentials"],
+        false
+    );
+    let (status, json) = mine.post("/rest/v1.3/jpphp/1001/ssh-credentials", &ssh);
+    assert_eq!((status, json), (200, json!({"success": true})));
+    let (status, json) = other.post("/rest/v1.3/jpphp/1000/ssh-credentials", &ssh);
+    assert_eq!(
+        (status, json),
+        (200, json!({"success": true})),
+        "it has scan on 1000"
+    );
 }

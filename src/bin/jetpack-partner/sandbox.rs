@@ -201,6 +201,16 @@ Reserved test hosts: *.nojetpack.test (Jetpack not active), *.badstate.test
 *.undeletable.test (cancelling fails).
 
 Its rules, where the reference leaves a choice:
+  - The superset rule decides what a site may get, and upgrade-paths lists
+    exactly what provision accepts, the product the partner already has
+    included (provisioning it again succeeds and changes nothing). A plan
+    must cover every product the site has: with real-time backup alone,
+    only professional or complete.
+  - Another partner's products: provisioning the same product, or one that
+    would replace it, is refused 403 incorrect_partner_key (only the partner
+    that provisioned a subscription may cancel it); products beside it are
+    allowed. ssh-credentials is refused 403 incorrect_partner_key to a
+    partner without a product on the site.
   - A disabled key (--disabled-partner) still gets tokens. Status answers
     400 partner_key_disabled, as the reference lists; every other partner
     endpoint answers 403 invalid_scope, saying the key is disabled.
