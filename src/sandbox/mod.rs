@@ -12,6 +12,12 @@
 //! reachable: the activation stays pending) and `*.undeletable.test`
 //! (cancelling fails).
 //!
+//! The sandbox has its own [clock](Sandbox::now), which tests may move
+//! forward ([`Sandbox::advance_clock`], `POST /_sandbox/clock?advance=SECS`)
+//! to see what time does: a pending activation is dropped 14 days after
+//! it was recorded. `POST /_sandbox/connect?site=SITE` connects a site, as
+//! its owner does by following `next_url`.
+//!
 //! It can also misbehave on request, so that clients' retries and
 //! time-outs can be tested: added [latency](SandboxBuilder::latency) and
 //! [faults](Fault) (error pages, 429 with `Retry-After`, connections that
@@ -50,8 +56,9 @@
 //! fails when they and this drawing differ, or when they form a cycle.
 //!
 //! ```text
-//! mod.rs          error, faults, front, persist, reply, request, routes,
-//!                 shared, state, stop, tls
+//! mod.rs          admin, clock, error, faults, front, persist, reply,
+//!                 request, routes, shared, state, stop, tls
+//! admin           reply, request, shared, sites
 //! routes          cancel, errors, oauth, partner_keys, provision, reply,
 //!                 request, shared, ssh_credentials, status, upgrade_paths
 //! cancel          bearer, catalogue, reply, request, shared, sites, state
@@ -66,8 +73,8 @@
 //! bearer          reply, request, state
 //! shared          persist, state
 //! persist         error, state
-//! state           sites
-//! sites           catalogue, reply, request, crate::site
+//! state           clock, sites
+//! sites           catalogue, clock, reply, request, crate::site
 //! faults          error, framing, front, reply, state, stop
 //! front           framing, stop, tls
 //! framing         request
@@ -75,14 +82,17 @@
 //! request         reply
 //! reply           -
 //! catalogue       -
+//! clock           -
 //! error           -
 //! stop            -
 //! module_graph    -
 //! ```
 
+mod admin;
 mod bearer;
 mod cancel;
 mod catalogue;
+mod clock;
 mod error;
 mod errors;
 mod faults;
@@ -114,6 +124,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use clock::Clock;
 pub use error::SandboxError;
 pub use faults::Fault;
 use faults::{FaultPlan, Faults};
@@ -145,6 +156,8 @@ pub struct SandboxBuilder {
     /// Client IDs whose keys are disabled, wherever the partner comes
     /// from.
     disabled: Vec<String>,
+    /// Unix seconds the clock reads at start.
+    clock_at: Option<u64>,
     state_file: Option<PathBuf>,
     faults: FaultPlan,
     tls: Option<TlsPem>,
@@ -219,6 +232,15 @@ impl SandboxBuilder {
     /// [`start`](Self::start) fail.
     pub fn disable_partner(mut self, id: impl Into<String>) -> Self {
         self.disabled.push(id.into());
+        self
+    }
+
+    /// Starts the sandbox's clock at `unix_seconds` (seconds since
+    /// 1970-01-01 UTC); it runs on from there with the system clock, and
+    /// moves forward with [`Sandbox::advance_clock`]. Default: the time
+    /// the state file's clock had reached, else the system clock.
+    pub fn clock_at(mut self, unix_seconds: u64) -> Self {
+        self.clock_at = Some(unix_seconds);
         self
     }
 
@@ -316,6 +338,9 @@ impl SandboxBuilder {
             };
             partner.disabled = true;
         }
+        if let Some(at) = self.clock_at {
+            state.clock = Clock::starting_at(at);
+        }
         Ok(state)
     }
 
@@ -408,6 +433,7 @@ impl Sandbox {
             listen: "127.0.0.1:0".into(),
             partners: Vec::new(),
             disabled: Vec::new(),
+            clock_at: None,
             state_file: None,
             faults: FaultPlan::default(),
             tls: None,
@@ -430,6 +456,30 @@ impl Sandbox {
     /// What `GET /_sandbox/stats` answers.
     pub fn stats(&self) -> Value {
         stats(&self.ctx)
+    }
+
+    /// The sandbox's time, in seconds since 1970-01-01 UTC: what every
+    /// handler takes for now. It is the system clock, moved by
+    /// [`SandboxBuilder::clock_at`] and [`advance_clock`](Self::advance_clock).
+    pub fn now(&self) -> u64 {
+        self.ctx.shared.lock().now()
+    }
+
+    /// Moves the sandbox's clock forward by `by` (whole seconds) and gives
+    /// the new time, as `POST /_sandbox/clock?advance=SECS` does. What the
+    /// new time ends (a pending activation's 14 days) ends at once.
+    pub fn advance_clock(&self, by: Duration) -> u64 {
+        let now = {
+            let mut state = self.ctx.shared.lock();
+            let now = state.clock.advance(by);
+            state.dirty = true;
+            state.sweep();
+            now
+        };
+        // A state file that cannot be written now is written with the
+        // next change that can.
+        let _ = self.ctx.shared.persist();
+        now
     }
 
     /// Serves until the process ends.
@@ -468,16 +518,17 @@ fn answer(ctx: &Arc<Context>, mut rq: tiny_http::Request) {
     let Ok(incoming) = Incoming::read(&mut rq) else {
         return;
     };
-    if incoming.path == "/_sandbox/stats" {
-        return respond(rq, &incoming, Reply::ok(stats(ctx)));
-    }
-    let mut fault = None;
-    if !incoming.path.starts_with("/_sandbox/") {
-        if !ctx.stop.sleep(ctx.faults.latency()) {
-            return;
+    if incoming.path.starts_with("/_sandbox/") {
+        let mut reply = admin::answer(&ctx.shared, &incoming, || stats(ctx));
+        if let Err(e) = ctx.shared.persist() {
+            reply = not_saved(&e);
         }
-        fault = ctx.faults.pick();
+        return respond(rq, &incoming, reply);
     }
+    if !ctx.stop.sleep(ctx.faults.latency()) {
+        return;
+    }
+    let fault = ctx.faults.pick();
     if let Some(fault) = fault.filter(|f| f.replaces_handler()) {
         let endpoint = routes::endpoint(&incoming);
         record(&ctx.shared, &endpoint, fault.status(), Some(fault));
@@ -491,13 +542,7 @@ fn answer(ctx: &Arc<Context>, mut rq: tiny_http::Request) {
     }
     let (endpoint, mut reply) = routes::dispatch(&ctx.shared, &incoming);
     if let Err(e) = ctx.shared.persist() {
-        // The change is made in memory but would be lost: say so rather
-        // than pretend it is kept.
-        reply = Reply::rest_error(
-            500,
-            "state_not_saved",
-            &format!("The sandbox could not write its state file: {e}"),
-        );
+        reply = not_saved(&e);
     }
     record(&ctx.shared, &endpoint, reply.status, fault);
     match fault {
@@ -507,6 +552,16 @@ fn answer(ctx: &Arc<Context>, mut rq: tiny_http::Request) {
         }
         None => respond(rq, &incoming, reply),
     }
+}
+
+/// A change made in memory that would be lost: said, rather than
+/// pretended kept.
+fn not_saved(e: &std::io::Error) -> Reply {
+    Reply::rest_error(
+        500,
+        "state_not_saved",
+        &format!("The sandbox could not write its state file: {e}"),
+    )
 }
 
 /// The counters of `GET /_sandbox/stats`: the requests' and the front's.

@@ -4,13 +4,14 @@
 //! "error_message": …}` (section 9), but for the token checks every REST
 //! endpoint shares.
 //!
-//! Hosts under a few reserved test domains behave like the sites the
-//! documentation warns about, so clients can meet those failures:
+//! A site that is not connected to WordPress.com, or that WordPress.com
+//! cannot reach, gets a *pending activation* (see `sites`): it attaches
+//! itself when the site connects (a WordPress.com user named in a
+//! provision, or `POST /_sandbox/connect`) and is dropped after 14 days.
 //!
-//! * `*.nojetpack.test`: Jetpack is not active (`remoteRegister` missing);
-//! * `*.badstate.test`: the site is in a bad state until `force_register`;
-//! * `*.pending.test`: WordPress.com cannot reach the site, so the
-//!   activation is recorded as pending and `next_url` is empty.
+//! Hosts under a few reserved test domains behave like the sites the
+//! documentation warns about, so clients can meet those failures (see
+//! `reach`).
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
@@ -20,7 +21,7 @@ use super::catalogue::{self, Product};
 use super::reply::{Reply, Shape};
 use super::request::{Fields, Incoming};
 use super::shared::Shared;
-use super::sites::{self, Activation, Decision, Site};
+use super::sites::{self, Activation, Decision, Site, PENDING_FOR};
 use super::ssh_credentials::{self, SSH_FIELDS};
 use super::state::{random_token, State};
 
@@ -46,7 +47,8 @@ struct Wanted {
     plan: &'static Product,
     /// A WordPress.com user was named, to connect without asking.
     wpcom_user: bool,
-    pending: bool,
+    /// WordPress.com can reach the site (not `*.pending.test`).
+    reachable: bool,
 }
 
 pub(crate) fn provision(shared: &Shared, rq: &Incoming) -> Reply {
@@ -62,24 +64,31 @@ fn run(shared: &Shared, rq: &Incoming) -> Result<Reply, Reply> {
     let caller = bearer::check(&state, rq, GUARD)?;
     let fields = rq.form(SHAPE)?;
     let wanted = read(&fields)?;
-    reach(&wanted.key, &fields)?;
+    reach(&wanted, &fields)?;
     let decision = allowed(&state, &caller, &wanted)?;
     if decision == Decision::Allowed {
         let tracking = rq.query_value("partner-tracking-id").map(str::to_owned);
         add(&mut state, &caller, &wanted, tracking);
     }
-    let connected = wanted.wpcom_user && !wanted.pending;
+    // Named, a WordPress.com user connects a site WordPress.com can reach.
+    let connects = wanted.wpcom_user && wanted.reachable;
     let ssh = fields
         .any(SSH_FIELDS)
         .then(|| ssh_credentials::check(&fields, false));
     let credentials = ssh.is_some_and(|s| s.is_ok()) || ftp_ok(&fields);
+    let mut connected = false;
     if let Some(site) = state.sites.get_mut(&wanted.key) {
-        site.is_connected |= connected;
+        if connects {
+            site.connect();
+        }
         site.has_backups_credentials |= credentials;
+        connected = site.is_connected;
     }
     state.stats.record_provision(&wanted.key);
     state.dirty = true;
-    Ok(Reply::ok(answer(&wanted, &fields, connected, ssh)))
+    Ok(Reply::ok(answer(
+        &wanted, &fields, connected, connects, ssh,
+    )))
 }
 
 /// The required fields, in the order the service checks them, and the
@@ -110,13 +119,13 @@ fn read(fields: &Fields) -> Result<Wanted, Reply> {
     let plan = catalogue::find(&slug)
         .ok_or_else(|| refuse(400, "invalid_plan", &format!("{slug} is not a valid plan")))?;
     let wpcom_user = wpcom_user(fields)?;
-    let pending = sites::host(&key).ends_with(".pending.test");
+    let reachable = !sites::host(&key).ends_with(".pending.test");
     Ok(Wanted {
         key,
         local_user,
         plan,
         wpcom_user,
-        pending,
+        reachable,
     })
 }
 
@@ -144,9 +153,13 @@ fn wpcom_user(fields: &Fields) -> Result<bool, Reply> {
     Ok(fields.any(&["wpcom_user_id", "wpcom_user_email"]))
 }
 
-/// The failures of talking to the site itself, for the reserved hosts.
-fn reach(key: &str, fields: &Fields) -> Result<(), Reply> {
-    let host = sites::host(key);
+/// The failures of talking to the site itself, for the reserved hosts:
+///
+/// * `*.nojetpack.test`: Jetpack is not active (`remoteRegister` missing);
+/// * `*.badstate.test`: the site lost its tokens (`remoteProvision`
+///   missing) until `force_register`.
+fn reach(wanted: &Wanted, fields: &Fields) -> Result<(), Reply> {
+    let host = sites::host(&wanted.key);
     if host.ends_with(".nojetpack.test") {
         return Err(refuse(
             400,
@@ -211,8 +224,10 @@ fn within_allowance(state: &State, caller: &Caller, slug: &str) -> Result<(), Re
     ))
 }
 
-/// Records the activation, replacing what it upgrades.
+/// Records the activation, replacing what it upgrades: pending until the
+/// site connects.
 fn add(state: &mut State, caller: &Caller, wanted: &Wanted, tracking: Option<String>) {
+    let now = state.now();
     let fresh_id = (!state.sites.contains_key(&wanted.key)).then(|| state.new_blog_id());
     let site = state
         .sites
@@ -222,16 +237,21 @@ fn add(state: &mut State, caller: &Caller, wanted: &Wanted, tracking: Option<Str
             ..Site::default()
         });
     let slug = wanted.plan.slug;
+    let pending = !site.is_connected;
     site.products
         .retain(|a| !catalogue::replaced_by(&a.slug, slug));
     site.products.push(Activation {
         slug: slug.to_owned(),
         partner_id: caller.partner_id.clone(),
-        pending: wanted.pending,
+        pending,
+        pending_since: pending.then_some(now),
         local_user: wanted.local_user.clone(),
         partner_tracking_id: tracking,
     });
     site.sort();
+    if pending {
+        state.expires_at(now.saturating_add(PENDING_FOR));
+    }
 }
 
 /// FTP access counts as backup credentials when it names a user and a
@@ -242,23 +262,26 @@ fn ftp_ok(fields: &Fields) -> bool {
         && ssh_credentials::port_ok(fields, "ftp_port")
 }
 
+/// `connected`: the site is connected now; `connects`: this request
+/// connected a WordPress.com user.
 fn answer(
     wanted: &Wanted,
     fields: &Fields,
     connected: bool,
+    connects: bool,
     ssh: Option<Result<(), ssh_credentials::Refusal>>,
 ) -> Value {
-    let next_url = if wanted.pending {
-        String::new()
-    } else {
+    let next_url = if wanted.reachable {
         authorize_url(&wanted.key, wanted.plan.slug, fields.flag("onboarding"))
+    } else {
+        String::new()
     };
     let mut body = json!({
         "success": true,
         "auth_required": !connected,
         "next_url": next_url,
     });
-    if connected {
+    if connects {
         // What the old script handed to `wp jetpack authorize_user --token=`.
         body["access_token"] = json!(random_token());
     }

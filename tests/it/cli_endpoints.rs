@@ -548,6 +548,8 @@ fn cancel_all_lists_active_and_pending_activations() {
 
     provision(&sandbox, "https://live.test", "personal").assert_code(0);
     provision(&sandbox, "https://live.test", "jetpack-backup-daily").assert_code(0);
+    // The owner connects the site: its pending activations become active.
+    connect_site(sandbox.base_url(), "live.test");
     let all = stdout_json(&partner_cli(
         &sandbox,
         &["cancel", "--site", "live.test", "--cancel-all"],

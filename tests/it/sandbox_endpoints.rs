@@ -412,6 +412,7 @@ fn provision_answers_with_the_authorize_url_and_records_the_site() {
     assert_eq!(api.slugs("example.com::Blog"), ["premium"]);
     assert_eq!(api.slugs("EXAMPLE.com%3A%3ABlog"), ["premium"], "decoded");
     assert_eq!(api.slugs("1001"), ["free"]);
+    // Not connected yet (no WordPress.com user named): pending.
     let status = api.status("example.com::Blog");
     assert_eq!(
         status,
@@ -421,7 +422,7 @@ fn provision_answers_with_the_authorize_url_and_records_the_site() {
                 "slug": "premium",
                 "is_provisioned_by_partner": true,
                 "is_provisioned_by_calling_partner": true,
-                "is_pending": false,
+                "is_pending": true,
             }],
         })
     );
@@ -703,7 +704,7 @@ fn status_in_both_forms_follows_the_state() {
             "products": [{
                 "product": "jetpack-scan",
                 "is_partner_product": true,
-                "has_pending_product": false,
+                "has_pending_product": true,
                 "is_provisioned_by_calling_partner": true,
             }],
         })
@@ -722,8 +723,8 @@ fn status_in_both_forms_follows_the_state() {
     assert_eq!(
         status["products"],
         json!([
-            {"slug": "premium", "is_provisioned_by_partner": true, "is_provisioned_by_calling_partner": false, "is_pending": false},
-            {"slug": "jetpack-scan", "is_provisioned_by_partner": true, "is_provisioned_by_calling_partner": true, "is_pending": false},
+            {"slug": "premium", "is_provisioned_by_partner": true, "is_provisioned_by_calling_partner": false, "is_pending": true},
+            {"slug": "jetpack-scan", "is_provisioned_by_partner": true, "is_provisioned_by_calling_partner": true, "is_pending": true},
         ])
     );
     let (status, _) = other.cancel("a.test", &[]);
@@ -783,7 +784,9 @@ fn cancel_all_reports_active_and_pending_activations() {
     let sandbox = start(builder());
     let mine = Api::new(&sandbox, PARTNER_ID, SECRET);
     let other = Api::new(&sandbox, OTHER_ID, OTHER_SECRET);
-    mine.provisioned("a.test", "premium");
+    // Connected (a WordPress.com user named): its activations are active.
+    let (status, json) = mine.provision("a.test", "premium", &[("wpcom_user_id", "7")]);
+    assert_eq!(status, 200, "{json}");
     mine.provisioned("a.test", "jetpack-videopress");
     other.provisioned("a.test", "jetpack-backup-realtime");
     let (status, json) = mine.cancel("a.test", &[("cancel-all", "true"), ("plan", "premium")]);

@@ -445,6 +445,153 @@ fn proxy_pages_for_503_504_and_429_are_retried_and_reported() {
 }
 
 #[test]
+fn an_unconnected_site_gets_a_pending_activation_until_it_connects() {
+    let sandbox = start(builder());
+    let api = Api::of(&sandbox, PARTNER_ID, SECRET);
+    // Reachable, but not connected: no WordPress.com user yet.
+    let json = api.provisioned("https://shop.test", "premium");
+    assert_eq!(json["auth_required"], true, "{json}");
+    assert_eq!(api.products("shop.test"), [("premium".to_owned(), true)]);
+    let status = api.status("shop.test");
+    assert_eq!(status["blog"]["is_connected"], false, "{status}");
+    let (_, flat) = api.get("/rest/v1.3/jpphp/shop.test/status");
+    assert_eq!(flat["has_pending_plan"], true, "{flat}");
+
+    // Named, a WordPress.com user connects it: the activation attaches,
+    // and the next product is active at once.
+    let (_, json) = api.provision("shop.test", "premium", &[("wpcom_user_id", "7")]);
+    assert_eq!(json["auth_required"], false, "{json}");
+    assert_eq!(api.products("shop.test"), [("premium".to_owned(), false)]);
+    let json = api.provisioned("shop.test", "jetpack-videopress");
+    assert_eq!(json["auth_required"], false, "connected already: {json}");
+    assert!(api
+        .products("shop.test")
+        .iter()
+        .all(|(_, pending)| !pending));
+
+    // Connected from the start: never pending.
+    api.provision(
+        "direct.test",
+        "personal",
+        &[("wpcom_user_email", "o@direct.test")],
+    );
+    assert_eq!(
+        api.products("direct.test"),
+        [("personal".to_owned(), false)]
+    );
+
+    // The owner connects from the authorize page: POST /_sandbox/connect.
+    api.provisioned("later.test", "jetpack-scan");
+    let (content_type, body) = multipart(&[]);
+    let (status, json) = post_body(
+        sandbox.base_url(),
+        "/_sandbox/connect?site=later.test",
+        None,
+        &content_type,
+        &body,
+    );
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["attached"], json!(["jetpack-scan"]), "{json}");
+    assert_eq!(
+        api.products("later.test"),
+        [("jetpack-scan".to_owned(), false)]
+    );
+    assert_eq!(api.status("later.test")["blog"]["is_connected"], true);
+    let (status, json) = post_body(
+        sandbox.base_url(),
+        "/_sandbox/connect?site=nowhere.test",
+        None,
+        &content_type,
+        &body,
+    );
+    assert_rest_shape(&(status, json), 403, "invalid_blog");
+
+    // Unreachable: pending even with a user, until the owner connects.
+    api.provision("x.pending.test", "personal", &[("wpcom_user_id", "7")]);
+    assert_eq!(
+        api.products("x.pending.test"),
+        [("personal".to_owned(), true)]
+    );
+}
+
+fn clock(base: &str) -> u64 {
+    let (status, json) = get(base, "/_sandbox/clock", None);
+    assert_eq!(status, 200, "{json}");
+    json["now"].as_u64().unwrap_or_else(|| panic!("{json}"))
+}
+
+fn advance(base: &str, seconds: &str) -> (u16, Value) {
+    post_body(
+        base,
+        &format!("/_sandbox/clock?advance={seconds}"),
+        None,
+        "application/x-www-form-urlencoded",
+        b"",
+    )
+}
+
+#[test]
+fn pending_activations_expire_after_14_days_by_the_sandbox_clock() {
+    let sandbox = start(builder());
+    let base = sandbox.base_url();
+    let api = Api::of(&sandbox, PARTNER_ID, SECRET);
+    let started = clock(base);
+    api.provisioned("a.pending.test", "premium");
+    api.provisioned("b.test", "personal");
+    api.provision("c.test", "personal", &[("wpcom_user_id", "1")]);
+
+    // A minute short of 14 days (the system clock runs on meanwhile),
+    // nothing has expired.
+    let (status, json) = advance(base, &(FOURTEEN_DAYS - 60).to_string());
+    assert_eq!(status, 200, "{json}");
+    let now = json["now"].as_u64().unwrap_or(0);
+    assert!(now >= started + FOURTEEN_DAYS - 60, "{now} from {started}");
+    assert_eq!(
+        api.products("a.pending.test"),
+        [("premium".to_owned(), true)]
+    );
+    // A product added now waits its own 14 days.
+    api.provisioned("b.test", "jetpack-scan");
+
+    let (status, _) = advance(base, "60");
+    assert_eq!(status, 200);
+    assert!(clock(base) >= started + FOURTEEN_DAYS);
+    assert_eq!(api.products("a.pending.test"), []);
+    assert_eq!(api.products("b.test"), [("jetpack-scan".to_owned(), true)]);
+    assert_eq!(
+        api.products("c.test"),
+        [("personal".to_owned(), false)],
+        "active stays"
+    );
+    // Gone everywhere: nothing to cancel, the plans open again.
+    let (_, json) = api.cancel("a.pending.test", &[("cancel-all", "true")]);
+    assert_eq!(
+        json,
+        json!({"success": false, "activations": [], "pending_activations": []})
+    );
+    assert_eq!(
+        api.upgrade_paths("a.pending.test")["jetpack-plans"],
+        json!(["free", "personal", "premium", "professional", "complete"])
+    );
+    // A connection after the 14 days has nothing left to attach.
+    let (_, json) = post_body(
+        base,
+        "/_sandbox/connect?site=a.pending.test",
+        None,
+        "application/x-www-form-urlencoded",
+        b"",
+    );
+    assert_eq!(json["attached"], json!([]), "{json}");
+
+    // The clock moves forward only, by whole seconds.
+    for bad in ["", "-5", "1.5", "soon", "99999999999999999999999"] {
+        assert_rest_shape(&advance(base, bad), 400, "invalid_advance");
+    }
+    let (status, _) = get(base, "/_sandbox/clock?advance=5", None);
+    assert_eq!(status, 200, "a GET reads, never moves");
+}
+
+#[test]
 fn a_disabled_key_meets_partner_key_disabled_on_status_only() {
     let partner = format!("{PARTNER_ID}:{SECRET}");
     let sandbox = SandboxProcess::start(&["--partner", &partner, "--disabled-partner", PARTNER_ID]);
@@ -830,4 +977,25 @@ fn another_partners_products_stay_theirs() {
         (200, json!({"success": true})),
         "it has scan on 1000"
     );
+}
+
+#[test]
+fn the_clock_survives_a_restart_with_its_state_file() {
+    let file = temp_file("clock-state.json", b"");
+    let path = file.to_string_lossy().into_owned();
+    let partner = format!("{PARTNER_ID}:{SECRET}");
+    let args = ["--state", path.as_str(), "--partner", partner.as_str()];
+    let moved = {
+        let sandbox = SandboxProcess::start(&args);
+        let (status, json) = advance(&sandbox.base, &(30 * 24 * 3600).to_string());
+        assert_eq!(status, 200, "{json}");
+        json["now"].as_u64().unwrap_or(0)
+    };
+    let sandbox = SandboxProcess::start(&args);
+    assert!(clock(&sandbox.base) >= moved, "the clock went back");
+    // --clock-at puts it where it is told.
+    drop(sandbox);
+    let sandbox = SandboxProcess::start(&["--partner", &partner, "--clock-at", "1000000000"]);
+    let now = clock(&sandbox.base);
+    assert!((1_000_000_000..1_000_000_060).contains(&now), "{now}");
 }

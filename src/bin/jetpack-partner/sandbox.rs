@@ -19,6 +19,7 @@ pub struct Options {
     listen: Option<String>,
     partners: Vec<(String, String)>,
     disabled: Vec<String>,
+    clock_at: Option<u64>,
     state: Option<String>,
     latency: Option<Duration>,
     faults: Vec<(Fault, f64)>,
@@ -69,8 +70,21 @@ const OWN: &[Flag] = &[
     Flag::text(
         &["--state"],
         "FILE",
-        "keep partner keys, tokens and sites in FILE across runs (corrupt: exit 5)",
+        "keep partner keys, tokens, sites and the clock in FILE across runs\n\
+         (corrupt: exit 5)",
         |a| &mut a.sandbox.state,
+    ),
+    Flag::value(
+        &["--clock-at"],
+        "SECS",
+        "start the sandbox's clock at this Unix time (seconds since 1970);\n\
+         it runs on from there (default: the state file's, else now)",
+        |a, v| {
+            set(
+                &mut a.sandbox.clock_at,
+                v.parse("a whole number of seconds since 1970"),
+            )
+        },
     ),
     Flag::value(
         &["--latency-ms"],
@@ -191,7 +205,7 @@ its base URL; pass it as --api-base. It keeps its state in memory (and in
 FILE with --state) and serves until stopped (Ctrl-C, kill).
 
 Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRET [--partner ...]
-         [--disabled-partner ID ...]
+         [--disabled-partner ID ...] [--clock-at SECS]
          [--latency-ms N] [--fault KIND[:RATE] ...] [--fault-seed N] [--fault-after N]
          [--retry-after SECS] [--slow-ms N] [--workers N] [--max-connections N]
          [--tls-cert PATH --tls-key PATH]
@@ -201,6 +215,11 @@ Reserved test hosts: *.nojetpack.test (Jetpack not active), *.badstate.test
 *.undeletable.test (cancelling fails).
 
 Its rules, where the reference leaves a choice:
+  - A provision on a site that is not connected (no WordPress.com user named
+    yet) or not reachable is a pending activation: it attaches itself when
+    the site connects (a provision naming wpcom_user_id or wpcom_user_email,
+    or POST /_sandbox/connect?site=SITE), and is dropped 14 days after it was
+    recorded, by the sandbox's clock.
   - The superset rule decides what a site may get, and upgrade-paths lists
     exactly what provision accepts, the product the partner already has
     included (provisioning it again succeeds and changes nothing). A plan
@@ -218,6 +237,10 @@ Its rules, where the reference leaves a choice:
     with \"success\":false; the rest, and the token checks every endpoint
     shares, in {\"error\",\"message\"}; /oauth2/token in the OAuth shape.
   - A form field given twice keeps its last value, as PHP does.
+
+The sandbox's own routes (no token): GET /_sandbox/stats; GET /_sandbox/clock
+and POST /_sandbox/clock?advance=SECS (move the clock forward);
+POST /_sandbox/connect?site=SITE (the site's owner connects it).
 
 Fault kinds. These replace the request's handler, so the request has no
 effect (nothing is provisioned, cancelled or issued):
@@ -273,6 +296,9 @@ pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
     }
     for id in &o.disabled {
         builder = builder.disable_partner(id);
+    }
+    if let Some(at) = o.clock_at {
+        builder = builder.clock_at(at);
     }
     if let Some(latency) = o.latency {
         builder = builder.latency(latency);

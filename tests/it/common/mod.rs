@@ -244,6 +244,24 @@ pub fn partner_cli(sandbox: &Sandbox, args: &[&str]) -> Run {
     cli(&full, &[("JETPACK_PARTNER_SECRET", SECRET)], None)
 }
 
+/// Connects a site of the sandbox at `base`, as its owner does by
+/// following `next_url`: `POST /_sandbox/connect?site=SITE`. Gives the
+/// answer.
+pub fn connect_site(base: &str, site: &str) -> Value {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut answer = agent
+        .post(format!("{base}/_sandbox/connect?site={site}"))
+        .send_empty()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = answer.status().as_u16();
+    let body = answer.body_mut().read_to_string().unwrap_or_default();
+    assert_eq!(status, 200, "connect {site}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
 /// `jetpack-partner sandbox ARGS` in a child process, stopped when
 /// dropped.
 pub struct SandboxProcess {
