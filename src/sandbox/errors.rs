@@ -46,8 +46,8 @@ const CATALOGUE: &[Entry] = &[
     entry(
         "could_not_load_product_class",
         "The product could not be set up for the site.",
-        "A temporary problem on WordPress.com while loading the product.",
-        "Try again in a few minutes; contact partner support if it persists.",
+        "No product WordPress.com can load matches the plan for this site.",
+        "Check the plan value against the upgrade-paths endpoint; if it is listed there, contact partner support.",
     ),
     entry(
         "error_access_token",

@@ -8,9 +8,13 @@
 //!
 //! Sites under a few reserved test domains meet the failures the
 //! documentation describes: `*.nojetpack.test` (Jetpack not active),
-//! `*.badstate.test` (needs `force_register`), `*.pending.test` (not
-//! reachable: the activation stays pending) and `*.undeletable.test`
-//! (cancelling fails).
+//! `*.httpsonly.test` (an http site that redirects to https, given
+//! without `https://`), `*.badstate.test` (needs `force_register`),
+//! `*.notoken.test` (`error_access_token` until `force_register`),
+//! `*.unknownblog.test` (`failed_registration_unknown_blog`),
+//! `*.nouser.test` (no such `local_user`), `*.noproduct.test`
+//! (`could_not_load_product_class`), `*.pending.test` (not reachable: the
+//! activation stays pending) and `*.undeletable.test` (cancelling fails).
 //!
 //! The sandbox has its own [clock](Sandbox::now), which tests may move
 //! forward ([`Sandbox::advance_clock`], `POST /_sandbox/clock?advance=SECS`)

@@ -43,6 +43,8 @@ const GUARD: Guard = Guard::new("provision partner sites", SHAPE);
 /// What a valid provision request asks for.
 struct Wanted {
     key: String,
+    /// The scheme `siteurl` gave, lower-cased, if any.
+    scheme: Option<String>,
     local_user: String,
     plan: &'static Product,
     /// A WordPress.com user was named, to connect without asking.
@@ -108,6 +110,10 @@ fn read(fields: &Fields) -> Result<Wanted, Reply> {
             &format!("{siteurl} is not a valid site URL."),
         )
     })?;
+    let scheme = siteurl
+        .trim()
+        .split_once("://")
+        .map(|(scheme, _)| scheme.to_ascii_lowercase());
     let local_user = fields.text("local_user").ok_or_else(|| {
         refuse(
             400,
@@ -122,6 +128,7 @@ fn read(fields: &Fields) -> Result<Wanted, Reply> {
     let reachable = !sites::host(&key).ends_with(".pending.test");
     Ok(Wanted {
         key,
+        scheme,
         local_user,
         plan,
         wpcom_user,
@@ -153,25 +160,77 @@ fn wpcom_user(fields: &Fields) -> Result<bool, Reply> {
     Ok(fields.any(&["wpcom_user_id", "wpcom_user_email"]))
 }
 
-/// The failures of talking to the site itself, for the reserved hosts:
+/// The failures of talking to the site itself, for the reserved hosts, in
+/// the order WordPress.com meets them: registering the site, then
+/// provisioning on it.
 ///
 /// * `*.nojetpack.test`: Jetpack is not active (`remoteRegister` missing);
+/// * `*.httpsonly.test`: an http site that redirects to https, given
+///   without its scheme or as `http://`: the redirect loses the call
+///   (`remoteRegister` missing); with `https://` it works;
+/// * `*.unknownblog.test`: the site registers but answers with a site ID
+///   WordPress.com does not know (`failed_registration_unknown_blog`);
 /// * `*.badstate.test`: the site lost its tokens (`remoteProvision`
-///   missing) until `force_register`.
+///   missing) until `force_register`;
+/// * `*.notoken.test`: no access token can be made for the site's user
+///   (`error_access_token`, HTTP 500) until `force_register`;
+/// * `*.nouser.test`: the site has no user named `local_user`
+///   (`invalid_local_user`);
+/// * `*.noproduct.test`: the product cannot be loaded for the site
+///   (`could_not_load_product_class`).
 fn reach(wanted: &Wanted, fields: &Fields) -> Result<(), Reply> {
     let host = sites::host(&wanted.key);
-    if host.ends_with(".nojetpack.test") {
-        return Err(refuse(
+    let on = |domain: &str| host.ends_with(domain);
+    let force_register = fields.flag("force_register");
+    let no_register = || {
+        refuse(
             400,
             "method_not_found",
             "remoteRegister method not found on remote site.",
+        )
+    };
+    if on(".nojetpack.test") {
+        return Err(no_register());
+    }
+    if on(".httpsonly.test") && wanted.scheme.as_deref() != Some("https") {
+        return Err(no_register());
+    }
+    if on(".unknownblog.test") {
+        return Err(refuse(
+            400,
+            "failed_registration_unknown_blog",
+            "The site registered, but the site ID it returned is unknown to WordPress.com. Pass siteurl exactly as the site's own settings give it.",
         ));
     }
-    if host.ends_with(".badstate.test") && !fields.flag("force_register") {
+    if on(".badstate.test") && !force_register {
         return Err(refuse(
             400,
             "method_not_found",
             "remoteProvision method not found on remote site. Try calling again with --force_register=true.",
+        ));
+    }
+    if on(".notoken.test") && !force_register {
+        return Err(refuse(
+            500,
+            "error_access_token",
+            "Could not create an access token for the site's user. Try calling again with --force_register=true.",
+        ));
+    }
+    if on(".nouser.test") {
+        return Err(refuse(
+            400,
+            "invalid_local_user",
+            &format!(
+                "The user {:?} given as \"local_user\" does not exist on the site.",
+                wanted.local_user
+            ),
+        ));
+    }
+    if on(".noproduct.test") {
+        return Err(refuse(
+            400,
+            "could_not_load_product_class",
+            &format!("Could not load the product class for {}.", wanted.plan.slug),
         ));
     }
     Ok(())

@@ -1,5 +1,9 @@
-//! Where the sandbox once differed from the reference, over real TCP; each
-//! test's name says what it checks.
+//! Where the sandbox once differed from the reference, over real TCP: the
+//! partner documents' error shape, proxies' pages, pending activations
+//! and the sandbox's clock, a disabled key, upgrade-paths against
+//! provision, `invalid_blog`, repeated fields, bodies over the cap,
+//! another partner's site, and the reserved hosts for the errors that had
+//! no way to happen.
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -977,6 +981,152 @@ fn another_partners_products_stay_theirs() {
         (200, json!({"success": true})),
         "it has scan on 1000"
     );
+}
+
+#[test]
+fn reserved_hosts_produce_the_errors_that_had_no_way_to_happen() {
+    let sandbox = start(builder());
+    let api = Api::of(&sandbox, PARTNER_ID, SECRET);
+    // The wrong scheme: an http site that redirects to https.
+    for siteurl in [
+        "shop.httpsonly.test",
+        "http://shop.httpsonly.test",
+        "HTTP://shop.httpsonly.test/",
+    ] {
+        let got = api.provision(siteurl, "free", &[]);
+        assert_partner_shape(&got, 400, "method_not_found", false);
+        assert_eq!(
+            got.1["error_message"],
+            "remoteRegister method not found on remote site."
+        );
+    }
+    api.provisioned("https://shop.httpsonly.test", "free");
+
+    let cases = [
+        (
+            "https://a.unknownblog.test",
+            400,
+            "failed_registration_unknown_blog",
+        ),
+        ("https://a.notoken.test", 500, "error_access_token"),
+        ("https://a.nouser.test", 400, "invalid_local_user"),
+        (
+            "https://a.noproduct.test",
+            400,
+            "could_not_load_product_class",
+        ),
+    ];
+    for (siteurl, status, code) in cases {
+        let got = api.provision(siteurl, "premium", &[]);
+        assert_partner_shape(&got, status, code, false);
+    }
+    let got = api.provision("https://a.nouser.test", "premium", &[]);
+    assert!(
+        got.1["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("\"admin\"") && m.contains("does not exist")),
+        "{}",
+        got.1
+    );
+    let got = api.provision("https://a.noproduct.test", "premium", &[]);
+    assert_eq!(
+        got.1["error_message"],
+        "Could not load the product class for premium."
+    );
+    // As its catalogue entry says, force_register mends the access token.
+    let (status, json) = api.provision(
+        "https://a.notoken.test",
+        "premium",
+        &[("force_register", "1")],
+    );
+    assert_eq!(status, 200, "{json}");
+    // Nothing was recorded for the others.
+    for site in ["a.unknownblog.test", "a.nouser.test", "a.noproduct.test"] {
+        assert_rest_shape(
+            &api.get(&format!("/rest/v1.4/jpphp/{site}/status")),
+            403,
+            "invalid_blog",
+        );
+    }
+    // Through the binary: the codes reach the sysadmin.
+    let run = partner_cli(
+        &sandbox,
+        &[
+            "provision",
+            "--local-user",
+            "nobody",
+            "--siteurl",
+            "https://b.nouser.test",
+            "--plan",
+            "free",
+        ],
+    );
+    run.assert_code(1);
+    assert_eq!(run.error()["error_code"], "invalid_local_user", "{run:#?}");
+    let run = partner_cli(
+        &sandbox,
+        &[
+            "provision",
+            "--local-user",
+            "admin",
+            "--siteurl",
+            "https://b.notoken.test",
+            "--plan",
+            "free",
+        ],
+    );
+    run.assert_code(3);
+    let error = run.error();
+    assert_eq!(error["http_status"], 500, "{run:#?}");
+    assert_eq!(error["api_error_code"], "error_access_token", "{run:#?}");
+}
+
+#[test]
+fn the_sandbox_help_names_its_reserved_hosts_options_and_rules() {
+    let run = cli(&["sandbox", "--help"], &[], None);
+    run.assert_code(0);
+    for needle in [
+        "*.httpsonly.test",
+        "*.unknownblog.test",
+        "*.notoken.test",
+        "*.nouser.test",
+        "*.noproduct.test",
+        "failed_registration_unknown_blog",
+        "could_not_load_product_class",
+        "error_access_token",
+        "--disabled-partner ID",
+        "partner_key_disabled",
+        "--clock-at SECS",
+        "/_sandbox/clock?advance=SECS",
+        "/_sandbox/connect?site=SITE",
+        "incorrect_partner_key",
+        "503-html",
+        "504-html",
+        "429-html",
+        "14 days",
+    ] {
+        assert!(
+            run.stdout.contains(needle),
+            "{needle} missing:\n{}",
+            run.stdout
+        );
+    }
+    // The new kinds are read as the others are: a bad rate is refused as
+    // a rate, an unknown kind with the list of kinds.
+    for kind in ["503-html:2", "504-html:x", "429-html:-1"] {
+        let run = cli(&["sandbox", "--partner", "1:2", "--fault", kind], &[], None);
+        run.assert_code(2);
+        assert!(run.stderr.contains("the rate"), "{kind}: {run:#?}");
+    }
+    let run = cli(
+        &["sandbox", "--partner", "1:2", "--fault", "504"],
+        &[],
+        None,
+    );
+    run.assert_code(2);
+    for kind in ["503-html", "504-html", "429-html"] {
+        assert!(run.stderr.contains(kind), "{run:#?}");
+    }
 }
 
 #[test]

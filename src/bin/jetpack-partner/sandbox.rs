@@ -210,9 +210,19 @@ Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRE
          [--retry-after SECS] [--slow-ms N] [--workers N] [--max-connections N]
          [--tls-cert PATH --tls-key PATH]
 
-Reserved test hosts: *.nojetpack.test (Jetpack not active), *.badstate.test
-(needs force_register), *.pending.test (unreachable: pending activation),
-*.undeletable.test (cancelling fails).
+Reserved test hosts (in siteurl), for the documented failures of provision:
+  *.nojetpack.test     method_not_found: remoteRegister (Jetpack not active)
+  *.httpsonly.test     an http site that redirects to https: without https://
+                       in siteurl (bare, or http://), method_not_found:
+                       remoteRegister (the wrong scheme); with https://, works
+  *.unknownblog.test   failed_registration_unknown_blog (the site returns a
+                       site ID WordPress.com does not know)
+  *.badstate.test      method_not_found: remoteProvision, until force_register
+  *.notoken.test       error_access_token (HTTP 500), until force_register
+  *.nouser.test        invalid_local_user: no such user on the site
+  *.noproduct.test     could_not_load_product_class
+  *.pending.test       unreachable: empty next_url, the activation pending
+  *.undeletable.test   cancelling fails with invalid_input
 
 Its rules, where the reference leaves a choice:
   - A provision on a site that is not connected (no WordPress.com user named
