@@ -1149,3 +1149,51 @@ fn the_clock_survives_a_restart_with_its_state_file() {
     let now = clock(&sandbox.base);
     assert!((1_000_000_000..1_000_000_060).contains(&now), "{now}");
 }
+
+#[test]
+fn the_library_reads_and_moves_the_clock_and_disables_keys() {
+    let sandbox = start(builder().clock_at(1_700_000_000));
+    let now = sandbox.now();
+    assert!((1_700_000_000..1_700_000_060).contains(&now), "{now}");
+    assert!(clock(sandbox.base_url()) >= now, "one clock, two ways in");
+    let api = Api::of(&sandbox, PARTNER_ID, SECRET);
+    api.provisioned("lib.test", "premium");
+    let later = sandbox.advance_clock(Duration::from_secs(FOURTEEN_DAYS));
+    assert!(later >= now + FOURTEEN_DAYS, "{later}");
+    assert!(sandbox.now() >= later);
+    assert_eq!(api.products("lib.test"), []);
+
+    // A key from the state file (here, one made by partner-keys/new) can
+    // be disabled by its client ID; an ID no partner has stops the start.
+    let file = temp_file("disable-state.json", b"");
+    let (client_id, secret) = {
+        let sandbox = start(builder().state_file(&file));
+        let api = Api::of(&sandbox, PARTNER_ID, SECRET);
+        let (status, key) = api.post("/rest/v1.3/jpphp/partner-keys/new", &[("name", "Sub")]);
+        assert_eq!(status, 200, "{key}");
+        (
+            key["client_id"].to_string(),
+            key["client_secret"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    let sandbox = start(builder().state_file(&file).disable_partner(&client_id));
+    let sub = Api::of(&sandbox, &client_id, &secret);
+    assert_rest_shape(
+        &sub.get("/rest/v1.4/jpphp/a.test/status"),
+        400,
+        "partner_key_disabled",
+    );
+    let mine = Api::of(&sandbox, PARTNER_ID, SECRET);
+    assert_rest_shape(
+        &mine.get("/rest/v1.4/jpphp/a.test/status"),
+        403,
+        "invalid_blog",
+    );
+    match builder().disable_partner("4321").start() {
+        Ok(_) => panic!("an unknown partner was disabled"),
+        Err(e) => {
+            assert!(e.is_setting(), "{e}");
+            assert!(e.to_string().contains("\"4321\""), "{e}");
+        }
+    }
+}
