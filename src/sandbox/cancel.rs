@@ -3,30 +3,43 @@
 //! Only the partner that provisioned a product may cancel it. Sites under
 //! `*.undeletable.test` fail at the deletion itself, so clients can meet
 //! `invalid_input`.
+//!
+//! Its refusals come in the partner documents' shape with the answer's
+//! `success` flag: `{"success": false, "error_code": …, "error_message":
+//! …}`, but for the token checks every REST endpoint shares.
 
 use serde_json::json;
 
-use super::bearer::{self, Caller};
+use super::bearer::{self, Caller, Guard};
 use super::catalogue;
-use super::reply::Reply;
+use super::reply::{Reply, Shape};
 use super::request::{Incoming, Params};
 use super::shared::Shared;
 use super::sites::{self, Site};
 use super::state::State;
 
+/// The shape of cancel's own refusals.
+const SHAPE: Shape = Shape::PartnerUnsuccessful;
+
+const GUARD: Guard = Guard::new("cancel partner plans", SHAPE);
+
 pub(crate) fn cancel(shared: &Shared, rq: &Incoming, params: &Params) -> Reply {
     run(shared, rq, params).unwrap_or_else(|refusal| refusal)
 }
 
+fn refuse(status: u16, code: &str, message: &str) -> Reply {
+    Reply::error(SHAPE, status, code, message)
+}
+
 fn run(shared: &Shared, rq: &Incoming, params: &Params) -> Result<Reply, Reply> {
     let mut state = shared.lock();
-    let caller = bearer::check(&state, rq, "cancel partner plans")?;
-    let fields = rq.form()?;
-    let key = sites::known(&state.sites, params.site.as_deref())?;
+    let caller = bearer::check(&state, rq, GUARD)?;
+    let fields = rq.form(SHAPE)?;
+    let key = sites::known(&state.sites, params.site.as_deref(), SHAPE)?;
     let plan = fields.text("plan");
     if let Some(plan) = &plan {
         if catalogue::find(plan).is_none() {
-            return Err(Reply::rest_error(
+            return Err(refuse(
                 400,
                 "not_jps_plan",
                 "The plan is not provisioned by Jetpack Start",
@@ -58,7 +71,7 @@ fn cancel_one(
         return Ok(nothing());
     };
     if target.partner_id != caller.partner_id {
-        return Err(Reply::rest_error(
+        return Err(refuse(
             403,
             "incorrect_partner_key",
             "Only the partner that provisioned the subscription can cancel it.",
@@ -103,7 +116,7 @@ fn owned(site: &Site, caller: &Caller) -> (Vec<String>, Vec<String>) {
 
 fn undeletable(key: &str) -> Result<(), Reply> {
     if sites::host(key).ends_with(".undeletable.test") {
-        return Err(Reply::rest_error(
+        return Err(refuse(
             400,
             "invalid_input",
             "Unable to delete subscription",

@@ -1,11 +1,26 @@
-//! The product catalogue and the superset rules that decide what a site may
+//! The product catalogue and the superset rule that decides what a site may
 //! be given next (sections 2 and 5 of the API reference).
 //!
-//! Products come in families ranked from lowest to highest; a product covers
-//! everything lower in its own family and whatever it includes (Professional
-//! includes real-time backup, hence daily backup too). A site may be given a
-//! product only if nothing it has already covers it: the service never
-//! downgrades automatically.
+//! Products come in families ranked from lowest to highest; a product
+//! covers everything lower in its own family and whatever it includes
+//! (Professional includes real-time backup, hence daily backup too).
+//!
+//! The rule is the reference's: a product that is a superset of what the
+//! site has is allowed (real-time backup, then Professional), a subset is
+//! not (Professional, then real-time backup). Read family by family:
+//!
+//! * a stand-alone product speaks for its own family; a plan speaks for
+//!   every family, since a plan is the site's whole Jetpack: where it
+//!   includes nothing (Personal and backups) it stands below any product
+//!   of that family;
+//! * a product may be provisioned when, in every family it speaks for, it
+//!   is at least what the site has, and in one at least it is more;
+//! * the product the site already has may be provisioned again, and
+//!   changes nothing: a retried request must not fail.
+//!
+//! So a site with real-time backup alone may get Professional or Complete
+//! but no lower plan (each would sit beside a backup it does not cover),
+//! and may get Scan, Anti-spam or VideoPress beside it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -120,28 +135,73 @@ fn cover(slug: &str, out: &mut BTreeSet<&'static str>) {
     }
 }
 
+/// Where a product stands in each family it speaks for: its rank there,
+/// or `None` for a plan's family it does not include (below any product
+/// of it).
+fn stands(product: &Product) -> BTreeMap<&'static str, Option<u8>> {
+    let mut out = BTreeMap::new();
+    if product.family == PLANS {
+        for family in FAMILIES {
+            out.insert(*family, None);
+        }
+    }
+    for slug in covered([product.slug]) {
+        if let Some(p) = find(slug) {
+            let rank = out.entry(p.family).or_insert(None);
+            *rank = (*rank).max(Some(p.rank));
+        }
+    }
+    out
+}
+
+/// The highest rank the site reaches in each family, from what it holds.
+fn reached<'a>(held: impl IntoIterator<Item = &'a str>) -> BTreeMap<&'static str, u8> {
+    let mut out = BTreeMap::new();
+    for slug in covered(held) {
+        if let Some(p) = find(slug) {
+            let rank = out.entry(p.family).or_insert(p.rank);
+            *rank = (*rank).max(p.rank);
+        }
+    }
+    out
+}
+
 /// What provisioning `wanted` on a site holding `held` amounts to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Verdict {
     /// The site has exactly this product: succeed, change nothing.
     Same,
-    /// A real addition or upgrade.
+    /// A superset of what the site has: an addition or an upgrade.
     Allowed,
-    /// Lower than, or part of, what the site has.
+    /// Lower than what the site has in some family, or nothing more
+    /// than it has.
     Downgrade,
 }
 
-/// Applies the superset rules.
+/// Applies the superset rule (see the module's documentation).
 pub(crate) fn verdict<'a>(
     held: impl IntoIterator<Item = &'a str> + Clone,
     wanted: &str,
 ) -> Verdict {
     if held.clone().into_iter().any(|h| h == wanted) {
-        Verdict::Same
-    } else if covered(held).contains(wanted) {
-        Verdict::Downgrade
-    } else {
+        return Verdict::Same;
+    }
+    let Some(product) = find(wanted) else {
+        return Verdict::Downgrade;
+    };
+    let site = reached(held);
+    let mut gains = false;
+    for (family, rank) in stands(product) {
+        let has = site.get(family).copied();
+        if rank < has {
+            return Verdict::Downgrade;
+        }
+        gains |= rank > has;
+    }
+    if gains {
         Verdict::Allowed
+    } else {
+        Verdict::Downgrade
     }
 }
 
@@ -151,24 +211,6 @@ pub(crate) fn replaced_by(held: &str, wanted: &str) -> bool {
         (Some(h), Some(w)) => h.family == w.family && h.rank < w.rank,
         _ => false,
     }
-}
-
-/// For each family, the slugs a site holding `held` may be given now.
-pub(crate) fn upgrade_paths<'a>(
-    held: impl IntoIterator<Item = &'a str> + Clone,
-) -> BTreeMap<&'static str, Vec<&'static str>> {
-    let covered = covered(held);
-    FAMILIES
-        .iter()
-        .map(|family| {
-            let open = PRODUCTS
-                .iter()
-                .filter(|p| p.family == *family && !covered.contains(p.slug))
-                .map(|p| p.slug)
-                .collect();
-            (*family, open)
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -239,19 +281,32 @@ mod tests {
     }
 
     #[test]
-    fn upgrade_paths_leave_out_what_is_covered() {
-        let fresh = upgrade_paths([].iter().copied());
-        assert_eq!(fresh.len(), FAMILIES.len());
+    fn a_plan_must_cover_every_product_the_site_has() {
+        let realtime = ["jetpack-backup-realtime"];
+        for lower in ["free", "personal", "premium"] {
+            assert_eq!(v(&realtime, lower), Verdict::Downgrade, "{lower}");
+        }
+        for higher in ["professional", "complete"] {
+            assert_eq!(v(&realtime, higher), Verdict::Allowed, "{higher}");
+        }
+        for beside in ["jetpack-scan", "jetpack-anti-spam", "jetpack-videopress"] {
+            assert_eq!(v(&realtime, beside), Verdict::Allowed, "{beside}");
+        }
+        assert_eq!(v(&realtime, "jetpack-backup-realtime"), Verdict::Same);
+        assert_eq!(v(&["jetpack-scan"], "personal"), Verdict::Downgrade);
+        assert_eq!(v(&["jetpack-scan"], "premium"), Verdict::Allowed);
         assert_eq!(
-            fresh["jetpack-plans"],
-            ["free", "personal", "premium", "professional", "complete"]
+            v(&["professional", "jetpack-videopress"], "complete"),
+            Verdict::Allowed
         );
-        let premium = upgrade_paths(["premium"].iter().copied());
-        assert_eq!(premium["jetpack-plans"], ["professional", "complete"]);
-        assert_eq!(premium["jetpack-backup"], ["jetpack-backup-realtime"]);
-        assert!(premium["jetpack-scan"].is_empty());
-        assert_eq!(premium["jetpack-videopress"], ["jetpack-videopress"]);
-        let complete = upgrade_paths(["complete"].iter().copied());
-        assert!(complete.values().all(Vec::is_empty), "{complete:?}");
+        assert_eq!(
+            v(&["jetpack-videopress"], "professional"),
+            Verdict::Downgrade
+        );
+    }
+
+    #[test]
+    fn an_unknown_slug_is_never_allowed() {
+        assert_eq!(v(&[], "gold"), Verdict::Downgrade);
     }
 }

@@ -2,8 +2,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::bearer;
-use super::reply::Reply;
+use super::bearer::{self, Guard};
+use super::reply::{Reply, Shape};
 use super::request::Incoming;
 use super::shared::Shared;
 
@@ -46,8 +46,8 @@ const CATALOGUE: &[Entry] = &[
     entry(
         "could_not_load_product_class",
         "The product could not be set up for the site.",
-        "A temporary problem on WordPress.com while loading the product.",
-        "Try again in a few minutes; contact partner support if it persists.",
+        "No product WordPress.com can load matches the plan for this site.",
+        "Check the plan value against the upgrade-paths endpoint; if it is listed there, contact partner support.",
     ),
     entry(
         "error_access_token",
@@ -64,8 +64,8 @@ const CATALOGUE: &[Entry] = &[
     entry(
         "incorrect_partner_key",
         "Only the partner that provisioned the subscription can cancel it.",
-        "The product was provisioned with another partner key.",
-        "Cancel with the partner key that provisioned the product; check the status endpoint's is_provisioned_by_calling_partner.",
+        "The product was provisioned with another partner key: cancelling it, provisioning it again or provisioning what would replace it is that partner's to do. Backup credentials are set only by a partner with a product on the site.",
+        "Use the partner key that provisioned the product; check the status endpoint's is_provisioned_by_calling_partner.",
     ),
     entry(
         "invalid_blog",
@@ -106,8 +106,8 @@ const CATALOGUE: &[Entry] = &[
     entry(
         "invalid_scope",
         "The token is not authorized for this endpoint.",
-        "The token was issued for another scope, or a sub-key tried to make partner keys.",
-        "Request a token with scope=jetpack-partner using the partner's own key.",
+        "The token was issued for another scope, a sub-key tried to make partner keys, or the partner key is disabled (the message says so).",
+        "Request a token with scope=jetpack-partner using the partner's own key; for a disabled key, contact Jetpack partner support.",
     ),
     entry(
         "invalid_siteurl",
@@ -184,7 +184,8 @@ const CATALOGUE: &[Entry] = &[
 ];
 
 pub(crate) fn errors(shared: &Shared, rq: &Incoming) -> Reply {
-    if let Err(refusal) = bearer::check(&shared.lock(), rq, "view the partner error catalogue") {
+    let guard = Guard::new("view the partner error catalogue", Shape::Rest);
+    if let Err(refusal) = bearer::check(&shared.lock(), rq, guard) {
         return refusal;
     }
     // Present with any value, even empty or "false", as the service reads it.

@@ -2,6 +2,11 @@
 //! real TCP: added latency, error pages, rate limiting, and connections
 //! that drop, stop short, trickle or hang.
 //!
+//! The service's own 503 and 429 come as JSON; the proxies in front of it
+//! answer 502, 503, 504 and 429 with pages that are not (section 9 of the
+//! reference). Both forms are here: `503` and `429` in JSON, `-html` kinds
+//! as a proxy's page.
+//!
 //! Only API requests meet them; `/_sandbox/*` is never delayed or faulted.
 //! Each API request rolls the configured kinds in the order given and gets
 //! the first that hits, so at most one. The dice are a small xorshift
@@ -24,8 +29,8 @@ use super::stop::Stop;
 
 /// A way for the sandbox to misbehave instead of answering normally.
 ///
-/// The first six replace the request's handler: the request has no effect
-/// (nothing is provisioned, cancelled, issued). `Truncate` and `Slow` run
+/// All but `Truncate` and `Slow` replace the request's handler: the
+/// request has no effect (nothing is provisioned, cancelled, issued). `Truncate` and `Slow` run
 /// the handler, so its changes are made, and only mangle the answer: they
 /// model an answer lost or delayed after the work was done.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,10 +43,19 @@ pub enum Fault {
     /// `503`: status 503 with the JSON body
     /// `{"error":"service_unavailable","message":"…"}`.
     Unavailable,
+    /// `503-html`: status 503 with a proxy's "Service Temporarily
+    /// Unavailable" HTML page.
+    UnavailableHtml,
+    /// `504-html`: status 504 with a proxy's "Gateway Time-out" HTML page,
+    /// as when the service behind it did not answer in time.
+    GatewayTimeoutHtml,
     /// `429`: status 429, a `Retry-After` header in whole seconds (see
     /// [`retry_after`](super::SandboxBuilder::retry_after)) and the JSON
     /// body `{"error":"rate_limited","message":"…"}`.
     RateLimited,
+    /// `429-html`: status 429, the same `Retry-After`, and a proxy's "Too
+    /// Many Requests" HTML page.
+    RateLimitedHtml,
     /// `reset`: the connection is closed with nothing sent.
     Reset,
     /// `truncate`: the real status and headers, with the full
@@ -58,26 +72,32 @@ pub enum Fault {
 
 impl Fault {
     /// Every kind, in the order of their names in help texts.
-    pub const ALL: [Fault; 8] = [
+    pub const ALL: [Fault; 11] = [
         Fault::ServerErrorHtml,
         Fault::BadGatewayHtml,
         Fault::Unavailable,
+        Fault::UnavailableHtml,
+        Fault::GatewayTimeoutHtml,
         Fault::RateLimited,
+        Fault::RateLimitedHtml,
         Fault::Reset,
         Fault::Truncate,
         Fault::Slow,
         Fault::Hang,
     ];
 
-    /// The kind's name: `500-html`, `502-html`, `503`, `429`, `reset`,
-    /// `truncate`, `slow` or `hang`, as the `sandbox` command and the
-    /// stats spell it.
+    /// The kind's name: `500-html`, `502-html`, `503`, `503-html`,
+    /// `504-html`, `429`, `429-html`, `reset`, `truncate`, `slow` or
+    /// `hang`, as the `sandbox` command and the stats spell it.
     pub fn name(self) -> &'static str {
         match self {
             Fault::ServerErrorHtml => "500-html",
             Fault::BadGatewayHtml => "502-html",
             Fault::Unavailable => "503",
+            Fault::UnavailableHtml => "503-html",
+            Fault::GatewayTimeoutHtml => "504-html",
             Fault::RateLimited => "429",
+            Fault::RateLimitedHtml => "429-html",
             Fault::Reset => "reset",
             Fault::Truncate => "truncate",
             Fault::Slow => "slow",
@@ -96,8 +116,9 @@ impl Fault {
         match self {
             Fault::ServerErrorHtml => 500,
             Fault::BadGatewayHtml => 502,
-            Fault::Unavailable => 503,
-            Fault::RateLimited => 429,
+            Fault::Unavailable | Fault::UnavailableHtml => 503,
+            Fault::GatewayTimeoutHtml => 504,
+            Fault::RateLimited | Fault::RateLimitedHtml => 429,
             Fault::Reset | Fault::Truncate | Fault::Slow | Fault::Hang => 0,
         }
     }
@@ -229,6 +250,12 @@ impl Faults {
             let headers = vec![("Content-Type".into(), "application/json".into())];
             (fault.status(), body.into_bytes(), headers)
         };
+        let d = self.plan.retry_after;
+        let seconds = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+        let retry_after = |mut answer: Rendered| {
+            answer.2.push(("Retry-After".into(), seconds.to_string()));
+            answer
+        };
         match fault {
             Fault::ServerErrorHtml => Some(html(SERVER_ERROR_PAGE)),
             Fault::BadGatewayHtml => Some(html(BAD_GATEWAY_PAGE)),
@@ -236,16 +263,13 @@ impl Faults {
                 "service_unavailable",
                 "The service is temporarily unavailable. Try again later.".into(),
             )),
-            Fault::RateLimited => {
-                let d = self.plan.retry_after;
-                let seconds = d.as_secs() + u64::from(d.subsec_nanos() > 0);
-                let mut answer = json(
-                    "rate_limited",
-                    format!("Too many requests. Retry after {seconds} seconds."),
-                );
-                answer.2.push(("Retry-After".into(), seconds.to_string()));
-                Some(answer)
-            }
+            Fault::UnavailableHtml => Some(html(UNAVAILABLE_PAGE)),
+            Fault::GatewayTimeoutHtml => Some(html(GATEWAY_TIMEOUT_PAGE)),
+            Fault::RateLimited => Some(retry_after(json(
+                "rate_limited",
+                format!("Too many requests. Retry after {seconds} seconds."),
+            ))),
+            Fault::RateLimitedHtml => Some(retry_after(html(TOO_MANY_REQUESTS_PAGE))),
             Fault::Reset | Fault::Truncate | Fault::Slow | Fault::Hang => None,
         }
     }
@@ -262,6 +286,33 @@ const BAD_GATEWAY_PAGE: &str = "<html>
 <head><title>502 Bad Gateway</title></head>
 <body>
 <center><h1>502 Bad Gateway</h1></center>
+<hr><center>nginx</center>
+</body>
+</html>
+";
+
+const UNAVAILABLE_PAGE: &str = "<html>
+<head><title>503 Service Temporarily Unavailable</title></head>
+<body>
+<center><h1>503 Service Temporarily Unavailable</h1></center>
+<hr><center>nginx</center>
+</body>
+</html>
+";
+
+const GATEWAY_TIMEOUT_PAGE: &str = "<html>
+<head><title>504 Gateway Time-out</title></head>
+<body>
+<center><h1>504 Gateway Time-out</h1></center>
+<hr><center>nginx</center>
+</body>
+</html>
+";
+
+const TOO_MANY_REQUESTS_PAGE: &str = "<html>
+<head><title>429 Too Many Requests</title></head>
+<body>
+<center><h1>429 Too Many Requests</h1></center>
 <hr><center>nginx</center>
 </body>
 </html>
@@ -399,8 +450,32 @@ mod tests {
             ..FaultPlan::default()
         };
         let f = Faults::new(plan).unwrap_or_else(|e| panic!("{e}"));
-        let (status, _, headers) = f.canned(Fault::RateLimited).unwrap_or_default();
-        assert_eq!(status, 429);
-        assert!(headers.contains(&("Retry-After".into(), "2".into())));
+        for fault in [Fault::RateLimited, Fault::RateLimitedHtml] {
+            let (status, _, headers) = f.canned(fault).unwrap_or_default();
+            assert_eq!(status, 429);
+            assert!(headers.contains(&("Retry-After".into(), "2".into())));
+        }
+    }
+
+    #[test]
+    fn html_kinds_answer_with_a_page_of_their_status() {
+        let f = faults(Vec::new(), 1, 0);
+        for fault in Fault::ALL
+            .into_iter()
+            .filter(|f| f.name().ends_with("-html"))
+        {
+            let (status, body, headers) = f.canned(fault).unwrap_or_default();
+            assert_eq!(status, fault.status(), "{fault}");
+            assert!(fault.name().starts_with(&status.to_string()), "{fault}");
+            let page = String::from_utf8_lossy(&body);
+            assert!(
+                page.contains(&format!("<title>{status} ")),
+                "{fault}: {page}"
+            );
+            assert!(
+                headers.contains(&("Content-Type".into(), "text/html; charset=utf-8".into())),
+                "{fault}"
+            );
+        }
     }
 }

@@ -22,7 +22,7 @@
 
 use serde_json::json;
 
-use super::request::MAX_REQUEST_BODY;
+use super::request::{body_too_large_message, MAX_REQUEST_BODY};
 
 /// Longest request head (request line, headers, blank line) the front
 /// forwards.
@@ -77,10 +77,7 @@ impl Refusal {
                 "The request head is longer than {} KiB, the sandbox's limit.",
                 MAX_HEAD / 1024
             ),
-            Refusal::BodyTooLarge => format!(
-                "The request body is longer than {} MiB, the sandbox's limit.",
-                MAX_REQUEST_BODY / (1024 * 1024)
-            ),
+            Refusal::BodyTooLarge => body_too_large_message(),
             Refusal::BadLength => "The Content-Length header is not one whole number.".into(),
             Refusal::LengthRequired => {
                 "The sandbox needs a Content-Length; it does not take chunked request bodies."

@@ -8,9 +8,19 @@
 //!
 //! Sites under a few reserved test domains meet the failures the
 //! documentation describes: `*.nojetpack.test` (Jetpack not active),
-//! `*.badstate.test` (needs `force_register`), `*.pending.test` (not
-//! reachable: the activation stays pending) and `*.undeletable.test`
-//! (cancelling fails).
+//! `*.httpsonly.test` (an http site that redirects to https, given
+//! without `https://`), `*.badstate.test` (needs `force_register`),
+//! `*.notoken.test` (`error_access_token` until `force_register`),
+//! `*.unknownblog.test` (`failed_registration_unknown_blog`),
+//! `*.nouser.test` (no such `local_user`), `*.noproduct.test`
+//! (`could_not_load_product_class`), `*.pending.test` (not reachable: the
+//! activation stays pending) and `*.undeletable.test` (cancelling fails).
+//!
+//! The sandbox has its own [clock](Sandbox::now), which tests may move
+//! forward ([`Sandbox::advance_clock`], `POST /_sandbox/clock?advance=SECS`)
+//! to see what time does: a pending activation is dropped 14 days after
+//! it was recorded. `POST /_sandbox/connect?site=SITE` connects a site, as
+//! its owner does by following `next_url`.
 //!
 //! It can also misbehave on request, so that clients' retries and
 //! time-outs can be tested: added [latency](SandboxBuilder::latency) and
@@ -50,8 +60,9 @@
 //! fails when they and this drawing differ, or when they form a cycle.
 //!
 //! ```text
-//! mod.rs          error, faults, front, persist, reply, request, routes,
-//!                 shared, state, stop, tls, wpcom
+//! mod.rs          admin, clock, error, faults, front, persist, reply,
+//!                 request, routes, shared, state, stop, tls, wpcom
+//! admin           reply, request, shared, sites
 //! routes          cancel, errors, oauth, partner_keys, provision, reply,
 //!                 request, shared, site_lookup, ssh_credentials, status,
 //!                 upgrade_paths
@@ -69,8 +80,8 @@
 //! bearer          reply, request, state
 //! shared          persist, state
 //! persist         error, state
-//! state           sites
-//! sites           catalogue, reply, request, crate::site
+//! state           clock, sites
+//! sites           catalogue, clock, reply, request, crate::site
 //! faults          error, framing, front, reply, state, stop
 //! front           framing, stop, tls
 //! framing         request
@@ -78,14 +89,17 @@
 //! request         reply
 //! reply           -
 //! catalogue       -
+//! clock           -
 //! error           -
 //! stop            -
 //! module_graph    -
 //! ```
 
+mod admin;
 mod bearer;
 mod cancel;
 mod catalogue;
+mod clock;
 mod error;
 mod errors;
 mod faults;
@@ -119,6 +133,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use clock::Clock;
 pub use error::SandboxError;
 pub use faults::Fault;
 use faults::{FaultPlan, Faults};
@@ -147,6 +162,11 @@ pub struct SandboxBuilder {
     listen: String,
     /// (client ID, secret, disabled)
     partners: Vec<(String, Vec<u8>, bool)>,
+    /// Client IDs whose keys are disabled, wherever the partner comes
+    /// from.
+    disabled: Vec<String>,
+    /// Unix seconds the clock reads at start.
+    clock_at: Option<u64>,
     state_file: Option<PathBuf>,
     faults: FaultPlan,
     tls: Option<TlsPem>,
@@ -204,11 +224,32 @@ impl SandboxBuilder {
         self
     }
 
-    /// Adds a partner whose key is disabled: it still gets tokens, but every
-    /// partner endpoint answers `partner_key_disabled`.
+    /// Adds a partner whose key is disabled. It still gets tokens; status
+    /// answers its token with 400 `partner_key_disabled` (the one
+    /// endpoint the reference lists it for), and every other partner
+    /// endpoint with 403 `invalid_scope`, saying the key is disabled.
     pub fn disabled_partner(mut self, id: impl Into<String>, secret: impl AsRef<[u8]>) -> Self {
         self.partners
             .push((id.into(), secret.as_ref().to_vec(), true));
+        self
+    }
+
+    /// Disables the key of the partner with client ID `id`, as
+    /// [`disabled_partner`](Self::disabled_partner) does: a partner given
+    /// with [`partner`](Self::partner), or one the state file holds (a
+    /// key made by `partner-keys/new` too). An ID no partner has makes
+    /// [`start`](Self::start) fail.
+    pub fn disable_partner(mut self, id: impl Into<String>) -> Self {
+        self.disabled.push(id.into());
+        self
+    }
+
+    /// Starts the sandbox's clock at `unix_seconds` (seconds since
+    /// 1970-01-01 UTC); it runs on from there with the system clock, and
+    /// moves forward with [`Sandbox::advance_clock`]. Default: the time
+    /// the state file's clock had reached, else the system clock.
+    pub fn clock_at(mut self, unix_seconds: u64) -> Self {
+        self.clock_at = Some(unix_seconds);
         self
     }
 
@@ -234,8 +275,8 @@ impl SandboxBuilder {
     /// them in the order given and gets the first that hits, so at most
     /// one. A rate outside 0..=1 makes [`start`](Self::start) fail.
     ///
-    /// `500-html`, `502-html`, `503`, `429`, `reset` and `hang` replace the
-    /// handler: the request has no effect. `truncate` and `slow` let it
+    /// Every kind but `truncate` and `slow` replaces the handler: the
+    /// request has no effect. `truncate` and `slow` let it
     /// run (its changes are made) and mangle only the answer. See
     /// [`Fault`] for what each sends.
     pub fn fault(mut self, fault: Fault, rate: f64) -> Self {
@@ -256,8 +297,8 @@ impl SandboxBuilder {
         self
     }
 
-    /// The `Retry-After` of the `429` fault, sent in whole seconds
-    /// (rounded up). Default: 1 second.
+    /// The `Retry-After` of the `429` and `429-html` faults, sent in
+    /// whole seconds (rounded up). Default: 1 second.
     pub fn retry_after(mut self, delay: Duration) -> Self {
         self.faults.retry_after = delay;
         self
@@ -297,6 +338,17 @@ impl SandboxBuilder {
                 sub_key: None,
             };
             state.partners.insert(id.clone(), partner);
+        }
+        for id in &self.disabled {
+            let Some(partner) = state.partners.get_mut(id) else {
+                return Err(SandboxError::InvalidSetting(format!(
+                    "cannot disable partner {id:?}: no partner has this ID; give it as a partner too (--partner {id}:SECRET)"
+                )));
+            };
+            partner.disabled = true;
+        }
+        if let Some(at) = self.clock_at {
+            state.clock = Clock::starting_at(at);
         }
         Ok(state)
     }
@@ -389,6 +441,8 @@ impl Sandbox {
         SandboxBuilder {
             listen: "127.0.0.1:0".into(),
             partners: Vec::new(),
+            disabled: Vec::new(),
+            clock_at: None,
             state_file: None,
             faults: FaultPlan::default(),
             tls: None,
@@ -421,6 +475,30 @@ impl Sandbox {
     /// What `GET /_sandbox/stats` answers.
     pub fn stats(&self) -> Value {
         stats(&self.ctx)
+    }
+
+    /// The sandbox's time, in seconds since 1970-01-01 UTC: what every
+    /// handler takes for now. It is the system clock, moved by
+    /// [`SandboxBuilder::clock_at`] and [`advance_clock`](Self::advance_clock).
+    pub fn now(&self) -> u64 {
+        self.ctx.shared.lock().now()
+    }
+
+    /// Moves the sandbox's clock forward by `by` (whole seconds) and gives
+    /// the new time, as `POST /_sandbox/clock?advance=SECS` does. What the
+    /// new time ends (a pending activation's 14 days) ends at once.
+    pub fn advance_clock(&self, by: Duration) -> u64 {
+        let now = {
+            let mut state = self.ctx.shared.lock();
+            let now = state.clock.advance(by);
+            state.dirty = true;
+            state.sweep();
+            now
+        };
+        // A state file that cannot be written now is written with the
+        // next change that can.
+        let _ = self.ctx.shared.persist();
+        now
     }
 
     /// Serves until the process ends.
@@ -459,30 +537,31 @@ fn answer(ctx: &Arc<Context>, mut rq: tiny_http::Request) {
     let Ok(incoming) = Incoming::read(&mut rq) else {
         return;
     };
-    if incoming.path == "/_sandbox/stats" {
-        return respond(rq, &incoming, Reply::ok(stats(ctx)));
-    }
-    let mut fault = None;
-    if !incoming.path.starts_with("/_sandbox/") {
-        if !ctx.stop.sleep(ctx.faults.latency()) {
-            return;
+    if incoming.path.starts_with("/_sandbox/") {
+        let mut reply = admin::answer(&ctx.shared, &incoming, || stats(ctx));
+        if let Err(e) = ctx.shared.persist() {
+            reply = not_saved(&e);
         }
-        fault = ctx.faults.pick();
+        return respond(rq, &incoming, reply);
     }
+    if !ctx.stop.sleep(ctx.faults.latency()) {
+        return;
+    }
+    let fault = ctx.faults.pick();
     if let Some(fault) = fault.filter(|f| f.replaces_handler()) {
         let endpoint = routes::endpoint(&incoming);
         record(&ctx.shared, &endpoint, fault.status(), Some(fault));
         return faults::replace(&ctx.faults, &ctx.front, rq, fault);
     }
+    if let Some(reply) = incoming.too_large() {
+        // Never read a form cut short: the whole request is refused.
+        let endpoint = routes::endpoint(&incoming);
+        record(&ctx.shared, &endpoint, reply.status, None);
+        return respond(rq, &incoming, reply);
+    }
     let (endpoint, mut reply) = routes::dispatch(&ctx.shared, &incoming);
     if let Err(e) = ctx.shared.persist() {
-        // The change is made in memory but would be lost: say so rather
-        // than pretend it is kept.
-        reply = Reply::rest_error(
-            500,
-            "state_not_saved",
-            &format!("The sandbox could not write its state file: {e}"),
-        );
+        reply = not_saved(&e);
     }
     record(&ctx.shared, &endpoint, reply.status, fault);
     match fault {
@@ -492,6 +571,16 @@ fn answer(ctx: &Arc<Context>, mut rq: tiny_http::Request) {
         }
         None => respond(rq, &incoming, reply),
     }
+}
+
+/// A change made in memory that would be lost: said, rather than
+/// pretended kept.
+fn not_saved(e: &std::io::Error) -> Reply {
+    Reply::rest_error(
+        500,
+        "state_not_saved",
+        &format!("The sandbox could not write its state file: {e}"),
+    )
 }
 
 /// The counters of `GET /_sandbox/stats`: the requests' and the front's.

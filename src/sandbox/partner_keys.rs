@@ -3,13 +3,15 @@
 
 use serde_json::json;
 
-use super::bearer;
-use super::reply::Reply;
+use super::bearer::{self, Guard};
+use super::reply::{Reply, Shape};
 use super::request::{Fields, Incoming};
 use super::shared::Shared;
 use super::state::{random_token, Allowances, Partner, SubKey};
 
 const ACTION: &str = "create partner keys";
+
+const GUARD: Guard = Guard::new(ACTION, Shape::Rest);
 
 pub(crate) fn new_key(shared: &Shared, rq: &Incoming) -> Reply {
     run(shared, rq).unwrap_or_else(|refusal| refusal)
@@ -17,7 +19,7 @@ pub(crate) fn new_key(shared: &Shared, rq: &Incoming) -> Reply {
 
 fn run(shared: &Shared, rq: &Incoming) -> Result<Reply, Reply> {
     let mut state = shared.lock();
-    let caller = bearer::check(&state, rq, ACTION)?;
+    let caller = bearer::check(&state, rq, GUARD)?;
     // Sub-keys are for a bundle; only the reseller's own key hands them out.
     if caller.sub_key.is_some() {
         return Err(Reply::rest_error(
@@ -26,7 +28,7 @@ fn run(shared: &Shared, rq: &Incoming) -> Result<Reply, Reply> {
             &format!("This token is not authorized to {ACTION}"),
         ));
     }
-    let fields = rq.form()?;
+    let fields = rq.form(GUARD.shape)?;
     let name = fields
         .text("name")
         .filter(|n| !n.trim().is_empty())

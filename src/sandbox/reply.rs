@@ -17,6 +17,22 @@ pub(crate) struct Format {
     pub pretty: bool,
 }
 
+/// The shape of an endpoint's refusals (section 9 of the reference: a
+/// client must read all three).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// WordPress.com REST: `{"error": code, "message": text}`. The checks
+    /// every REST endpoint shares (no token, an unknown token), and the
+    /// endpoints whose documents show no other shape.
+    Rest,
+    /// The partner documents': `{"error_code": code, "error_message":
+    /// text}`. Provision's own refusals.
+    Partner,
+    /// The same with `"success": false`, as cancel documents its answer:
+    /// `success`, `error_code`, `error_message`.
+    PartnerUnsuccessful,
+}
+
 /// An answer before rendering.
 #[derive(Debug)]
 pub(crate) struct Reply {
@@ -45,9 +61,21 @@ impl Reply {
 
     /// WordPress.com REST: `{"error": code, "message": text}`.
     pub fn rest_error(status: u16, code: &str, message: &str) -> Reply {
+        Reply::error(Shape::Rest, status, code, message)
+    }
+
+    /// A refusal in the given shape.
+    pub fn error(shape: Shape, status: u16, code: &str, message: &str) -> Reply {
+        let body = match shape {
+            Shape::Rest => json!({"error": code, "message": message}),
+            Shape::Partner => json!({"error_code": code, "error_message": message}),
+            Shape::PartnerUnsuccessful => {
+                json!({"success": false, "error_code": code, "error_message": message})
+            }
+        };
         Reply {
             status,
-            body: json!({"error": code, "message": message}),
+            body,
             headers: Vec::new(),
         }
     }

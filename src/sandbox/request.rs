@@ -4,10 +4,18 @@
 
 use std::io::Read;
 
-use super::reply::{Format, Reply};
+use super::reply::{Format, Reply, Shape};
 
 /// Largest request body the sandbox reads.
 pub(crate) const MAX_REQUEST_BODY: u64 = 8 * 1024 * 1024;
+
+/// Why a body over [`MAX_REQUEST_BODY`] is refused, in words.
+pub(crate) fn body_too_large_message() -> String {
+    format!(
+        "The request body is longer than {} MiB, the sandbox's limit.",
+        MAX_REQUEST_BODY / (1024 * 1024)
+    )
+}
 
 /// The path parameters a route's pattern captured: the site (`{site}` or
 /// `{blog_id}`), and any other `{name}` by its name, all still
@@ -39,6 +47,9 @@ pub(crate) struct Incoming {
     /// The `Authorization` header, as sent.
     pub authorization: Option<String>,
     pub body: Vec<u8>,
+    /// The body went on past [`MAX_REQUEST_BODY`]: `body` holds only its
+    /// start, and the request is refused whole (413), never read cut.
+    pub body_too_large: bool,
 }
 
 impl Incoming {
@@ -55,10 +66,17 @@ impl Incoming {
         };
         let content_type = header("Content-Type");
         let authorization = header("Authorization");
+        // One byte past the limit tells a body that fits from one that
+        // does not; the front refuses a declared length over it, and this
+        // is the same limit for whatever gets past the front.
         let mut body = Vec::new();
         rq.as_reader()
-            .take(MAX_REQUEST_BODY)
+            .take(MAX_REQUEST_BODY + 1)
             .read_to_end(&mut body)?;
+        let body_too_large = body.len() as u64 > MAX_REQUEST_BODY;
+        if body_too_large {
+            body.clear();
+        }
         Ok(Incoming {
             method: rq.method().as_str().to_owned(),
             path,
@@ -69,14 +87,22 @@ impl Incoming {
             content_type,
             authorization,
             body,
+            body_too_large,
         })
     }
 
-    /// Whether the query has `name` set to anything but `false` or `0`.
+    /// The 413 for a body over [`MAX_REQUEST_BODY`], in the REST shape
+    /// the front's refusal has.
+    pub fn too_large(&self) -> Option<Reply> {
+        self.body_too_large
+            .then(|| Reply::rest_error(413, "body_too_large", &body_too_large_message()))
+    }
+
+    /// Whether the query has `name`, its last value anything but `false`
+    /// or `0`.
     pub fn query_flag(&self, name: &str) -> bool {
-        self.query
-            .iter()
-            .any(|(k, v)| k == name && v != "false" && v != "0")
+        self.query_value(name)
+            .is_some_and(|v| v != "false" && v != "0")
     }
 
     /// How the answer is to be written: `http_envelope` and `pretty`.
@@ -87,11 +113,12 @@ impl Incoming {
         }
     }
 
-    /// The value of query parameter `name`, if present.
+    /// The value of query parameter `name`, if present; the last one of
+    /// a repeated name, as PHP reads a query.
     pub fn query_value(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
-            .find(|(k, _)| k == name)
+            .rfind(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 
@@ -130,11 +157,11 @@ impl Incoming {
         })
     }
 
-    /// The form fields, or the partner endpoints' refusal of a body that
-    /// is not a form.
-    pub fn form(&self) -> Result<Fields, Reply> {
+    /// The form fields, or the partner endpoints' refusal (in `shape`) of
+    /// a body that is not a form.
+    pub fn form(&self, shape: Shape) -> Result<Fields, Reply> {
         self.fields()
-            .map_err(|why| Reply::rest_error(400, "invalid_input", &why))
+            .map_err(|why| Reply::error(shape, 400, "invalid_input", &why))
     }
 
     /// The form fields of the body, multipart or urlencoded.
@@ -161,7 +188,8 @@ impl Incoming {
     }
 }
 
-/// Form fields in the order they came; the first of a repeated name wins.
+/// Form fields in the order they came. The last of a repeated name wins,
+/// as PHP (the real service) reads `$_POST`, urlencoded or multipart.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Fields(pub Vec<(String, Vec<u8>)>);
 
@@ -169,7 +197,7 @@ impl Fields {
     pub fn get(&self, name: &str) -> Option<&[u8]> {
         self.0
             .iter()
-            .find(|(k, _)| k == name)
+            .rfind(|(k, _)| k == name)
             .map(|(_, v)| v.as_slice())
     }
 
@@ -288,6 +316,22 @@ mod tests {
                 ("e", b"%4")
             ]
         );
+    }
+
+    #[test]
+    fn the_last_of_a_repeated_field_wins() {
+        let fields = Fields(parse_pairs(b"plan=free&plan=premium&plan"));
+        assert_eq!(fields.get("plan"), Some(&b""[..]));
+        let fields = Fields(parse_pairs(b"plan=free&plan=premium"));
+        assert_eq!(fields.text("plan").as_deref(), Some("premium"));
+        let query = Incoming {
+            query: vec![
+                ("pretty".into(), "true".into()),
+                ("pretty".into(), "false".into()),
+            ],
+            ..Incoming::default()
+        };
+        assert!(!query.query_flag("pretty"));
     }
 
     #[test]

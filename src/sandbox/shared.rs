@@ -23,11 +23,16 @@ impl Shared {
         }
     }
 
-    /// The state; a worker that panicked while holding it leaves it usable.
+    /// The state, its expired pending activations dropped (so no handler
+    /// can forget to); a worker that panicked while holding it leaves it
+    /// usable.
     pub fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
+        let mut state = self
+            .state
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.sweep();
+        state
     }
 
     /// Writes the state file if a request changed the state. The lock is

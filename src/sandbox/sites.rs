@@ -7,15 +7,25 @@
 //!
 //! The sites themselves are kept in the state (`State::sites`); the
 //! functions here are given the collection they search.
+//!
+//! A provision on a site that is not connected to WordPress.com, or that
+//! WordPress.com cannot reach, is recorded as a *pending activation*
+//! (section 2 of the reference): it attaches itself when the site
+//! connects, and is dropped 14 days after it was recorded if the site has
+//! not connected by then.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::catalogue;
-use super::reply::Reply;
+use super::catalogue::{self, Verdict};
+use super::clock::DAY;
+use super::reply::{Reply, Shape};
 use super::request::percent_decode_path;
 use crate::site::SiteRef;
+
+/// How long a pending activation waits for its site to connect.
+pub(crate) const PENDING_FOR: u64 = 14 * DAY;
 
 /// The sites the sandbox knows, by key (`example.com::blog`).
 pub(crate) type Sites = BTreeMap<String, Site>;
@@ -37,9 +47,14 @@ pub(crate) struct Site {
 pub(crate) struct Activation {
     pub slug: String,
     pub partner_id: String,
-    /// The site could not be reached: the activation waits for it.
+    /// The site is not connected, or could not be reached: the
+    /// activation waits for it to connect.
     #[serde(default)]
     pub pending: bool,
+    /// When a pending activation was recorded (the sandbox's clock, Unix
+    /// seconds); it is dropped [`PENDING_FOR`] later. `None` once active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_since: Option<u64>,
     #[serde(default)]
     pub local_user: String,
     #[serde(default)]
@@ -66,6 +81,98 @@ impl Site {
     /// Keeps the product list in catalogue order, so answers are stable.
     pub fn sort(&mut self) {
         self.products.sort_by_key(|a| catalogue::order(&a.slug));
+    }
+
+    /// The site connects to WordPress.com: its pending activations attach
+    /// themselves. Gives the slugs that did.
+    pub fn connect(&mut self) -> Vec<String> {
+        self.is_connected = true;
+        let mut attached = Vec::new();
+        for activation in self.products.iter_mut().filter(|a| a.pending) {
+            activation.pending = false;
+            activation.pending_since = None;
+            attached.push(activation.slug.clone());
+        }
+        attached
+    }
+
+    /// Drops the pending activations recorded [`PENDING_FOR`] or longer
+    /// before `now`; whether any was. A pending activation without a time
+    /// (from a state file of an older sandbox) starts waiting now.
+    pub fn expire(&mut self, now: u64) -> bool {
+        let before = self.products.len();
+        let mut changed = false;
+        for activation in self.products.iter_mut().filter(|a| a.pending) {
+            if activation.pending_since.is_none() {
+                activation.pending_since = Some(now);
+                changed = true;
+            }
+        }
+        self.products.retain(|a| {
+            a.pending_since
+                .is_none_or(|since| now < since.saturating_add(PENDING_FOR))
+        });
+        changed || self.products.len() != before
+    }
+
+    /// When the next pending activation of the site expires, if it has
+    /// one.
+    pub fn next_expiry(&self) -> Option<u64> {
+        self.products
+            .iter()
+            .filter_map(|a| a.pending_since)
+            .map(|since| since.saturating_add(PENDING_FOR))
+            .min()
+    }
+
+    /// Whether `partner` holds any product here, active or pending.
+    pub fn has_product_of(&self, partner: &str) -> bool {
+        self.products.iter().any(|a| a.partner_id == partner)
+    }
+}
+
+/// What provisioning a slug would do, for one partner on one site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// The partner already has exactly this product here: succeed again,
+    /// change nothing.
+    Same,
+    /// A superset of what the site has: add it, replacing the partner's
+    /// lower product of its family.
+    Allowed,
+    /// A subset of what the site has (the superset rule).
+    Downgrade,
+    /// Another partner's product stands in the way: this slug, or a lower
+    /// one of its family that it would replace. Only that partner may
+    /// cancel or replace its subscription (section 3).
+    HeldByAnother(String),
+}
+
+/// The one rule for provision and upgrade-paths, so they always agree:
+/// what provisioning `slug` for `partner` on `site` (`None`: a site not
+/// seen yet) would do.
+pub(crate) fn decide(site: Option<&Site>, partner: &str, slug: &str) -> Decision {
+    let Some(site) = site else {
+        return match catalogue::verdict([], slug) {
+            Verdict::Downgrade => Decision::Downgrade,
+            Verdict::Same | Verdict::Allowed => Decision::Allowed,
+        };
+    };
+    let mine = |a: &&Activation| a.partner_id == partner;
+    if site.products.iter().filter(mine).any(|a| a.slug == slug) {
+        return Decision::Same;
+    }
+    if let Some(theirs) = site
+        .products
+        .iter()
+        .filter(|a| a.partner_id != partner)
+        .find(|a| a.slug == slug || catalogue::replaced_by(&a.slug, slug))
+    {
+        return Decision::HeldByAnother(theirs.slug.clone());
+    }
+    match catalogue::verdict(site.slugs(), slug) {
+        Verdict::Same | Verdict::Downgrade => Decision::Downgrade,
+        Verdict::Allowed => Decision::Allowed,
     }
 }
 
@@ -119,16 +226,18 @@ fn find(sites: &Sites, segment: &str) -> Option<String> {
 }
 
 /// The key of the site a `{site}` segment names, or the service's refusal
-/// of a site it never provisioned.
-pub(crate) fn known(sites: &Sites, segment: Option<&str>) -> Result<String, Reply> {
+/// (in `shape`) of a site it never provisioned.
+pub(crate) fn known(sites: &Sites, segment: Option<&str>, shape: Shape) -> Result<String, Reply> {
     let segment = segment.unwrap_or_default();
-    find(sites, segment).ok_or_else(|| invalid_blog(403, segment))
+    find(sites, segment).ok_or_else(|| invalid_blog(shape, segment))
 }
 
-/// `invalid_blog`, naming the site as the path gave it.
-pub(crate) fn invalid_blog(status: u16, segment: &str) -> Reply {
-    Reply::rest_error(
-        status,
+/// `invalid_blog`, naming the site as the path gave it: 403 wherever the
+/// reference lists it (cancel, status), and so on every endpoint.
+pub(crate) fn invalid_blog(shape: Shape, segment: &str) -> Reply {
+    Reply::error(
+        shape,
+        403,
         "invalid_blog",
         &format!("The blog ID {} is invalid", decode(segment)),
     )
@@ -173,6 +282,67 @@ mod tests {
             Lookup::Key("example.com::café".into())
         );
         assert_eq!(Lookup::parse("a+b.test"), Lookup::Key("a+b.test".into()));
+    }
+
+    fn activation(slug: &str, partner: &str, pending_since: Option<u64>) -> Activation {
+        Activation {
+            slug: slug.into(),
+            partner_id: partner.into(),
+            pending: pending_since.is_some(),
+            pending_since,
+            ..Activation::default()
+        }
+    }
+
+    #[test]
+    fn pending_activations_expire_after_14_days_unless_the_site_connects() {
+        let mut site = Site {
+            products: vec![
+                activation("premium", "1", Some(100)),
+                activation("jetpack-scan", "1", Some(200)),
+                activation("jetpack-anti-spam", "1", None),
+            ],
+            ..Site::default()
+        };
+        assert_eq!(site.next_expiry(), Some(100 + PENDING_FOR));
+        assert!(!site.expire(100 + PENDING_FOR - 1));
+        assert!(site.expire(100 + PENDING_FOR));
+        let left: Vec<&str> = site.slugs().collect();
+        assert_eq!(left, ["jetpack-scan", "jetpack-anti-spam"]);
+        assert_eq!(site.connect(), ["jetpack-scan"]);
+        assert!(site.is_connected && site.next_expiry().is_none());
+        assert!(!site.expire(u64::MAX));
+        assert_eq!(site.products.len(), 2);
+    }
+
+    #[test]
+    fn another_partners_product_is_neither_repeated_nor_replaced() {
+        let site = Site {
+            products: vec![
+                activation("personal", "1", None),
+                activation("jetpack-scan", "2", None),
+            ],
+            ..Site::default()
+        };
+        let d = |partner, slug| decide(Some(&site), partner, slug);
+        assert_eq!(d("1", "personal"), Decision::Same);
+        assert_eq!(d("1", "premium"), Decision::Allowed);
+        assert_eq!(
+            d("1", "jetpack-scan"),
+            Decision::HeldByAnother("jetpack-scan".into())
+        );
+        assert_eq!(
+            d("2", "premium"),
+            Decision::HeldByAnother("personal".into())
+        );
+        assert_eq!(
+            d("2", "personal"),
+            Decision::HeldByAnother("personal".into())
+        );
+        assert_eq!(d("2", "free"), Decision::Downgrade);
+        assert_eq!(d("2", "jetpack-anti-spam"), Decision::Allowed);
+        assert_eq!(decide(None, "1", "free"), Decision::Allowed);
+        assert_eq!(decide(None, "1", "gold"), Decision::Downgrade);
     }
 
     #[test]

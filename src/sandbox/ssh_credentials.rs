@@ -1,10 +1,18 @@
 //! `POST /rest/v1.3/jpphp/{blog_id}/ssh-credentials` (section 7), and the
 //! SSH checks that provision shares with it.
+//!
+//! The path takes the blog ID; a site reference there is an invalid blog
+//! ID, refused 403 `invalid_blog` as on every other endpoint. The
+//! reference does not say who may set a site's credentials: the sandbox
+//! lets a partner set them only on a site where it has a product (active
+//! or pending), since backup credentials hand over the site's files, and
+//! refuses anyone else with 403 `incorrect_partner_key`, the code the
+//! reference gives a partner acting on another partner's subscription.
 
 use serde_json::json;
 
-use super::bearer;
-use super::reply::Reply;
+use super::bearer::{self, Guard};
+use super::reply::{Reply, Shape};
 use super::request::{Fields, Incoming, Params};
 use super::shared::Shared;
 use super::sites;
@@ -25,20 +33,31 @@ pub(crate) fn ssh_credentials(shared: &Shared, rq: &Incoming, params: &Params) -
     run(shared, rq, params).unwrap_or_else(|refusal| refusal)
 }
 
+const GUARD: Guard = Guard::new("set backup credentials for partner sites", Shape::Rest);
+
 fn run(shared: &Shared, rq: &Incoming, params: &Params) -> Result<Reply, Reply> {
     let mut state = shared.lock();
-    bearer::check(&state, rq, "set backup credentials for partner sites")?;
-    let fields = rq.form()?;
+    let caller = bearer::check(&state, rq, GUARD)?;
+    let fields = rq.form(GUARD.shape)?;
     let segment = params.site.as_deref().unwrap_or_default();
     // This endpoint takes the blog ID only, unlike the `{site}` endpoints.
     if !segment.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(sites::invalid_blog(400, segment));
+        return Err(sites::invalid_blog(GUARD.shape, segment));
     }
-    let key = sites::known(&state.sites, Some(segment))?;
+    let key = sites::known(&state.sites, Some(segment), GUARD.shape)?;
+    let Some(site) = state.sites.get_mut(&key) else {
+        return Err(sites::invalid_blog(GUARD.shape, segment));
+    };
+    if !site.has_product_of(&caller.partner_id) {
+        return Err(Reply::error(
+            GUARD.shape,
+            403,
+            "incorrect_partner_key",
+            "Only a partner with a product on this site can set its backup credentials.",
+        ));
+    }
     check(&fields, true).map_err(|(code, message)| Reply::rest_error(400, code, message))?;
-    if let Some(site) = state.sites.get_mut(&key) {
-        site.has_backups_credentials = true;
-    }
+    site.has_backups_credentials = true;
     state.dirty = true;
     Ok(Reply::ok(json!({"success": true})))
 }

@@ -11,6 +11,7 @@ use std::hash::{BuildHasher, Hasher};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::clock::Clock;
 use super::sites::Sites;
 
 /// The first blog ID the sandbox hands out.
@@ -111,11 +112,17 @@ pub(crate) struct State {
     pub next_blog_id: u64,
     pub next_client_id: u64,
     pub next_key_id: u64,
+    /// The sandbox's time: every handler reads it here.
+    pub clock: Clock,
     #[serde(skip)]
     pub stats: Stats,
     /// Set by every change that must reach the state file.
     #[serde(skip)]
     pub dirty: bool,
+    /// No pending activation expires before this time (the sandbox's
+    /// clock), so most sweeps look at nothing; 0 after a load.
+    #[serde(skip)]
+    sweep_due: u64,
 }
 
 impl Default for State {
@@ -127,13 +134,41 @@ impl Default for State {
             next_blog_id: FIRST_BLOG_ID,
             next_client_id: FIRST_SUB_KEY_CLIENT_ID,
             next_key_id: 1,
+            clock: Clock::default(),
             stats: Stats::default(),
             dirty: false,
+            sweep_due: 0,
         }
     }
 }
 
 impl State {
+    /// The time now, by the sandbox's clock: Unix seconds.
+    pub fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    /// Drops the pending activations whose 14 days have passed. Run on
+    /// every lock of the state (see `Shared::lock`), so no handler sees
+    /// one that has expired.
+    pub fn sweep(&mut self) {
+        let now = self.now();
+        if now < self.sweep_due {
+            return;
+        }
+        let mut next = u64::MAX;
+        for site in self.sites.values_mut() {
+            self.dirty |= site.expire(now);
+            next = next.min(site.next_expiry().unwrap_or(u64::MAX));
+        }
+        self.sweep_due = next;
+    }
+
+    /// A pending activation was recorded, to expire at `at`.
+    pub fn expires_at(&mut self, at: u64) {
+        self.sweep_due = self.sweep_due.min(at);
+    }
+
     /// The token for this partner and scope: issued once, then the same one
     /// every time, as the service's documentation describes.
     pub fn token_for(&mut self, partner_id: &str, scope: &str) -> String {

@@ -3,14 +3,20 @@
 
 use serde_json::{json, Value};
 
-use super::bearer;
+use super::bearer::{self, Guard};
 use super::catalogue;
-use super::reply::Reply;
+use super::reply::{Reply, Shape};
 use super::request::{Incoming, Params};
 use super::shared::Shared;
 use super::sites::{self, Site};
 
-const ACTION: &str = "view the status of partner sites";
+/// Status is where the reference lists `partner_key_disabled`; its
+/// refusals are in the REST shape, as its documents show no other.
+const GUARD: Guard = Guard {
+    action: "view the status of partner sites",
+    shape: Shape::Rest,
+    says_disabled: true,
+};
 
 /// The v1.4 form: the blog's flags, and every product with its owner.
 pub(crate) fn status(shared: &Shared, rq: &Incoming, params: &Params) -> Reply {
@@ -76,14 +82,14 @@ fn with_site(
     body: impl Fn(&Site, &str) -> Value,
 ) -> Reply {
     let state = shared.lock();
-    let found = bearer::check(&state, rq, ACTION).and_then(|caller| {
-        let key = sites::known(&state.sites, params.site.as_deref())?;
+    let found = bearer::check(&state, rq, GUARD).and_then(|caller| {
+        let key = sites::known(&state.sites, params.site.as_deref(), GUARD.shape)?;
         Ok((caller, key))
     });
     match found {
         Ok((caller, key)) => match state.sites.get(&key) {
             Some(site) => Reply::ok(body(site, &caller.partner_id)),
-            None => sites::invalid_blog(403, &key),
+            None => sites::invalid_blog(GUARD.shape, &key),
         },
         Err(refusal) => refusal,
     }

@@ -414,8 +414,9 @@ fn batch_cancel_and_nothing_to_cancel() {
         .collect();
     let finals = finals(&lines);
     assert_eq!(finals[&1]["outcome"], "ok");
+    // Not connected: the activation was pending.
     assert_eq!(
-        finals[&2]["answer"]["activations"],
+        finals[&2]["answer"]["pending_activations"],
         serde_json::json!(["personal"])
     );
     assert_eq!(finals[&3]["error"]["error_code"], "invalid_blog");

@@ -99,7 +99,12 @@ fn the_whole_flow_through_the_cli() {
         &sandbox,
         &["upgrade-paths", "--site", "example.com/blog"],
     ));
-    assert_eq!(paths["jetpack-plans"], json!(["complete"]), "{paths}");
+    // The plan the site has is listed: provisioning it again succeeds.
+    assert_eq!(
+        paths["jetpack-plans"],
+        json!(["professional", "complete"]),
+        "{paths}"
+    );
     assert_eq!(
         paths["jetpack-backup"],
         json!([]),
@@ -543,6 +548,8 @@ fn cancel_all_lists_active_and_pending_activations() {
 
     provision(&sandbox, "https://live.test", "personal").assert_code(0);
     provision(&sandbox, "https://live.test", "jetpack-backup-daily").assert_code(0);
+    // The owner connects the site: its pending activations become active.
+    connect_site(sandbox.base_url(), "live.test");
     let all = stdout_json(&partner_cli(
         &sandbox,
         &["cancel", "--site", "live.test", "--cancel-all"],

@@ -22,7 +22,7 @@ fn demo_walks_through_the_flow_and_masks_secrets() {
         "/rest/v1.4/jpphp/example.com::shop/status",
         r#""slug":"personal""#,
         "/rest/v1.3/jpphp/example.com::shop/upgrade-paths",
-        r#""jetpack-plans":["premium","professional","complete"]"#,
+        r#""jetpack-plans":["personal","premium","professional","complete"]"#,
         "/rest/v1.3/jpphp/example.com::shop/partner-cancel",
         r#""products":[]"#,
     ] {

@@ -79,11 +79,12 @@ fn cancel_all_lists_what_was_cancelled() {
         sandbox.base_url(),
         &["https://all.test", "admin", "jetpack-scan"],
     );
+    // The site never connected: both activations were still pending.
     let (code, out, err) = run("cancel_all", sandbox.base_url(), &["all.test"]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("cancelled personal, jetpack-scan")
-            || out.contains("cancelled jetpack-scan, personal"),
+        out.contains("cancelled pending personal, jetpack-scan")
+            || out.contains("cancelled pending jetpack-scan, personal"),
         "{out}"
     );
     let (code, out, _) = run("cancel_all", sandbox.base_url(), &["all.test"]);

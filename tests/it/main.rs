@@ -22,6 +22,7 @@ mod sandbox;
 mod sandbox_abuse;
 mod sandbox_endpoints;
 mod sandbox_faults;
+mod sandbox_fidelity;
 mod site_lookup;
 mod tls;
 mod token_cache;

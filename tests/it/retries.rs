@@ -46,11 +46,14 @@ fn within_budget(run: &Run, budget_secs: f64) {
 
 #[test]
 fn each_fault_gives_its_exit_code_error_code_and_attempts() {
-    let cases: [(Fault, i32, &str, u64); 6] = [
+    let cases: [(Fault, i32, &str, u64); 9] = [
         (Fault::ServerErrorHtml, 3, "service_unavailable", 1),
         (Fault::BadGatewayHtml, 3, "service_unavailable", 3),
         (Fault::Unavailable, 3, "service_unavailable", 3),
+        (Fault::UnavailableHtml, 3, "service_unavailable", 3),
+        (Fault::GatewayTimeoutHtml, 3, "service_unavailable", 3),
         (Fault::RateLimited, 3, "rate_limited", 3),
+        (Fault::RateLimitedHtml, 3, "rate_limited", 3),
         (Fault::Reset, 3, "network_error", 3),
         (Fault::Truncate, 3, "network_error", 3),
     ];

@@ -172,21 +172,27 @@ impl Api {
     }
 }
 
-/// Asserts a REST error: status, code, and (if given) the exact message.
+/// Asserts a refusal: status, code, and (if given) the exact message, in
+/// the REST shape or the partner documents' (`sandbox_fidelity.rs`
+/// checks which endpoint answers in which).
 #[track_caller]
 fn assert_refused(got: (u16, Value), status: u16, code: &str, message: Option<&str>) {
     let (got_status, json) = got;
+    let text = |rest: &str, partner: &str| {
+        json.get(rest)
+            .or_else(|| json.get(partner))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
     assert_eq!(
-        (got_status, json["error"].as_str()),
+        (got_status, text("error", "error_code").as_deref()),
         (status, Some(code)),
         "{json}"
     );
+    let said = text("message", "error_message");
     match message {
-        Some(want) => assert_eq!(json["message"], want, "{json}"),
-        None => assert!(
-            json["message"].as_str().is_some_and(|m| !m.is_empty()),
-            "{json}"
-        ),
+        Some(want) => assert_eq!(said.as_deref(), Some(want), "{json}"),
+        None => assert!(said.is_some_and(|m| !m.is_empty()), "{json}"),
     }
 }
 
@@ -279,12 +285,26 @@ fn every_partner_endpoint_checks_the_bearer_token() {
                 Some(scope_message),
             );
         }
-        assert_refused(
-            call(base, method, &path, Some(&disabled)),
-            400,
-            "partner_key_disabled",
-            None,
-        );
+        // The reference lists partner_key_disabled for status only; the
+        // other endpoints refuse the disabled key's token as not
+        // authorized for them.
+        if path.ends_with("/status") {
+            assert_refused(
+                call(base, method, &path, Some(&disabled)),
+                400,
+                "partner_key_disabled",
+                None,
+            );
+        } else {
+            assert_refused(
+                call(base, method, &path, Some(&disabled)),
+                403,
+                "invalid_scope",
+                Some(&format!(
+                    "{scope_message}: its partner key has been disabled. Contact Jetpack partner support."
+                )),
+            );
+        }
     }
 }
 
@@ -392,6 +412,7 @@ fn provision_answers_with_the_authorize_url_and_records_the_site() {
     assert_eq!(api.slugs("example.com::Blog"), ["premium"]);
     assert_eq!(api.slugs("EXAMPLE.com%3A%3ABlog"), ["premium"], "decoded");
     assert_eq!(api.slugs("1001"), ["free"]);
+    // Not connected yet (no WordPress.com user named): pending.
     let status = api.status("example.com::Blog");
     assert_eq!(
         status,
@@ -401,7 +422,7 @@ fn provision_answers_with_the_authorize_url_and_records_the_site() {
                 "slug": "premium",
                 "is_provisioned_by_partner": true,
                 "is_provisioned_by_calling_partner": true,
-                "is_pending": false,
+                "is_pending": true,
             }],
         })
     );
@@ -619,12 +640,14 @@ fn upgrade_paths_follow_the_site() {
         "invalid_blog",
         Some("The blog ID a.test is invalid"),
     );
+    // Daily backup alone: a plan must include it; the product the site
+    // has is listed, since provisioning it again succeeds.
     api.provisioned("a.test", "jetpack-backup-daily");
     assert_eq!(
         api.upgrade_paths("a.test"),
         json!({
-            "jetpack-plans": ["free", "personal", "premium", "professional", "complete"],
-            "jetpack-backup": ["jetpack-backup-realtime"],
+            "jetpack-plans": ["premium", "professional", "complete"],
+            "jetpack-backup": ["jetpack-backup-daily", "jetpack-backup-realtime"],
             "jetpack-scan": ["jetpack-scan"],
             "jetpack-anti-spam": ["jetpack-anti-spam"],
             "jetpack-videopress": ["jetpack-videopress"],
@@ -634,20 +657,23 @@ fn upgrade_paths_follow_the_site() {
     assert_eq!(
         api.upgrade_paths("1000"),
         json!({
-            "jetpack-plans": ["professional", "complete"],
-            "jetpack-backup": ["jetpack-backup-realtime"],
+            "jetpack-plans": ["premium", "professional", "complete"],
+            "jetpack-backup": ["jetpack-backup-daily", "jetpack-backup-realtime"],
             "jetpack-scan": [],
             "jetpack-anti-spam": [],
             "jetpack-videopress": ["jetpack-videopress"],
         })
     );
     api.provisioned("a.test", "complete");
-    let paths = api.upgrade_paths("a.test");
-    assert!(
-        paths.as_object().is_some_and(
-            |m| m.len() == 5 && m.values().all(|v| v.as_array().is_some_and(Vec::is_empty))
-        ),
-        "{paths}"
+    assert_eq!(
+        api.upgrade_paths("a.test"),
+        json!({
+            "jetpack-plans": ["complete"],
+            "jetpack-backup": ["jetpack-backup-daily"],
+            "jetpack-scan": [],
+            "jetpack-anti-spam": [],
+            "jetpack-videopress": [],
+        })
     );
 }
 
@@ -678,14 +704,15 @@ fn status_in_both_forms_follows_the_state() {
             "products": [{
                 "product": "jetpack-scan",
                 "is_partner_product": true,
-                "has_pending_product": false,
+                "has_pending_product": true,
                 "is_provisioned_by_calling_partner": true,
             }],
         })
     );
-    other.provisioned("a.test", "personal");
+    // A plan over the scan must include it.
+    other.provisioned("a.test", "premium");
     let flat = mine.status_v13("a.test");
-    assert_eq!(flat["plan"], "personal");
+    assert_eq!(flat["plan"], "premium");
     assert_eq!(flat["is_partner_plan"], true);
     assert_eq!(flat["is_provisioned_by_calling_partner"], false);
     assert_eq!(
@@ -696,8 +723,8 @@ fn status_in_both_forms_follows_the_state() {
     assert_eq!(
         status["products"],
         json!([
-            {"slug": "personal", "is_provisioned_by_partner": true, "is_provisioned_by_calling_partner": false, "is_pending": false},
-            {"slug": "jetpack-scan", "is_provisioned_by_partner": true, "is_provisioned_by_calling_partner": true, "is_pending": false},
+            {"slug": "premium", "is_provisioned_by_partner": true, "is_provisioned_by_calling_partner": false, "is_pending": true},
+            {"slug": "jetpack-scan", "is_provisioned_by_partner": true, "is_provisioned_by_calling_partner": true, "is_pending": true},
         ])
     );
     let (status, _) = other.cancel("a.test", &[]);
@@ -757,7 +784,9 @@ fn cancel_all_reports_active_and_pending_activations() {
     let sandbox = start(builder());
     let mine = Api::new(&sandbox, PARTNER_ID, SECRET);
     let other = Api::new(&sandbox, OTHER_ID, OTHER_SECRET);
-    mine.provisioned("a.test", "premium");
+    // Connected (a WordPress.com user named): its activations are active.
+    let (status, json) = mine.provision("a.test", "premium", &[("wpcom_user_id", "7")]);
+    assert_eq!(status, 200, "{json}");
     mine.provisioned("a.test", "jetpack-videopress");
     other.provisioned("a.test", "jetpack-backup-realtime");
     let (status, json) = mine.cancel("a.test", &[("cancel-all", "true"), ("plan", "premium")]);
@@ -869,7 +898,7 @@ fn ssh_credentials_validate_and_set_the_flag() {
     let full = [("ssh_user", "u"), ("ssh_host", "h.test"), ("ssh_pass", "p")];
     assert_refused(
         api.post(&path("a.test"), &full),
-        400,
+        403,
         "invalid_blog",
         Some("The blog ID a.test is invalid"),
     );
@@ -1006,7 +1035,7 @@ fn a_sub_key_gets_its_own_token_and_meets_its_allowance() {
     sub.provisioned("a.test", "personal");
     // Cancelling gives the activation back.
     assert_eq!(sub.cancel("a.test", &[]).1, json!({"success": true}));
-    sub.provisioned("b.test", "personal");
+    sub.provisioned("c.test", "personal");
 
     assert_refused(
         sub.post(NEW_KEY, &[("name", "Nested")]),

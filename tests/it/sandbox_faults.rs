@@ -189,6 +189,13 @@ fn html_error_pages_replace_the_answer() {
     for (fault, status, words) in [
         (Fault::ServerErrorHtml, 500, "Internal Server Error"),
         (Fault::BadGatewayHtml, 502, "502 Bad Gateway"),
+        (
+            Fault::UnavailableHtml,
+            503,
+            "503 Service Temporarily Unavailable",
+        ),
+        (Fault::GatewayTimeoutHtml, 504, "504 Gateway Time-out"),
+        (Fault::RateLimitedHtml, 429, "429 Too Many Requests"),
     ] {
         let sandbox = sandbox_with_faults(|b| b.fault(fault, 1.0));
         let answer = token_answer(&sandbox).unwrap_or_else(|e| panic!("{fault}: {e}"));
@@ -222,6 +229,16 @@ fn a_429_says_when_to_retry() {
     assert_eq!(answer.status, 429);
     assert_eq!(answer.retry_after.as_deref(), Some("1"), "the default");
     assert_eq!(answer.json()["error"], "rate_limited");
+
+    // A proxy's 429 page says it too.
+    let sandbox = sandbox_with_faults(|b| {
+        b.fault(Fault::RateLimitedHtml, 1.0)
+            .retry_after(Duration::from_secs(3))
+    });
+    let answer = token_answer(&sandbox).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(answer.status, 429);
+    assert_eq!(answer.retry_after.as_deref(), Some("3"));
+    assert!(answer.content_type.starts_with("text/html"), "{answer:?}");
 
     let sandbox = sandbox_with_faults(|b| {
         b.fault(Fault::RateLimited, 1.0)
@@ -444,7 +461,10 @@ fn faults_that_replace_the_handler_leave_the_state_alone() {
         Fault::ServerErrorHtml,
         Fault::BadGatewayHtml,
         Fault::Unavailable,
+        Fault::UnavailableHtml,
+        Fault::GatewayTimeoutHtml,
         Fault::RateLimited,
+        Fault::RateLimitedHtml,
         Fault::Reset,
         Fault::Hang,
     ];
@@ -473,8 +493,9 @@ fn fault_status(fault: Fault) -> u16 {
     match fault {
         Fault::ServerErrorHtml => 500,
         Fault::BadGatewayHtml => 502,
-        Fault::Unavailable => 503,
-        Fault::RateLimited => 429,
+        Fault::Unavailable | Fault::UnavailableHtml => 503,
+        Fault::GatewayTimeoutHtml => 504,
+        Fault::RateLimited | Fault::RateLimitedHtml => 429,
         _ => 0,
     }
 }

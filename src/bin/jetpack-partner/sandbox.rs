@@ -18,6 +18,8 @@ pub const FLAGS: &[&[Flag]] = &[OWN];
 pub struct Options {
     listen: Option<String>,
     partners: Vec<(String, String)>,
+    disabled: Vec<String>,
+    clock_at: Option<u64>,
     state: Option<String>,
     latency: Option<Duration>,
     faults: Vec<(Fault, f64)>,
@@ -50,11 +52,39 @@ const OWN: &[Flag] = &[
         },
     )
     .many(),
+    Flag::value(
+        &["--disabled-partner"],
+        "ID",
+        "disable the key of partner ID (given with --partner, or in the\n\
+         state file; repeatable): status answers partner_key_disabled,\n\
+         the other endpoints invalid_scope",
+        |a, v| {
+            if v.text.is_empty() {
+                return Err(v.invalid("a partner ID"));
+            }
+            a.sandbox.disabled.push(v.text.clone());
+            Ok(())
+        },
+    )
+    .many(),
     Flag::text(
         &["--state"],
         "FILE",
-        "keep partner keys, tokens and sites in FILE across runs (corrupt: exit 5)",
+        "keep partner keys, tokens, sites and the clock in FILE across runs\n\
+         (corrupt: exit 5)",
         |a| &mut a.sandbox.state,
+    ),
+    Flag::value(
+        &["--clock-at"],
+        "SECS",
+        "start the sandbox's clock at this Unix time (seconds since 1970);\n\
+         it runs on from there (default: the state file's, else now)",
+        |a, v| {
+            set(
+                &mut a.sandbox.clock_at,
+                v.parse("a whole number of seconds since 1970"),
+            )
+        },
     ),
     Flag::value(
         &["--latency-ms"],
@@ -89,7 +119,7 @@ const OWN: &[Flag] = &[
     Flag::value(
         &["--retry-after"],
         "SECS",
-        "the Retry-After of the 429 fault (default 1)",
+        "the Retry-After of the 429 and 429-html faults (default 1)",
         |a, v| {
             let secs = v.parse("a whole number of seconds");
             set(&mut a.sandbox.retry_after, secs.map(Duration::from_secs))
@@ -175,20 +205,62 @@ its base URL; pass it as --api-base. It keeps its state in memory (and in
 FILE with --state) and serves until stopped (Ctrl-C, kill).
 
 Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRET [--partner ...]
+         [--disabled-partner ID ...] [--clock-at SECS]
          [--latency-ms N] [--fault KIND[:RATE] ...] [--fault-seed N] [--fault-after N]
          [--retry-after SECS] [--slow-ms N] [--workers N] [--max-connections N]
          [--tls-cert PATH --tls-key PATH]
 
-Reserved test hosts: *.nojetpack.test (Jetpack not active), *.badstate.test
-(needs force_register), *.pending.test (unreachable: pending activation),
-*.undeletable.test (cancelling fails).
+Reserved test hosts (in siteurl), for the documented failures of provision:
+  *.nojetpack.test     method_not_found: remoteRegister (Jetpack not active)
+  *.httpsonly.test     an http site that redirects to https: without https://
+                       in siteurl (bare, or http://), method_not_found:
+                       remoteRegister (the wrong scheme); with https://, works
+  *.unknownblog.test   failed_registration_unknown_blog (the site returns a
+                       site ID WordPress.com does not know)
+  *.badstate.test      method_not_found: remoteProvision, until force_register
+  *.notoken.test       error_access_token (HTTP 500), until force_register
+  *.nouser.test        invalid_local_user: no such user on the site
+  *.noproduct.test     could_not_load_product_class
+  *.pending.test       unreachable: empty next_url, the activation pending
+  *.undeletable.test   cancelling fails with invalid_input
+
+Its rules, where the reference leaves a choice:
+  - A provision on a site that is not connected (no WordPress.com user named
+    yet) or not reachable is a pending activation: it attaches itself when
+    the site connects (a provision naming wpcom_user_id or wpcom_user_email,
+    or POST /_sandbox/connect?site=SITE), and is dropped 14 days after it was
+    recorded, by the sandbox's clock.
+  - The superset rule decides what a site may get, and upgrade-paths lists
+    exactly what provision accepts, the product the partner already has
+    included (provisioning it again succeeds and changes nothing). A plan
+    must cover every product the site has: with real-time backup alone,
+    only professional or complete.
+  - Another partner's products: provisioning the same product, or one that
+    would replace it, is refused 403 incorrect_partner_key (only the partner
+    that provisioned a subscription may cancel it); products beside it are
+    allowed. ssh-credentials is refused 403 incorrect_partner_key to a
+    partner without a product on the site.
+  - A disabled key (--disabled-partner) still gets tokens. Status answers
+    400 partner_key_disabled, as the reference lists; every other partner
+    endpoint answers 403 invalid_scope, saying the key is disabled.
+  - Provision refuses in {\"error_code\",\"error_message\"}, cancel in the same
+    with \"success\":false; the rest, and the token checks every endpoint
+    shares, in {\"error\",\"message\"}; /oauth2/token in the OAuth shape.
+  - A form field given twice keeps its last value, as PHP does.
+
+The sandbox's own routes (no token): GET /_sandbox/stats; GET /_sandbox/clock
+and POST /_sandbox/clock?advance=SECS (move the clock forward);
+POST /_sandbox/connect?site=SITE (the site's owner connects it).
 
 Fault kinds. These replace the request's handler, so the request has no
 effect (nothing is provisioned, cancelled or issued):
   500-html   status 500 with an HTML error page
   502-html   status 502 with a proxy's \"Bad Gateway\" HTML page
   503        status 503, JSON {\"error\":\"service_unavailable\",\"message\":...}
+  503-html   status 503 with a proxy's \"Service Temporarily Unavailable\" page
+  504-html   status 504 with a proxy's \"Gateway Time-out\" HTML page
   429        status 429, Retry-After: SECS, JSON {\"error\":\"rate_limited\",...}
+  429-html   status 429, Retry-After: SECS, a proxy's \"Too Many Requests\" page
   reset      the connection closes with nothing sent
   hang       nothing is sent; the connection stays open until the client
              leaves or the sandbox stops
@@ -200,10 +272,10 @@ when an answer is lost after the work was done:
 GET /_sandbox/stats counts faulted requests in requests and by_endpoint
 (under the status sent; 0 for reset and hang) and by kind in faults.
 
-Limits: a request head over 64 KiB is answered 431, a declared body over
-8 MiB 413, a chunked body 411 and HTTP/2 505; each closes the connection.
-So is a connection past --max-connections, at once, with 503 and
-Retry-After: 1. These are counted by error code in the stats' refused, not
+Limits: a request head over 64 KiB is answered 431, a body over 8 MiB 413
+(urlencoded or multipart: never read cut short), a chunked body 411 and
+HTTP/2 505; each closes the connection. So is a connection past
+--max-connections, at once, with 503 and Retry-After: 1. These are counted by error code in the stats' refused, not
 in requests.
 ";
 
@@ -231,6 +303,12 @@ pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
     }
     for (id, secret) in &o.partners {
         builder = builder.partner(id, secret);
+    }
+    for id in &o.disabled {
+        builder = builder.disable_partner(id);
+    }
+    if let Some(at) = o.clock_at {
+        builder = builder.clock_at(at);
     }
     if let Some(latency) = o.latency {
         builder = builder.latency(latency);

@@ -276,3 +276,75 @@ pub fn partner_cli(sandbox: &Sandbox, args: &[&str]) -> Run {
     full.extend_from_slice(args);
     cli(&full, &[("JETPACK_PARTNER_SECRET", SECRET)], None)
 }
+
+/// Connects a site of the sandbox at `base`, as its owner does by
+/// following `next_url`: `POST /_sandbox/connect?site=SITE`. Gives the
+/// answer.
+pub fn connect_site(base: &str, site: &str) -> Value {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut answer = agent
+        .post(format!("{base}/_sandbox/connect?site={site}"))
+        .send_empty()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = answer.status().as_u16();
+    let body = answer.body_mut().read_to_string().unwrap_or_default();
+    assert_eq!(status, 200, "connect {site}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+/// `jetpack-partner sandbox ARGS` in a child process, stopped when
+/// dropped.
+pub struct SandboxProcess {
+    child: std::process::Child,
+    /// The base URL it printed on its first line.
+    pub base: String,
+}
+
+impl SandboxProcess {
+    /// Starts it; panics with its stderr when it does not print a URL.
+    pub fn start(args: &[&str]) -> SandboxProcess {
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jetpack-partner"))
+            .arg("sandbox")
+            .args(args)
+            .env_clear()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn: {e}"));
+        let mut first = String::new();
+        if let Some(out) = child.stdout.take() {
+            BufReader::new(out)
+                .read_line(&mut first)
+                .unwrap_or_default();
+        }
+        let base = first.trim().to_owned();
+        if !base.starts_with("http") {
+            let mut why = String::new();
+            if let Some(mut err) = child.stderr.take() {
+                let _ = err.read_to_string(&mut why);
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sandbox {args:?} did not start: {why}");
+        }
+        SandboxProcess { child, base }
+    }
+
+    /// What its `GET /_sandbox/stats` answers.
+    pub fn stats(&self) -> Value {
+        let (status, body) = raw_get(&self.base, "/_sandbox/stats", "none");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("stats: {e}: {body}"))
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
