@@ -52,7 +52,6 @@ impl Reply {
         }
     }
 
-    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
     /// WordPress REST (the `wpcom/v2` routes):
     /// `{"code": code, "message": text, "data": {"status": status}}`.
     pub fn wp_error(status: u16, code: &str, message: &str) -> Reply {

@@ -19,7 +19,6 @@ pub(crate) struct Params {
 }
 
 impl Params {
-    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
     /// The segment captured as `{name}`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.named
@@ -95,7 +94,6 @@ impl Incoming {
             .map(|(_, v)| v.as_str())
     }
 
-    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
     /// A JSON body (`application/json`), or the WordPress REST refusal of
     /// one that is not JSON.
     pub fn json(&self) -> Result<serde_json::Value, Reply> {
@@ -120,7 +118,6 @@ impl Incoming {
         })
     }
 
-    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
     /// Whether the body is JSON (by its content type).
     pub fn is_json(&self) -> bool {
         self.content_type.as_deref().is_some_and(|m| {

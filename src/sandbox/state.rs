@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::sites::Sites;
+use super::threats::{Scanner, Timing};
 
 /// The first blog ID the sandbox hands out.
 const FIRST_BLOG_ID: u64 = 1000;
@@ -111,6 +112,13 @@ pub(crate) struct State {
     pub next_blog_id: u64,
     pub next_client_id: u64,
     pub next_key_id: u64,
+    /// Each site's Jetpack Scan, by blog ID: made when a scan route first
+    /// looks at a site that has Scan.
+    pub scans: BTreeMap<u64, Scanner>,
+    /// How long scans and fixes take: the sandbox's settings, not its
+    /// state, so not kept in the file.
+    #[serde(skip)]
+    pub scan_timing: Timing,
     #[serde(skip)]
     pub stats: Stats,
     /// Set by every change that must reach the state file.
@@ -127,6 +135,8 @@ impl Default for State {
             next_blog_id: FIRST_BLOG_ID,
             next_client_id: FIRST_SUB_KEY_CLIENT_ID,
             next_key_id: 1,
+            scans: BTreeMap::new(),
+            scan_timing: Timing::default(),
             stats: Stats::default(),
             dirty: false,
         }
