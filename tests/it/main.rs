@@ -22,6 +22,8 @@ mod sandbox;
 mod sandbox_abuse;
 mod sandbox_endpoints;
 mod sandbox_faults;
+mod scan;
+mod scan_sandbox;
 mod site_lookup;
 mod tls;
 mod token_cache;
