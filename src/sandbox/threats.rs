@@ -156,7 +156,7 @@ impl Scanner {
                 .iter()
                 .enumerate()
                 .map(|(i, fixture)| Threat {
-                    id: blog_id * 1000 + i as u64 + 1,
+                    id: blog_id.saturating_mul(1000).saturating_add(i as u64 + 1),
                     fixture: i,
                     status: if fixture.new {
                         Status::New
@@ -223,7 +223,7 @@ impl Scanner {
         if self.running.is_none() {
             self.running = Some(Scan {
                 started: now,
-                ends: now + timing.scan_ms,
+                ends: now.saturating_add(timing.scan_ms),
                 is_initial: false,
             });
         }
@@ -250,7 +250,7 @@ impl Scanner {
         let factor = if fixer.kind == "update" { 2 } else { 1 };
         threat.fix = Some(Fix {
             started: now,
-            ends: now + timing.fix_ms * factor,
+            ends: now.saturating_add(timing.fix_ms.saturating_mul(factor)),
             fails,
             ended: false,
         });

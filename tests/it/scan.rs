@@ -376,9 +376,11 @@ fn a_fix_that_fails_exits_1_with_its_state() {
             "--wait",
             "--wait-interval",
             "0.05",
+            "--quiet",
         ],
     );
     run.assert_code(1);
+    assert!(progress_lines(&run).is_empty(), "--quiet: {run:#?}");
     let error = run.error();
     assert_eq!(error["error_code"], "not_fixed");
     assert_eq!(error["id"], id.as_str());

@@ -198,15 +198,13 @@ Reserved test hosts: *.nojetpack.test (Jetpack not active), *.badstate.test
 *.undeletable.test (cancelling fails).
 
 Jetpack Scan. A site's scanner depends on its products and its host:
-  no product that includes Scan (jetpack-scan, premium, professional,
-  complete)                      state unavailable; nothing to scan or fix
-  that product pending
-  (*.pending.test)               state provisioning
-  *.infected.test                threats of every severity (1 to 5): malware,
-                                 a vulnerable plugin and theme, a modified
-                                 core file; all fixable but one
-  *.fixfails.infected.test       the same threats; every fix ends not_fixed
-  any other host                 scans clean
+  - without a product that includes Scan (jetpack-scan, premium,
+    professional, complete): state unavailable, nothing to scan or fix;
+  - while that product is pending (*.pending.test): state provisioning;
+  - *.infected.test: threats of every severity from 1 to 5 (malware, a
+    vulnerable plugin and theme, a modified core file), all fixable but one;
+  - *.fixfails.infected.test: the same threats, and every fix ends not_fixed;
+  - any other host scans clean.
 scan/enqueue goes from idle to scanning and back in --scan-ms; a fix goes
 from in_progress to fixed in --fix-ms; ignore marks a threat ignored.
 
