@@ -22,9 +22,12 @@ fn session(sandbox: &Sandbox) -> Session {
     Session::new(client, Credentials::new(PARTNER_ID, Secret::new(SECRET)))
 }
 
+/// Provisions Jetpack Scan for `host`, connected (a pending Scan is only
+/// `provisioning`); its blog ID.
 fn provision(sandbox: &Sandbox, host: &str) -> BlogId {
     let session = session(sandbox);
-    let request = Provision::new("admin", format!("https://{host}"), "jetpack-scan");
+    let request =
+        Provision::new("admin", format!("https://{host}"), "jetpack-scan").wpcom_user_id(42);
     session.send(&request).unwrap_or_else(|e| panic!("{e}"));
     let site = SiteRef::parse(host).unwrap_or_else(|e| panic!("{e}"));
     session.blog_id(&site).unwrap_or_else(|e| panic!("{e}"))
