@@ -58,6 +58,29 @@ pub(crate) mod id {
     }
 }
 
+/// A count or measure (seconds, percent) that may arrive as a number or a
+/// numeric string; `0` is a value, not "none". Anything else is none.
+pub(crate) mod count {
+    use super::*;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Number(n) => n
+                .as_u64()
+                .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f.round() as u64)),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+    }
+
+    pub fn serialize<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(n) => s.serialize_u64(*n),
+            None => s.serialize_none(),
+        }
+    }
+}
+
 /// A text that may arrive as a string, a number, `false` or `null`; `0`
 /// and the empty text mean none.
 pub(crate) mod text {
@@ -116,6 +139,22 @@ mod tests {
             assert_eq!(parse_bool(no), Some(false), "{no:?}");
         }
         assert_eq!(parse_bool("maybe"), None);
+    }
+
+    #[test]
+    fn counts_read_numbers_and_numeric_strings_and_keep_zero() {
+        #[derive(Deserialize)]
+        struct C {
+            #[serde(with = "count")]
+            n: Option<u64>,
+        }
+        let read = |json: &str| serde_json::from_str::<C>(json).ok().and_then(|c| c.n);
+        assert_eq!(read(r#"{"n":0}"#), Some(0));
+        assert_eq!(read(r#"{"n":"41"}"#), Some(41));
+        assert_eq!(read(r#"{"n":40.6}"#), Some(41));
+        assert_eq!(read(r#"{"n":-1}"#), None);
+        assert_eq!(read(r#"{"n":null}"#), None);
+        assert_eq!(read(r#"{"n":"x"}"#), None);
     }
 
     #[test]

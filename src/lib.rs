@@ -57,9 +57,17 @@ pub use api::cancel::{Cancel, CancelAnswer, CancelOutcome};
 pub use api::errors::{ErrorCatalogue, ErrorCatalogueAnswer, ErrorInfo};
 pub use api::partner_keys::{NewPartnerKey, PartnerKeyAnswer};
 pub use api::provision::{Provision, ProvisionAnswer};
+pub use api::scan::{
+    EnqueueScan, EnqueueScanAnswer, Fixer, MostRecentScan, ScanAnswer, ScanCredential, ScanStatus,
+    ScannerState, Severity, Threat, ThreatExtension, ThreatId, ThreatStatus,
+};
 pub use api::site_lookup::{SiteLookup, SiteLookupAnswer};
 pub use api::ssh::{FtpCredentials, SetSshCredentials, SshCredentials, SshCredentialsAnswer};
 pub use api::status::{Blog, Product, Status, StatusAnswer, StatusV13, StatusV13Answer};
+pub use api::threats::{
+    Alerts, AlertsAnswer, FixFailure, FixProgress, FixStatus, FixStatusAnswer, FixThreat,
+    FixThreats, FixerState, IgnoreThreat, ThreatFix, THREAT_FIX,
+};
 pub use api::token::{TokenAnswer, TokenGrant};
 pub use api::upgrade_paths::{UpgradePaths, UpgradePathsAnswer};
 pub use auth::{AccessToken, Credentials, Secret};

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{
     clean_text, excerpt, ApiError, ApiErrorCode, Error, Unavailable, UnexpectedResponse,
-    EXCERPT_CHARS,
+    EXCERPT_CHARS, MESSAGE_CHARS,
 };
 use crate::redact::Redactor;
 
@@ -114,6 +114,16 @@ impl Reply {
     /// [`ApiErrorCode::Unsuccessful`]: crate::ApiErrorCode::Unsuccessful
     pub fn refusal(&self) -> Option<ApiError> {
         refusal(&self.json, &self.redactor)
+    }
+
+    /// A 200 that says `"ok": false` (the `wpcom/v2` fixer routes answer
+    /// so) is a refusal: the refusal, its texts masked. Its `error` is the
+    /// code when it is one word (`invalid_threat`); a sentence is the
+    /// message of an [`ApiErrorCode::Unsuccessful`].
+    ///
+    /// [`ApiErrorCode::Unsuccessful`]: crate::ApiErrorCode::Unsuccessful
+    pub(crate) fn not_ok(&self) -> Option<ApiError> {
+        not_ok(&self.json, &self.redactor)
     }
 
     /// The answer read into `T` (which keeps the text it came from); a
@@ -264,6 +274,38 @@ pub(crate) fn refusal(json: &Value, redactor: &Redactor) -> Option<ApiError> {
         message: "the API answered \"success\": false without an error code".into(),
         body: json.clone(),
     }))
+}
+
+/// A 200 that says `"ok": false` is a refusal; see [`Reply::not_ok`].
+pub(crate) fn not_ok(json: &Value, redactor: &Redactor) -> Option<ApiError> {
+    if json.get("ok") != Some(&Value::Bool(false)) {
+        return None;
+    }
+    let mut json = json.clone();
+    redactor.clean_value(&mut json);
+    let text = |key: &str| json.get(key).and_then(Value::as_str).unwrap_or("").trim();
+    let error = text("error");
+    let is_code = !error.is_empty()
+        && error
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    let (code, message) = if is_code {
+        (ApiErrorCode::from_text(error), text("message"))
+    } else if error.is_empty() {
+        (
+            ApiErrorCode::Unsuccessful,
+            "the API answered \"ok\": false without a reason",
+        )
+    } else {
+        (ApiErrorCode::Unsuccessful, error)
+    };
+    let message = clean_text(message, MESSAGE_CHARS);
+    Some(ApiError {
+        status: 200,
+        code,
+        message,
+        body: json,
+    })
 }
 
 /// `{"code": 403, "headers": [...], "body": {...}}` -> (403, body, Retry-After).
@@ -490,6 +532,34 @@ mod tests {
             Err(Error::UnexpectedResponse(u)) => assert!(u.reason.contains("elsewhere.test")),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn ok_false_is_a_refusal_with_a_code_or_a_message() {
+        let r = not_ok(
+            &json!({"ok": false, "error": "invalid_threat"}),
+            &Redactor::new(),
+        );
+        assert_eq!(
+            r.map(|e| e.code),
+            Some(ApiErrorCode::Other("invalid_threat".into()))
+        );
+        let r = not_ok(
+            &json!({"ok": false, "error": "The scanner is not ready."}),
+            &Redactor::new(),
+        );
+        let r = r.map(|e| (e.code, e.message));
+        assert_eq!(
+            r,
+            Some((
+                ApiErrorCode::Unsuccessful,
+                "The scanner is not ready.".to_owned()
+            ))
+        );
+        let r = not_ok(&json!({"ok": false}), &Redactor::new()).map(|e| e.code);
+        assert_eq!(r, Some(ApiErrorCode::Unsuccessful));
+        assert!(not_ok(&json!({"ok": true}), &Redactor::new()).is_none());
+        assert!(not_ok(&json!({"success": false}), &Redactor::new()).is_none());
     }
 
     #[test]

@@ -10,9 +10,11 @@ pub(crate) mod errors;
 pub(crate) mod partner_keys;
 pub(crate) mod provision;
 pub(crate) mod query;
+pub(crate) mod scan;
 pub(crate) mod site_lookup;
 pub(crate) mod ssh;
 pub(crate) mod status;
+pub(crate) mod threats;
 pub(crate) mod token;
 pub(crate) mod upgrade_paths;
 
@@ -21,6 +23,9 @@ use crate::error::Error;
 /// Where the partner endpoints live, relative to the API base.
 pub(crate) const JPPHP_V13: &str = "/rest/v1.3/jpphp";
 pub(crate) const JPPHP_V14: &str = "/rest/v1.4/jpphp";
+
+/// Where the `wpcom/v2` site endpoints live: `{WPCOM_V2_SITES}/{blog_id}/…`.
+pub(crate) const WPCOM_V2_SITES: &str = "/wpcom/v2/sites";
 
 /// Percent-encodes a query value: only RFC 3986 unreserved characters stay.
 pub(crate) fn encode_query_value(value: &str) -> String {

@@ -41,6 +41,13 @@ impl Clock {
         u64::try_from(system_now().saturating_add(self.offset)).unwrap_or(0)
     }
 
+    /// The time now, in milliseconds since 1970-01-01 UTC: for what the
+    /// sandbox times in less than a second (a scan, a fix, a restore).
+    pub fn now_ms(&self) -> u64 {
+        let offset_ms = self.offset.saturating_mul(1000);
+        u64::try_from(system_now_ms().saturating_add(offset_ms)).unwrap_or(0)
+    }
+
     /// Moves the clock forward by `by` (whole seconds; a fraction is
     /// dropped) and gives the new time.
     pub fn advance(&mut self, by: Duration) -> u64 {
@@ -48,6 +55,13 @@ impl Clock {
         self.offset = self.offset.saturating_add(seconds);
         self.now()
     }
+}
+
+/// The system clock in Unix milliseconds; 0 before 1970.
+fn system_now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// The system clock in Unix seconds; 0 before 1970.
@@ -69,6 +83,7 @@ mod tests {
         assert!((1_000_000..1_000_060).contains(&start), "{start}");
         let later = clock.advance(Duration::from_secs(14 * DAY));
         assert!(later >= start + 14 * DAY, "{later}");
+        assert!(clock.now_ms() / 1000 >= later, "{}", clock.now_ms());
         assert!(clock.advance(Duration::from_millis(999)) >= later);
     }
 

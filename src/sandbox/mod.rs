@@ -22,6 +22,16 @@
 //! it was recorded. `POST /_sandbox/connect?site=SITE` connects a site, as
 //! its owner does by following `next_url`.
 //!
+//! Jetpack Scan is stateful. A site with a product that includes Scan has
+//! a scanner that scans clean, unless its host is under `*.infected.test`:
+//! then it carries threats of every severity, most of them fixable, and
+//! `*.fixfails.infected.test` fixes end `not_fixed`. A scan
+//! ([`scan_duration`](SandboxBuilder::scan_duration)) and a fix
+//! ([`fix_duration`](SandboxBuilder::fix_duration)) take a short, set
+//! time. Without a product that includes Scan the scanner is
+//! `unavailable`; while that product is pending (`*.pending.test`) it is
+//! `provisioning`.
+//!
 //! It can also misbehave on request, so that clients' retries and
 //! time-outs can be tested: added [latency](SandboxBuilder::latency) and
 //! [faults](Fault) (error pages, 429 with `Retry-After`, connections that
@@ -61,11 +71,13 @@
 //!
 //! ```text
 //! mod.rs          admin, clock, error, faults, front, persist, reply,
-//!                 request, routes, shared, state, stop, tls, wpcom
+//!                 request, routes, shared, state, stop, threats, tls, wpcom
 //! admin           reply, request, shared, sites
 //! routes          cancel, errors, oauth, partner_keys, provision, reply,
-//!                 request, shared, site_lookup, ssh_credentials, status,
-//!                 upgrade_paths
+//!                 request, scan, shared, site_lookup, ssh_credentials,
+//!                 status, upgrade_paths
+//! scan            catalogue, reply, request, shared, sites, state, threats,
+//!                 wpcom
 //! cancel          bearer, catalogue, reply, request, shared, sites, state
 //! provision       bearer, catalogue, reply, request, shared, sites,
 //!                 ssh_credentials, state
@@ -80,7 +92,8 @@
 //! bearer          reply, request, state
 //! shared          persist, state
 //! persist         error, state
-//! state           clock, sites
+//! state           clock, sites, threats
+//! threats         -
 //! sites           catalogue, clock, reply, request, crate::site
 //! faults          error, framing, front, reply, state, stop
 //! front           framing, stop, tls
@@ -114,6 +127,7 @@ mod provision;
 mod reply;
 mod request;
 mod routes;
+mod scan;
 mod shared;
 mod site_lookup;
 mod sites;
@@ -121,6 +135,7 @@ mod ssh_credentials;
 mod state;
 mod status;
 mod stop;
+mod threats;
 mod tls;
 mod upgrade_paths;
 mod wpcom;
@@ -172,6 +187,7 @@ pub struct SandboxBuilder {
     tls: Option<TlsPem>,
     workers: usize,
     max_connections: usize,
+    scan_timing: threats::Timing,
 }
 
 /// A certificate chain and its key, as given; the key never shows in
@@ -311,6 +327,22 @@ impl SandboxBuilder {
         self
     }
 
+    /// How long a Jetpack Scan scan takes, from `scan/enqueue` until the
+    /// scanner is `idle` again with `most_recent` updated. Default: 2
+    /// seconds.
+    pub fn scan_duration(mut self, duration: Duration) -> Self {
+        self.scan_timing.scan_ms = millis(duration);
+        self
+    }
+
+    /// How long a threat's fix takes, from the request until its fixer is
+    /// `fixed` (or `not_fixed` on `*.fixfails.infected.test`); an `update`
+    /// fixer (a plugin or theme) takes twice as long. Default: 1 second.
+    pub fn fix_duration(mut self, duration: Duration) -> Self {
+        self.scan_timing.fix_ms = millis(duration);
+        self
+    }
+
     /// Serves HTTPS with this certificate chain (PEM, the server's
     /// certificate first) and private key (PEM: PKCS#8, PKCS#1 or SEC1).
     /// The base URL then names `localhost` rather than the loopback
@@ -350,6 +382,7 @@ impl SandboxBuilder {
         if let Some(at) = self.clock_at {
             state.clock = Clock::starting_at(at);
         }
+        state.scan_timing = self.scan_timing;
         Ok(state)
     }
 
@@ -448,6 +481,7 @@ impl Sandbox {
             tls: None,
             workers: WORKERS,
             max_connections: CONNECTIONS,
+            scan_timing: threats::Timing::default(),
         }
     }
 
@@ -603,6 +637,11 @@ fn record(shared: &Shared, endpoint: &str, status: u16, fault: Option<Fault>) {
 fn respond(rq: tiny_http::Request, incoming: &Incoming, reply: Reply) {
     let (status, body, headers) = reply.render(incoming.format());
     reply::send(rq, status, body, &headers);
+}
+
+/// A duration in whole milliseconds, as the scan timings keep it.
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// A random secret for a sandbox partner, e.g. for a demo.

@@ -31,6 +31,9 @@ pub(crate) enum Shape {
     /// The same with `"success": false`, as cancel documents its answer:
     /// `success`, `error_code`, `error_message`.
     PartnerUnsuccessful,
+    /// WordPress REST, the `wpcom/v2` routes': `{"code": code, "message":
+    /// text, "data": {"status": status}}`.
+    Wp,
 }
 
 /// An answer before rendering.
@@ -72,6 +75,7 @@ impl Reply {
             Shape::PartnerUnsuccessful => {
                 json!({"success": false, "error_code": code, "error_message": message})
             }
+            Shape::Wp => json!({"code": code, "message": message, "data": {"status": status}}),
         };
         Reply {
             status,
@@ -80,7 +84,6 @@ impl Reply {
         }
     }
 
-    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
     /// WordPress REST (the `wpcom/v2` routes):
     /// `{"code": code, "message": text, "data": {"status": status}}`.
     pub fn wp_error(status: u16, code: &str, message: &str) -> Reply {

@@ -27,7 +27,6 @@ pub(crate) struct Params {
 }
 
 impl Params {
-    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
     /// The segment captured as `{name}`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.named
@@ -122,7 +121,6 @@ impl Incoming {
             .map(|(_, v)| v.as_str())
     }
 
-    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
     /// A JSON body (`application/json`), or the WordPress REST refusal of
     /// one that is not JSON.
     pub fn json(&self) -> Result<serde_json::Value, Reply> {
@@ -147,7 +145,6 @@ impl Incoming {
         })
     }
 
-    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
     /// Whether the body is JSON (by its content type).
     pub fn is_json(&self) -> bool {
         self.content_type.as_deref().is_some_and(|m| {

@@ -9,8 +9,9 @@
 use super::reply::Reply;
 use super::request::{Incoming, Params};
 use super::shared::Shared;
+use super::status;
 use super::upgrade_paths;
-use super::{cancel, errors, oauth, partner_keys, provision, site_lookup, ssh_credentials, status};
+use super::{cancel, errors, oauth, partner_keys, provision, scan, site_lookup, ssh_credentials};
 
 type Handler = fn(&Shared, &Incoming, &Params) -> Reply;
 
@@ -61,6 +62,27 @@ pub(crate) const ROUTES: &[Route] = &[
         |shared, rq, _| partner_keys::new_key(shared, rq),
     ),
     route("GET", "/rest/v1.1/sites/{site}", site_lookup::lookup),
+    route("GET", "/wpcom/v2/sites/{blog_id}/scan", scan::status),
+    route(
+        "POST",
+        "/wpcom/v2/sites/{blog_id}/scan/enqueue",
+        scan::enqueue,
+    ),
+    route(
+        "POST",
+        "/wpcom/v2/sites/{blog_id}/alerts/fix",
+        scan::fix_threats,
+    ),
+    route(
+        "GET",
+        "/wpcom/v2/sites/{blog_id}/alerts/fix",
+        scan::fix_status,
+    ),
+    route(
+        "POST",
+        "/wpcom/v2/sites/{blog_id}/alerts/{threat_id}",
+        scan::alert,
+    ),
 ];
 
 /// Finds the route for a request: `(endpoint name, answer)`. The endpoint
@@ -176,6 +198,7 @@ mod tests {
             "/rest/v1.3/jpphp/partner-keys/new",
             "/rest/v1.3/jpphp/1000/ssh-credentials",
             "/rest/v1.3/jpphp/x.test/partner-cancel",
+            "/wpcom/v2/sites/1000/scan/enqueue",
         ] {
             let hits = ROUTES
                 .iter()
@@ -183,5 +206,29 @@ mod tests {
                 .count();
             assert_eq!(hits, 1, "{path}");
         }
+    }
+
+    #[test]
+    fn the_fix_route_wins_over_a_threat_id() {
+        let rq = |method: &str, path: &str| Incoming {
+            method: method.into(),
+            path: path.into(),
+            ..Incoming::default()
+        };
+        let found = |method, path| find(&rq(method, path)).ok().map(|(r, p)| (r.pattern, p));
+        let fix = found("POST", "/wpcom/v2/sites/1000/alerts/fix");
+        assert_eq!(
+            fix.map(|(r, _)| r),
+            Some("/wpcom/v2/sites/{blog_id}/alerts/fix")
+        );
+        let one = found("POST", "/wpcom/v2/sites/1000/alerts/1000001");
+        assert_eq!(
+            one.as_ref().and_then(|(_, p)| p.get("threat_id")),
+            Some("1000001")
+        );
+        assert!(matches!(
+            find(&rq("GET", "/wpcom/v2/sites/1000/alerts/1000001")),
+            Err(true)
+        ));
     }
 }

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::clock::Clock;
 use super::sites::Sites;
+use super::threats::{Scanner, Timing};
 
 /// The first blog ID the sandbox hands out.
 const FIRST_BLOG_ID: u64 = 1000;
@@ -114,6 +115,13 @@ pub(crate) struct State {
     pub next_key_id: u64,
     /// The sandbox's time: every handler reads it here.
     pub clock: Clock,
+    /// Each site's Jetpack Scan, by blog ID: made when a scan route first
+    /// looks at a site that has Scan.
+    pub scans: BTreeMap<u64, Scanner>,
+    /// How long scans and fixes take: the sandbox's settings, not its
+    /// state, so not kept in the file.
+    #[serde(skip)]
+    pub scan_timing: Timing,
     #[serde(skip)]
     pub stats: Stats,
     /// Set by every change that must reach the state file.
@@ -135,6 +143,8 @@ impl Default for State {
             next_client_id: FIRST_SUB_KEY_CLIENT_ID,
             next_key_id: 1,
             clock: Clock::default(),
+            scans: BTreeMap::new(),
+            scan_timing: Timing::default(),
             stats: Stats::default(),
             dirty: false,
             sweep_due: 0,
@@ -146,6 +156,11 @@ impl State {
     /// The time now, by the sandbox's clock: Unix seconds.
     pub fn now(&self) -> u64 {
         self.clock.now()
+    }
+
+    /// The same clock in milliseconds.
+    pub fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
     }
 
     /// Drops the pending activations whose 14 days have passed. Run on

@@ -9,8 +9,6 @@
 //! active or pending. Any other known site is 403 `unauthorized`; a blog ID
 //! the sandbox never gave is 404 `unknown_blog`.
 
-#![allow(dead_code)] // FOUNDATION: used by the hosting-partner commands
-
 use super::reply::Reply;
 use super::request::{Incoming, Params};
 use super::sites::{Site, Sites};

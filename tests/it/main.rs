@@ -23,6 +23,8 @@ mod sandbox_abuse;
 mod sandbox_endpoints;
 mod sandbox_faults;
 mod sandbox_fidelity;
+mod scan;
+mod scan_sandbox;
 mod site_lookup;
 mod tls;
 mod token_cache;

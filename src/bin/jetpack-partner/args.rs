@@ -111,6 +111,8 @@ pub struct Args {
     pub retry_failed: bool,
     pub fail_fast: bool,
     pub quiet: bool,
+    // scan, threat (scan.rs)
+    pub threats: Vec<jetpack_partner::ThreatId>,
     // long operations (follow.rs)
     pub wait: bool,
     pub wait_timeout: Option<Duration>,
@@ -250,7 +252,6 @@ impl Flag {
     }
 
     /// May be given more than once.
-    #[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
     pub const fn many(mut self) -> Flag {
         self.many = true;
         self

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use jetpack_partner::{
-    AccessToken, BlogId, Client, Credentials, Endpoint, Error, Secret, Session, SiteRef,
-    TokenCache, MIN_SECRET_LEN,
+    AccessToken, ApiErrorCode, BlogId, Client, Credentials, Endpoint, Error, Secret, Session,
+    SiteRef, TokenCache, MIN_SECRET_LEN,
 };
 use jetpack_partner::{DEFAULT_API_BASE, DEFAULT_RETRIES, DEFAULT_TIMEOUT};
 
@@ -379,13 +379,48 @@ impl<'a> Globals<'a> {
         session: &Session,
         endpoint: &E,
     ) -> Result<E::Answer, Failure> {
-        session.send(endpoint).map_err(|e| match e {
+        session.send(endpoint).map_err(|e| self.user_failure(e))
+    }
+
+    /// What the failure of a request with the user's token tells the user:
+    /// a token the API refuses (expired, revoked) or one of the wrong kind
+    /// (`invalid_scope`: the partner's token, say) is a usage error that
+    /// names `login`; anything else is what it is. `unauthorized` is
+    /// the API's word for a site the token may not reach as much as for a
+    /// bad token, and its message says which: it stays the API's refusal.
+    pub fn user_failure(&self, e: Error) -> Failure {
+        const LOGIN: &str =
+            "sign in again with: jetpack-partner login --client-id ID --client-secret-file PATH";
+        match e {
+            Error::Api(api) if api.code == ApiErrorCode::Unauthorized => {
+                Failure::from(Error::Api(api))
+            }
             e if e.is_token_refused() => Failure::usage(
                 format!("the WordPress.com user's token was refused (expired or revoked?): {e}"),
-                "sign in again with: jetpack-partner login --client-id ID --client-secret-file PATH",
+                LOGIN,
+            ),
+            Error::Api(api) if api.code == ApiErrorCode::InvalidScope => Failure::usage(
+                format!(
+                    "the token in {} is not a WordPress.com user's token for this endpoint \
+                     (the API answered {} invalid_scope: {}); is it the partner's token? \
+                     Scan actions need a token a WordPress.com user approved (scope global), \
+                     not the partner's (scope jetpack-partner)",
+                    self.user_token_source(),
+                    api.status,
+                    api.message
+                ),
+                LOGIN,
             ),
             other => Failure::from(other),
-        })
+        }
+    }
+
+    /// Where the user's token came from, as a message names it.
+    fn user_token_source(&self) -> String {
+        match &self.args.user_token_file {
+            Some(path) => format!("the file {path}"),
+            None => "$JETPACK_USER_TOKEN".to_owned(),
+        }
     }
 
     /// The blog ID of `site`: as given, or from the public site lookup

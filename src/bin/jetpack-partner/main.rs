@@ -24,6 +24,7 @@ mod partner_key;
 mod provision;
 #[cfg(feature = "sandbox")]
 mod sandbox;
+mod scan;
 mod site;
 mod ssh_credentials;
 mod suggest;
@@ -171,6 +172,34 @@ const COMMANDS: &[Command] = &[
         help: batch::HELP_CANCEL,
         flags: batch::FLAGS,
         run: Run::Api(batch::check, batch::cancel),
+    },
+    Command {
+        name: "scan status",
+        summary: "show a site's Jetpack Scan: scanner state, threats, last scan",
+        help: scan::STATUS_HELP,
+        flags: scan::SITE_FLAGS,
+        run: Run::Api(scan::check, scan::status),
+    },
+    Command {
+        name: "scan start",
+        summary: "queue a Jetpack Scan scan of a site (a user's token)",
+        help: scan::START_HELP,
+        flags: scan::SITE_FLAGS,
+        run: Run::Api(scan::check, scan::start),
+    },
+    Command {
+        name: "threat fix",
+        summary: "fix threats Jetpack Scan found, and with --wait follow the fixes",
+        help: scan::FIX_HELP,
+        flags: scan::FIX_FLAGS,
+        run: Run::Api(scan::check_fix, scan::fix),
+    },
+    Command {
+        name: "threat ignore",
+        summary: "mark a threat Jetpack Scan found as ignored (a user's token)",
+        help: scan::IGNORE_HELP,
+        flags: scan::IGNORE_FLAGS,
+        run: Run::Api(scan::check_ignore, scan::ignore),
     },
     #[cfg(feature = "sandbox")]
     Command {
@@ -501,7 +530,8 @@ impl Miss {
     }
 }
 
-/// The first words of the two-word commands: `partner-key`, `batch`.
+/// The first words of the two-word commands: `partner-key`, `batch`,
+/// `scan`, `threat`.
 pub fn groups() -> Vec<&'static str> {
     let mut groups: Vec<&str> = Vec::new();
     for first in COMMANDS.iter().filter_map(|c| c.name.split_once(' ')) {
@@ -635,7 +665,7 @@ mod tests {
 
     #[test]
     fn groups_come_from_the_two_word_commands() {
-        assert_eq!(groups(), ["partner-key", "batch"]);
+        assert_eq!(groups(), ["partner-key", "batch", "scan", "threat"]);
         let batch: Vec<&str> = subcommands("batch").iter().map(|c| c.name).collect();
         assert_eq!(batch, ["batch provision", "batch cancel"]);
     }

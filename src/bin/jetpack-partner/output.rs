@@ -346,7 +346,11 @@ printable!(
     jetpack_partner::ErrorCatalogueAnswer,
     jetpack_partner::SshCredentialsAnswer,
     jetpack_partner::PartnerKeyAnswer,
-    jetpack_partner::SiteLookupAnswer
+    jetpack_partner::SiteLookupAnswer,
+    jetpack_partner::ScanAnswer,
+    jetpack_partner::EnqueueScanAnswer,
+    jetpack_partner::AlertsAnswer,
+    jetpack_partner::FixStatusAnswer
 );
 
 /// An answer this program composed: printed as serialized.

@@ -31,6 +31,8 @@ pub struct Options {
     max_connections: Option<usize>,
     tls_cert: Option<String>,
     tls_key: Option<String>,
+    scan: Option<Duration>,
+    fix: Option<Duration>,
 }
 
 const OWN: &[Flag] = &[
@@ -154,6 +156,18 @@ const OWN: &[Flag] = &[
             )
         },
     ),
+    Flag::value(
+        &["--scan-ms"],
+        "N",
+        "a Jetpack Scan scan takes N ms, from scan/enqueue to idle (default 2000)",
+        |a, v| set(&mut a.sandbox.scan, millis(&v)),
+    ),
+    Flag::value(
+        &["--fix-ms"],
+        "N",
+        "a threat's fix takes N ms, an update fixer twice that (default 1000)",
+        |a, v| set(&mut a.sandbox.fix, millis(&v)),
+    ),
     Flag::text(
         &["--tls-cert"],
         "PATH",
@@ -208,7 +222,7 @@ Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRE
          [--disabled-partner ID ...] [--clock-at SECS]
          [--latency-ms N] [--fault KIND[:RATE] ...] [--fault-seed N] [--fault-after N]
          [--retry-after SECS] [--slow-ms N] [--workers N] [--max-connections N]
-         [--tls-cert PATH --tls-key PATH]
+         [--scan-ms N] [--fix-ms N] [--tls-cert PATH --tls-key PATH]
 
 Reserved test hosts (in siteurl), for the documented failures of provision:
   *.nojetpack.test     method_not_found: remoteRegister (Jetpack not active)
@@ -251,6 +265,17 @@ Its rules, where the reference leaves a choice:
 The sandbox's own routes (no token): GET /_sandbox/stats; GET /_sandbox/clock
 and POST /_sandbox/clock?advance=SECS (move the clock forward);
 POST /_sandbox/connect?site=SITE (the site's owner connects it).
+
+Jetpack Scan. A site's scanner depends on its products and its host:
+  - without a product that includes Scan (jetpack-scan, premium,
+    professional, complete): state unavailable, nothing to scan or fix;
+  - while that product is pending (*.pending.test): state provisioning;
+  - *.infected.test: threats of every severity from 1 to 5 (malware, a
+    vulnerable plugin and theme, a modified core file), all fixable but one;
+  - *.fixfails.infected.test: the same threats, and every fix ends not_fixed;
+  - any other host scans clean.
+scan/enqueue goes from idle to scanning and back in --scan-ms; a fix goes
+from in_progress to fixed in --fix-ms; ignore marks a threat ignored.
 
 Fault kinds. These replace the request's handler, so the request has no
 effect (nothing is provisioned, cancelled or issued):
@@ -327,6 +352,12 @@ pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
     }
     for &(fault, rate) in &o.faults {
         builder = builder.fault(fault, rate);
+    }
+    if let Some(duration) = o.scan {
+        builder = builder.scan_duration(duration);
+    }
+    if let Some(duration) = o.fix {
+        builder = builder.fix_duration(duration);
     }
     builder = tls(o, builder)?;
     if let Some(n) = o.workers {
