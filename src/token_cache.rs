@@ -338,6 +338,42 @@ impl TokenCache {
         }
     }
 
+    /// Forgets every WordPress.com user's token of one API base, whatever
+    /// the app. The files are found by their names and removed unread (a
+    /// corrupt one goes too); an unsafe directory is an error. Gives the
+    /// files removed.
+    pub fn remove_users(&self, api_base: &str) -> Result<Vec<PathBuf>, Error> {
+        let Some(dir) = self.trusted_dir()? else {
+            return Ok(Vec::new());
+        };
+        let prefix = user_file_prefix(api_base);
+        let entries = fs::read_dir(&dir)
+            .map_err(|e| Error::io(format!("cannot list the token cache {}", dir.display()), e))?;
+        let mut removed = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if !name
+                .to_str()
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".json"))
+            {
+                continue;
+            }
+            let path = dir.join(name);
+            match fs::remove_file(&path) {
+                Ok(()) => removed.push(path),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(Error::io(
+                        format!("cannot remove the token cache {}", path.display()),
+                        e,
+                    ))
+                }
+            }
+        }
+        removed.sort();
+        Ok(removed)
+    }
+
     /// The directory resolved through symbolic links, if it exists and is
     /// safe to use; every file operation then works on this path.
     fn trusted_dir(&self) -> Result<Option<PathBuf>, Error> {
@@ -396,7 +432,8 @@ fn read_user_entry(path: &Path) -> Result<Option<UserEntry>, Error> {
     let entry: UserEntry = serde_json::from_slice(&bytes).map_err(|_| {
         Error::io(
             format!(
-                "the token cache {} is corrupt (sign out and in again to replace it)",
+                "the token cache {} is corrupt (sign in again to replace it, or sign out to \
+                 remove it)",
                 path.display()
             ),
             io::Error::from(io::ErrorKind::InvalidData),
@@ -852,6 +889,15 @@ mod tests {
         assert!(cache.remove_user("https://a", "5678")?);
         assert!(!cache.remove_user("https://a", "5678")?);
         assert!(cache.load_user("https://a", "5678")?.is_none());
+        assert!(cache.load("https://a", &who("5678"))?.is_some());
+        // Every app's, for one API base, a corrupt file too.
+        fs::write(cache.user_path("https://a", "2222"), b"{\"kind")
+            .map_err(|e| Error::io("test write", e))?;
+        assert!(cache.load_users("https://a").is_err());
+        assert_eq!(cache.remove_users("https://a")?.len(), 2);
+        assert!(cache.remove_users("https://a")?.is_empty());
+        assert!(cache.load_users("https://a")?.is_empty());
+        assert!(cache.load_user("https://b", "5678")?.is_some());
         assert!(cache.load("https://a", &who("5678"))?.is_some());
         Ok(())
     }

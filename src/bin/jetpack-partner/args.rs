@@ -111,7 +111,13 @@ pub struct Args {
     pub retry_failed: bool,
     pub fail_fast: bool,
     pub quiet: bool,
-    // long operations (follow.rs)
+    // login, logout
+    pub client_id: Option<String>,
+    pub client_secret_file: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub open: bool,
+    pub paste: bool,
+    // long operations (follow.rs); login's wait for the redirect
     pub wait: bool,
     pub wait_timeout: Option<Duration>,
     pub wait_interval: Option<Duration>,
