@@ -43,6 +43,11 @@ pub(crate) const REQUEST_TIME: Duration = Duration::from_secs(5);
 /// Connections served at once; more are closed at once.
 const MAX_CONNECTIONS: usize = 16;
 
+/// How long, and how much, of what a client still sends after its
+/// answer is read and dropped.
+const DRAIN_TIME: Duration = Duration::from_secs(1);
+const MAX_DRAIN: u64 = 64 * 1024;
+
 /// How often the listener looks for a new connection.
 const POLL: Duration = Duration::from_millis(20);
 
@@ -343,12 +348,13 @@ fn read_head(stream: &mut TcpStream) -> Result<String, Head> {
             Ok(n) => n,
         };
         head.extend_from_slice(&buffer[..n]);
-        if let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") {
-            head.truncate(end);
-            return Ok(String::from_utf8_lossy(&head).into_owned());
-        }
-        if head.len() > MAX_REQUEST_HEAD {
-            return Err(Head::TooLarge);
+        match head.windows(4).position(|w| w == b"\r\n\r\n") {
+            Some(end) if end <= MAX_REQUEST_HEAD => {
+                head.truncate(end);
+                return Ok(String::from_utf8_lossy(&head).into_owned());
+            }
+            _ if head.len() > MAX_REQUEST_HEAD => return Err(Head::TooLarge),
+            _ => {}
         }
     }
 }
@@ -388,6 +394,11 @@ fn respond(stream: &mut TcpStream, status: u16, title: &str, text: &str) {
         .and_then(|()| stream.write_all(body.as_bytes()))
         .and_then(|()| stream.flush());
     let _ = stream.shutdown(std::net::Shutdown::Write);
+    // What the client still sends (the rest of a request too large) is
+    // read and dropped for a moment, so that closing with it unread does
+    // not reset the connection before the client has read the page.
+    let _ = stream.set_read_timeout(Some(DRAIN_TIME));
+    let _ = std::io::copy(&mut (&mut *stream).take(MAX_DRAIN), &mut std::io::sink());
 }
 
 #[cfg(test)]

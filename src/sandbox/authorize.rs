@@ -14,7 +14,7 @@
 
 use std::time::Instant;
 
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
 
 use super::reply::Reply;
@@ -24,6 +24,13 @@ use super::state::{random_token, Code, State, TokenField};
 
 /// The scope of a WordPress.com user's token.
 const USER_SCOPE: &str = "global";
+
+/// What a query value leaves as it is: RFC 3986's unreserved characters.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Codes waiting for their exchange at once, at most: a client cannot make
 /// the sandbox hold more.
@@ -54,7 +61,7 @@ pub(crate) fn authorize(shared: &Shared, rq: &Incoming) -> Reply {
             location.push(separator);
             location.push_str(name);
             location.push('=');
-            location.extend(utf8_percent_encode(v, NON_ALPHANUMERIC));
+            location.extend(utf8_percent_encode(v, UNRESERVED));
             separator = '&';
         }
         Reply::redirect(location)
