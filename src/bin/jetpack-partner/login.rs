@@ -61,7 +61,8 @@ const LOGIN: &[Flag] = &[
     Flag::value(
         &["--wait-timeout"],
         "SECS",
-        "give up after SECS without the redirect or the paste (default 300)",
+        "give up after SECS without the redirect or the paste (default 300;\n\
+         --timeout bounds the code's exchange that follows)",
         |a, v| set(&mut a.wait_timeout, seconds(&v)),
     ),
 ];
