@@ -21,9 +21,7 @@ use super::reply::Reply;
 use super::request::{Fields, Incoming};
 use super::shared::Shared;
 use super::state::{random_token, Code, State, TokenField};
-
-/// The scope of a WordPress.com user's token.
-const USER_SCOPE: &str = "global";
+use super::wpcom::USER_SCOPE;
 
 /// What a query value leaves as it is: RFC 3986's unreserved characters.
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC

@@ -81,7 +81,7 @@
 //! partner_keys    bearer, reply, request, shared, state
 //! errors          bearer, reply, request, shared
 //! oauth           authorize, reply, request, shared
-//! authorize       reply, request, shared, state
+//! authorize       reply, request, shared, state, wpcom
 //! site_lookup     reply, request, shared, sites
 //! wpcom           reply, request, sites, state
 //! bearer          reply, request, state
