@@ -212,6 +212,36 @@ impl Credentials {
     }
 }
 
+/// The partner's own WordPress.com app (made at
+/// `https://developer.wordpress.com/apps/new/`): its client ID and secret,
+/// for the authorization-code flow that gives a WordPress.com user's token.
+/// Not the partner ID and secret, which are the partner's OAuth client.
+#[derive(Debug)]
+pub struct WpcomApp {
+    client_id: String,
+    secret: Secret,
+}
+
+impl WpcomApp {
+    /// The app with this client ID and client secret.
+    pub fn new(client_id: impl Into<String>, secret: Secret) -> Self {
+        WpcomApp {
+            client_id: client_id.into(),
+            secret,
+        }
+    }
+
+    /// The app's client ID. Not a secret: it is in the authorize URL.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The app's client secret.
+    pub fn secret(&self) -> &Secret {
+        &self.secret
+    }
+}
+
 /// A bearer token for the partner endpoints. Prints as `AccessToken(***)`;
 /// like [`Secret`], it has no `Display`, no `Clone` and no `==`.
 #[derive(Serialize, Deserialize)]
@@ -255,7 +285,8 @@ mod tests {
     fn secrets_never_print() {
         let c = Credentials::new("42", Secret::new("s3cr3t"));
         let t = AccessToken::new("tok3n");
-        let shown = format!("{c:?} {t:?} {:?}", c.secret());
+        let app = WpcomApp::new("5678", Secret::new("s3cr3t"));
+        let shown = format!("{c:?} {t:?} {:?} {app:?}", c.secret());
         assert!(
             !shown.contains("s3cr3t") && !shown.contains("tok3n"),
             "{shown}"

@@ -25,6 +25,13 @@
 //! which never prints. The library never prints either: pass a closure to
 //! [`ClientBuilder::trace`] to watch the exchanges.
 //!
+//! Scan actions and partner reporting take the token of the partner's
+//! WordPress.com user instead of the partner's: [`Authorize`] builds the
+//! address the user opens and reads the redirect that comes back (a
+//! [`RedirectListener`] receives it on this machine), and
+//! [`AuthorizationCodeGrant`] exchanges its code for the token, which
+//! [`Session::user_token`] then sends and [`TokenCache::store_user`] keeps.
+//!
 //! With the `sandbox` feature (on by default), [`sandbox::Sandbox`] serves
 //! a local fake of the API for tests and demonstrations.
 
@@ -42,6 +49,7 @@ mod form;
 mod lenient;
 mod random;
 mod redact;
+mod redirect;
 mod response;
 mod retry;
 mod session;
@@ -53,6 +61,8 @@ mod wait;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
+pub use api::authorization_code::{AuthorizationCodeGrant, UserTokenAnswer};
+pub use api::authorize::{Authorize, DEFAULT_REDIRECT_URI, USER_SCOPE};
 pub use api::cancel::{Cancel, CancelAnswer, CancelOutcome};
 pub use api::errors::{ErrorCatalogue, ErrorCatalogueAnswer, ErrorInfo};
 pub use api::partner_keys::{NewPartnerKey, PartnerKeyAnswer};
@@ -70,7 +80,7 @@ pub use api::threats::{
 };
 pub use api::token::{TokenAnswer, TokenGrant};
 pub use api::upgrade_paths::{UpgradePaths, UpgradePathsAnswer};
-pub use auth::{AccessToken, Credentials, Secret};
+pub use auth::{AccessToken, Credentials, Secret, WpcomApp};
 pub use blog::BlogId;
 pub use client::{Client, ClientBuilder, DEFAULT_API_BASE, DEFAULT_TIMEOUT};
 pub use endpoint::{Body, Endpoint, Method, Repeat, Token};
@@ -81,11 +91,12 @@ pub use error::{
 pub use form::{Encoded, Form};
 pub use lenient::{parse_bool, Extra};
 pub use redact::{Redactor, MIN_SECRET_LEN};
+pub use redirect::RedirectListener;
 pub use response::{RawAnswer, Reply, MAX_BODY};
 pub use retry::DEFAULT_RETRIES;
 pub use session::Session;
 pub use site::SiteRef;
-pub use token_cache::TokenCache;
+pub use token_cache::{CachedUserToken, TokenCache};
 pub use trace::TraceEvent;
 pub use wait::{Look, Progress, Wait, DEFAULT_WAIT_INTERVAL, DEFAULT_WAIT_TIMEOUT};
 

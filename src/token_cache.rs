@@ -2,6 +2,8 @@
 //! token on every run (the token does not expire in normal use).
 //!
 //! One file per API base and partner ID, readable only by its owner (0600).
+//! The token a WordPress.com user approved (see `login`) is kept the same
+//! way, in a file of its own per API base and app client ID.
 //! A token is written to a new temporary file with an unpredictable name in
 //! the same directory and renamed into place, so a reader never sees half a
 //! token.
@@ -43,6 +45,30 @@ const STALE_TEMPORARY_AGE: Duration = Duration::from_secs(10 * 60);
 #[derive(Clone, Debug)]
 pub struct TokenCache {
     dir: PathBuf,
+}
+
+/// What a user token's cache file holds.
+#[derive(Serialize, Deserialize)]
+struct UserEntry {
+    /// `wpcom-user`: what the file is, for a person who opens it.
+    kind: String,
+    api_base: String,
+    client_id: String,
+    access_token: Secret,
+}
+
+const USER_KIND: &str = "wpcom-user";
+
+/// A WordPress.com user's token found in the cache, and the app it was
+/// issued to.
+#[derive(Debug)]
+pub struct CachedUserToken {
+    /// The client ID of the app the user approved.
+    pub client_id: String,
+    /// The token.
+    pub token: AccessToken,
+    /// The file it is kept in.
+    pub path: PathBuf,
 }
 
 /// What a cache file holds.
@@ -179,6 +205,175 @@ impl TokenCache {
         }
     }
 
+    /// Makes the directory ready for a store now: creates it 0700 when
+    /// missing, and checks that it is safe to use (see the module
+    /// documentation). For a caller that must not start work whose result
+    /// it could not keep (a sign-in in a browser). Gives the directory,
+    /// links resolved.
+    pub fn ready(&self) -> Result<PathBuf, Error> {
+        create_private_dir(&self.dir).map_err(|e| {
+            Error::io(
+                format!("cannot create the token cache {}", self.dir.display()),
+                e,
+            )
+        })?;
+        self.trusted_dir()?.ok_or_else(|| {
+            Error::io(
+                format!("cannot create the token cache {}", self.dir.display()),
+                io::Error::from(io::ErrorKind::NotFound),
+            )
+        })
+    }
+
+    /// The file for the WordPress.com user's token of one API base and
+    /// app (in the directory as given).
+    pub fn user_path(&self, api_base: &str, client_id: &str) -> PathBuf {
+        self.dir.join(user_file_name(api_base, client_id))
+    }
+
+    /// Stores the token a WordPress.com user approved for the app
+    /// `client_id`, under the same rules as [`store`](Self::store); a
+    /// directory that is not safe to use is an error. Gives the file.
+    pub fn store_user(
+        &self,
+        api_base: &str,
+        client_id: &str,
+        token: &AccessToken,
+    ) -> Result<PathBuf, Error> {
+        let dir = self.ready()?;
+        remove_stale_temporaries(&dir);
+        let name = user_file_name(api_base, client_id);
+        let failed = |what: &str, e| {
+            Error::io(
+                format!(
+                    "cannot {what} the token cache {}",
+                    dir.join(&name).display()
+                ),
+                e,
+            )
+        };
+        let entry = UserEntry {
+            kind: USER_KIND.to_owned(),
+            api_base: api_base.to_owned(),
+            client_id: client_id.to_owned(),
+            access_token: Secret::new(token.expose()),
+        };
+        let bytes =
+            serde_json::to_vec(&entry).map_err(|e| failed("encode", io::Error::other(e)))?;
+        replace_file(&dir, &name, &bytes).map_err(|e| failed("write", e))?;
+        Ok(dir.join(name))
+    }
+
+    /// The WordPress.com user's token of one API base and app, if there
+    /// is one; as with [`load`](Self::load), an unsafe directory or a bad
+    /// file is an error.
+    pub fn load_user(
+        &self,
+        api_base: &str,
+        client_id: &str,
+    ) -> Result<Option<CachedUserToken>, Error> {
+        let Some(dir) = self.trusted_dir()? else {
+            return Ok(None);
+        };
+        let path = dir.join(user_file_name(api_base, client_id));
+        Ok(read_user_entry(&path)?
+            .filter(|e| e.api_base == api_base && e.client_id == client_id)
+            .map(|e| CachedUserToken {
+                client_id: e.client_id,
+                token: AccessToken::new(e.access_token.expose()),
+                path,
+            }))
+    }
+
+    /// Every WordPress.com user's token of one API base, whatever the app,
+    /// in the order of the apps' client IDs: for a caller that was not told
+    /// which app signed in. Only this API base's files are read.
+    pub fn load_users(&self, api_base: &str) -> Result<Vec<CachedUserToken>, Error> {
+        let Some(dir) = self.trusted_dir()? else {
+            return Ok(Vec::new());
+        };
+        let prefix = user_file_prefix(api_base);
+        let entries = fs::read_dir(&dir)
+            .map_err(|e| Error::io(format!("cannot list the token cache {}", dir.display()), e))?;
+        let mut found = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                continue;
+            };
+            if !(name.starts_with(&prefix) && name.ends_with(".json")) {
+                continue;
+            }
+            let path = dir.join(name);
+            if let Some(e) = read_user_entry(&path)?.filter(|e| e.api_base == api_base) {
+                // A file of one app renamed to another's name is not used.
+                if path.file_name() == self.user_path(api_base, &e.client_id).file_name() {
+                    found.push(CachedUserToken {
+                        client_id: e.client_id,
+                        token: AccessToken::new(e.access_token.expose()),
+                        path,
+                    });
+                }
+            }
+        }
+        found.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        Ok(found)
+    }
+
+    /// Forgets the WordPress.com user's token of one API base and app.
+    /// Gives whether there was one. The file is removed by its name,
+    /// unread (a corrupt one goes too); an unsafe directory is an error.
+    pub fn remove_user(&self, api_base: &str, client_id: &str) -> Result<bool, Error> {
+        let Some(dir) = self.trusted_dir()? else {
+            return Ok(false);
+        };
+        let path = dir.join(user_file_name(api_base, client_id));
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(Error::io(
+                format!("cannot remove the token cache {}", path.display()),
+                e,
+            )),
+        }
+    }
+
+    /// Forgets every WordPress.com user's token of one API base, whatever
+    /// the app. The files are found by their names and removed unread (a
+    /// corrupt one goes too); an unsafe directory is an error. Gives the
+    /// files removed.
+    pub fn remove_users(&self, api_base: &str) -> Result<Vec<PathBuf>, Error> {
+        let Some(dir) = self.trusted_dir()? else {
+            return Ok(Vec::new());
+        };
+        let prefix = user_file_prefix(api_base);
+        let entries = fs::read_dir(&dir)
+            .map_err(|e| Error::io(format!("cannot list the token cache {}", dir.display()), e))?;
+        let mut removed = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if !name
+                .to_str()
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".json"))
+            {
+                continue;
+            }
+            let path = dir.join(name);
+            match fs::remove_file(&path) {
+                Ok(()) => removed.push(path),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(Error::io(
+                        format!("cannot remove the token cache {}", path.display()),
+                        e,
+                    ))
+                }
+            }
+        }
+        removed.sort();
+        Ok(removed)
+    }
+
     /// The directory resolved through symbolic links, if it exists and is
     /// safe to use; every file operation then works on this path.
     fn trusted_dir(&self) -> Result<Option<PathBuf>, Error> {
@@ -208,6 +403,43 @@ fn file_name(api_base: &str, credentials: &Credentials) -> String {
         secret_fingerprint(credentials)
     );
     format!("token-{:016x}.json", fnv1a(key.as_bytes()))
+}
+
+/// `user-token-<hash of the API base>-<hash of the API base and client
+/// ID>.json`: one file per API base and app, and the API base's files
+/// found by their names alone. The app secret is not part of the name:
+/// the token is a bearer token that works without it, and a command that
+/// sends it must not need the app secret.
+fn user_file_name(api_base: &str, client_id: &str) -> String {
+    let key = format!("{api_base}\n{client_id}");
+    format!(
+        "{}{:016x}.json",
+        user_file_prefix(api_base),
+        fnv1a(key.as_bytes())
+    )
+}
+
+fn user_file_prefix(api_base: &str) -> String {
+    format!("user-token-{:016x}-", fnv1a(api_base.as_bytes()))
+}
+
+/// A user token's cache file, read under the same rules as every cache
+/// file; `None` when there is none, an error when it is not one.
+fn read_user_entry(path: &Path) -> Result<Option<UserEntry>, Error> {
+    let Some(bytes) = read_cache_file(path)? else {
+        return Ok(None);
+    };
+    let entry: UserEntry = serde_json::from_slice(&bytes).map_err(|_| {
+        Error::io(
+            format!(
+                "the token cache {} is corrupt (sign in again to replace it, or sign out to \
+                 remove it)",
+                path.display()
+            ),
+            io::Error::from(io::ErrorKind::InvalidData),
+        )
+    })?;
+    Ok((entry.kind == USER_KIND && !entry.access_token.is_empty()).then_some(entry))
 }
 
 /// A fingerprint of the partner secret: the first 128 bits of a SHA-256
@@ -497,7 +729,7 @@ fn random_hex() -> io::Result<String> {
 
 /// Whether `name` is one of this cache's temporary files (of any version).
 fn is_temporary_name(name: &str) -> bool {
-    name.starts_with(".token-") && name.ends_with(".tmp")
+    (name.starts_with(".token-") || name.starts_with(".user-token-")) && name.ends_with(".tmp")
 }
 
 /// Removes temporary files (or links with such names) that a killed run
@@ -613,6 +845,111 @@ mod tests {
         let leftovers = fs::read_dir(cache.dir()).map(|d| d.count()).unwrap_or(0);
         assert_eq!(leftovers, 1, "no temporary file is left behind");
         Ok(())
+    }
+
+    fn user_token(found: Option<CachedUserToken>) -> Option<String> {
+        found.map(|f| f.token.expose().to_owned())
+    }
+
+    #[test]
+    fn user_tokens_are_kept_per_api_base_and_app() -> Result<(), Error> {
+        let cache = TokenCache::new(temp_dir("users").join("nested"));
+        assert!(
+            cache.load_users("https://a")?.is_empty(),
+            "no directory yet"
+        );
+        assert!(!cache.remove_user("https://a", "5678")?);
+        let path = cache.store_user("https://a", "5678", &AccessToken::new("user-a"))?;
+        cache.store_user("https://a", "1111", &AccessToken::new("user-a-other-app"))?;
+        cache.store_user("https://b", "5678", &AccessToken::new("user-b"))?;
+        assert_eq!(
+            path.file_name(),
+            cache.user_path("https://a", "5678").file_name()
+        );
+        assert_eq!(
+            user_token(cache.load_user("https://a", "5678")?).as_deref(),
+            Some("user-a")
+        );
+        assert!(cache.load_user("https://a", "9999")?.is_none());
+        let apps: Vec<(String, String)> = cache
+            .load_users("https://a")?
+            .into_iter()
+            .map(|f| (f.client_id, f.token.expose().to_owned()))
+            .collect();
+        assert_eq!(
+            apps,
+            [
+                ("1111".to_owned(), "user-a-other-app".to_owned()),
+                ("5678".to_owned(), "user-a".to_owned())
+            ]
+        );
+        // The partner's token of the same API base is another file.
+        cache.store("https://a", &who("5678"), &AccessToken::new("partner"))?;
+        assert_eq!(cache.load_users("https://a")?.len(), 2);
+        assert!(cache.remove_user("https://a", "5678")?);
+        assert!(!cache.remove_user("https://a", "5678")?);
+        assert!(cache.load_user("https://a", "5678")?.is_none());
+        assert!(cache.load("https://a", &who("5678"))?.is_some());
+        // Every app's, for one API base, a corrupt file too.
+        fs::write(cache.user_path("https://a", "2222"), b"{\"kind")
+            .map_err(|e| Error::io("test write", e))?;
+        assert!(cache.load_users("https://a").is_err());
+        assert_eq!(cache.remove_users("https://a")?.len(), 2);
+        assert!(cache.remove_users("https://a")?.is_empty());
+        assert!(cache.load_users("https://a")?.is_empty());
+        assert!(cache.load_user("https://b", "5678")?.is_some());
+        assert!(cache.load("https://a", &who("5678"))?.is_some());
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_user_token_file_is_private_and_a_renamed_one_is_not_used() -> Result<(), Error> {
+        let dir = temp_dir("user-modes");
+        let cache = TokenCache::new(&dir);
+        let path = cache.store_user("https://a", "5678", &AccessToken::new("user-a"))?;
+        assert_eq!(mode_of(&path), 0o600);
+        assert_eq!(mode_of(&dir), 0o700);
+        assert_eq!(names_in(&dir).len(), 1, "{:?}", names_in(&dir));
+        let text = fs::read_to_string(&path).unwrap_or_default();
+        assert!(text.contains("\"kind\":\"wpcom-user\""), "{text}");
+        // Another app's file under this app's name is not this app's token.
+        let other = cache.store_user("https://a", "1111", &AccessToken::new("user-b"))?;
+        fs::rename(&other, &path).map_err(|e| Error::io("test mv", e))?;
+        assert!(cache.load_user("https://a", "5678")?.is_none());
+        assert!(cache.load_users("https://a")?.is_empty());
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_unsafe_directory_is_an_error_for_user_tokens_too() -> Result<(), Error> {
+        let dir = temp_dir("user-unsafe");
+        dir_with_mode(&dir, 0o777)?;
+        let cache = TokenCache::new(&dir);
+        let message = |r: Result<(), Error>| r.err().map(|e| e.to_string()).unwrap_or_default();
+        let ready = message(cache.ready().map(|_| ()));
+        assert!(ready.contains("writable by group or others"), "{ready}");
+        let stored = message(
+            cache
+                .store_user("https://a", "5678", &AccessToken::new("user-a"))
+                .map(|_| ()),
+        );
+        assert!(stored.contains("writable by group or others"), "{stored}");
+        let loaded = message(cache.load_users("https://a").map(|_| ()));
+        assert!(loaded.contains("writable by group or others"), "{loaded}");
+        let removed = message(cache.remove_user("https://a", "5678").map(|_| ()));
+        assert!(removed.contains("writable by group or others"), "{removed}");
+        assert!(names_in(&dir).is_empty());
+        assert_eq!(mode_of(&dir), 0o777);
+        Ok(())
+    }
+
+    #[test]
+    fn user_temporary_files_are_temporary_names() {
+        assert!(is_temporary_name(".user-token-0-1.json.abc.tmp"));
+        assert!(is_temporary_name(".token-0.json.abc.tmp"));
+        assert!(!is_temporary_name("user-token-0-1.json"));
     }
 
     #[test]

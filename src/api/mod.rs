@@ -5,6 +5,8 @@
 //! text the API sent in `raw`, so a caller can print exactly what the
 //! server said.
 
+pub(crate) mod authorization_code;
+pub(crate) mod authorize;
 pub(crate) mod cancel;
 pub(crate) mod errors;
 pub(crate) mod partner_keys;

@@ -59,6 +59,23 @@
 //!
 //! Starting fails with a [`SandboxError`], the sandbox's own error.
 //!
+//! It also plays WordPress.com for the authorization-code flow with a
+//! partner's own WordPress.com app ([`SandboxBuilder::app`]):
+//! `GET /oauth2/authorize` approves at once, redirecting to the app's
+//! registered redirect URI with a one-time code, and the
+//! `authorization_code` grant exchanges that code for the token of the
+//! partner's WordPress.com user, the one [`Sandbox::user_token`] gives.
+//!
+//! ```
+//! use jetpack_partner::sandbox::{App, Sandbox, TokenField};
+//! let sandbox = Sandbox::builder()
+//!     .partner("1234", "s3cret")
+//!     .app(App::new("5678", "app-s3cret", "http://127.0.0.1:3210/", "1234"))
+//!     .app(App::new("5679", "app-s3cret", "http://127.0.0.1:3210/", "1234").answer(TokenField::Secret))
+//!     .start()?;
+//! # Ok::<(), jetpack_partner::sandbox::SandboxError>(())
+//! ```
+//!
 //! # Layout
 //!
 //! The modules use one another in one direction only: the graph below has
@@ -73,8 +90,8 @@
 //! mod.rs          admin, clock, error, faults, front, persist, reply,
 //!                 request, routes, shared, state, stop, threats, tls, wpcom
 //! admin           reply, request, shared, sites
-//! routes          cancel, errors, oauth, partner_keys, provision, reply,
-//!                 request, scan, shared, site_lookup, ssh_credentials,
+//! routes          authorize, cancel, errors, oauth, partner_keys, provision,
+//!                 reply, request, scan, shared, site_lookup, ssh_credentials,
 //!                 status, upgrade_paths
 //! scan            catalogue, reply, request, shared, sites, state, threats,
 //!                 wpcom
@@ -86,7 +103,8 @@
 //! ssh_credentials bearer, reply, request, shared, sites
 //! partner_keys    bearer, reply, request, shared, state
 //! errors          bearer, reply, request, shared
-//! oauth           reply, request, shared
+//! oauth           authorize, reply, request, shared
+//! authorize       reply, request, shared, state, wpcom
 //! site_lookup     reply, request, shared, sites
 //! wpcom           reply, request, sites, state
 //! bearer          reply, request, state
@@ -109,6 +127,7 @@
 //! ```
 
 mod admin;
+mod authorize;
 mod bearer;
 mod cancel;
 mod catalogue;
@@ -156,6 +175,7 @@ use front::Front;
 use reply::Reply;
 use request::Incoming;
 use shared::Shared;
+pub use state::TokenField;
 use state::{Partner, State};
 use stop::Stop;
 
@@ -171,6 +191,57 @@ const CONNECTIONS: usize = 256;
 /// Most client connections a sandbox may be given.
 const MAX_CONNECTIONS: usize = 4096;
 
+/// A partner's own WordPress.com app, for the authorization-code flow:
+/// its client ID and secret, its registered redirect URI, and the partner
+/// whose WordPress.com user approves it. Its `Debug` hides the secret.
+#[derive(Clone)]
+pub struct App {
+    client_id: String,
+    secret: Vec<u8>,
+    redirect_uri: String,
+    partner_id: String,
+    answer: TokenField,
+}
+
+impl App {
+    /// The app `client_id` with this secret and registered redirect URI
+    /// (compared byte for byte), standing for the WordPress.com user of
+    /// the partner `partner_id`. Its token answer carries `access_token`.
+    pub fn new(
+        client_id: impl Into<String>,
+        secret: impl AsRef<[u8]>,
+        redirect_uri: impl Into<String>,
+        partner_id: impl Into<String>,
+    ) -> App {
+        App {
+            client_id: client_id.into(),
+            secret: secret.as_ref().to_vec(),
+            redirect_uri: redirect_uri.into(),
+            partner_id: partner_id.into(),
+            answer: TokenField::default(),
+        }
+    }
+
+    /// Which field of the token answer carries the token: `access_token`
+    /// (the default), `secret` only, or both.
+    pub fn answer(mut self, field: TokenField) -> App {
+        self.answer = field;
+        self
+    }
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("client_id", &self.client_id)
+            .field("secret", &state::REDACTED)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("partner_id", &self.partner_id)
+            .field("answer", &self.answer)
+            .finish()
+    }
+}
+
 /// Configures a [`Sandbox`].
 #[derive(Clone, Debug)]
 pub struct SandboxBuilder {
@@ -182,6 +253,8 @@ pub struct SandboxBuilder {
     disabled: Vec<String>,
     /// Unix seconds the clock reads at start.
     clock_at: Option<u64>,
+    apps: Vec<App>,
+    code_lifetime: Option<Duration>,
     state_file: Option<PathBuf>,
     faults: FaultPlan,
     tls: Option<TlsPem>,
@@ -266,6 +339,23 @@ impl SandboxBuilder {
     /// the state file's clock had reached, else the system clock.
     pub fn clock_at(mut self, unix_seconds: u64) -> Self {
         self.clock_at = Some(unix_seconds);
+        self
+    }
+
+    /// Adds a partner's WordPress.com app, for the authorization-code
+    /// flow. Its partner must be known when the sandbox starts (given
+    /// here, or in the state file), or [`start`](Self::start) fails. It
+    /// replaces an app of the same client ID from the state file.
+    pub fn app(mut self, app: App) -> Self {
+        self.apps.push(app);
+        self
+    }
+
+    /// How long an authorization code may wait for its exchange (default
+    /// 60 seconds). Zero makes every code expire at once, for a test of
+    /// an expired code.
+    pub fn code_lifetime(mut self, lifetime: Duration) -> Self {
+        self.code_lifetime = Some(lifetime);
         self
     }
 
@@ -383,6 +473,32 @@ impl SandboxBuilder {
             state.clock = Clock::starting_at(at);
         }
         state.scan_timing = self.scan_timing;
+        for app in &self.apps {
+            let refuse = |why: String| Err(SandboxError::InvalidSetting(why));
+            if app.client_id.is_empty() || app.secret.is_empty() || app.redirect_uri.is_empty() {
+                return refuse(format!(
+                    "the app {:?} needs a client ID, a secret and a redirect URI",
+                    app.client_id
+                ));
+            }
+            if !state.partners.contains_key(&app.partner_id) {
+                return refuse(format!(
+                    "the app {} stands for the user of partner {:?}, which the sandbox does \
+                     not know; add that partner too",
+                    app.client_id, app.partner_id
+                ));
+            }
+            let stored = state::App {
+                secret: app.secret.clone(),
+                redirect_uri: app.redirect_uri.clone(),
+                partner_id: app.partner_id.clone(),
+                answer: app.answer,
+            };
+            state.apps.insert(app.client_id.clone(), stored);
+        }
+        if let Some(lifetime) = self.code_lifetime {
+            state.code_lifetime = lifetime;
+        }
         Ok(state)
     }
 
@@ -476,6 +592,8 @@ impl Sandbox {
             partners: Vec::new(),
             disabled: Vec::new(),
             clock_at: None,
+            apps: Vec::new(),
+            code_lifetime: None,
             state_file: None,
             faults: FaultPlan::default(),
             tls: None,
@@ -496,10 +614,11 @@ impl Sandbox {
         self.addr
     }
 
-    /// A token the partner's WordPress.com user approved (scope `global`),
-    /// as the authorization-code flow gives one: for tests of the
-    /// endpoints that take a user's token. The same token every time;
-    /// `None` for a partner the sandbox does not know.
+    /// A token the partner's WordPress.com user approved (scope `global`):
+    /// the one the authorization-code flow with the partner's app gives
+    /// (see [`SandboxBuilder::app`]), for tests of the endpoints that take
+    /// a user's token. The same token every time; `None` for a partner the
+    /// sandbox does not know.
     pub fn user_token(&self, partner_id: &str) -> Option<String> {
         let mut state = self.ctx.shared.lock();
         state.partners.contains_key(partner_id).then_some(())?;

@@ -1,7 +1,10 @@
-//! `POST /oauth2/token`: the client-credentials grant (section 1).
+//! `POST /oauth2/token`: the client-credentials grant (section 1); the
+//! authorization-code grant of a partner's WordPress.com app is
+//! `authorize`'s.
 
 use serde_json::json;
 
+use super::authorize;
 use super::reply::Reply;
 use super::request::Incoming;
 use super::shared::Shared;
@@ -22,11 +25,17 @@ pub(crate) fn token(shared: &Shared, rq: &Incoming) -> Reply {
             "The grant_type parameter is missing.",
         );
     };
+    if grant_type == "authorization_code" {
+        return authorize::exchange(shared, &fields);
+    }
     if grant_type != "client_credentials" {
         return Reply::oauth_error(
             400,
             "unsupported_grant_type",
-            &format!("Unsupported grant_type {grant_type:?}; partners use client_credentials."),
+            &format!(
+                "Unsupported grant_type {grant_type:?}; partners use client_credentials, \
+                 their WordPress.com apps authorization_code."
+            ),
         );
     }
     let Some(client_id) = fields.text("client_id") else {

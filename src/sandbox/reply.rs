@@ -62,6 +62,16 @@ impl Reply {
         }
     }
 
+    /// A `302` redirect to `location` (the OAuth authorize step's answer
+    /// to a browser).
+    pub fn redirect(location: String) -> Reply {
+        Reply {
+            status: 302,
+            body: json!({"redirect_to": location}),
+            headers: vec![("Location".into(), location)],
+        }
+    }
+
     /// WordPress.com REST: `{"error": code, "message": text}`.
     pub fn rest_error(status: u16, code: &str, message: &str) -> Reply {
         Reply::error(Shape::Rest, status, code, message)

@@ -11,7 +11,9 @@ use super::request::{Incoming, Params};
 use super::shared::Shared;
 use super::status;
 use super::upgrade_paths;
-use super::{cancel, errors, oauth, partner_keys, provision, scan, site_lookup, ssh_credentials};
+use super::{
+    authorize, cancel, errors, oauth, partner_keys, provision, scan, site_lookup, ssh_credentials,
+};
 
 type Handler = fn(&Shared, &Incoming, &Params) -> Reply;
 
@@ -32,6 +34,9 @@ const fn route(method: &'static str, pattern: &'static str, handler: Handler) ->
 pub(crate) const ROUTES: &[Route] = &[
     route("POST", "/oauth2/token", |shared, rq, _| {
         oauth::token(shared, rq)
+    }),
+    route("GET", "/oauth2/authorize", |shared, rq, _| {
+        authorize::authorize(shared, rq)
     }),
     route("POST", "/rest/v1.3/jpphp/provision", |shared, rq, _| {
         provision::provision(shared, rq)

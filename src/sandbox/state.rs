@@ -7,6 +7,7 @@
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hasher};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -20,6 +21,10 @@ const FIRST_BLOG_ID: u64 = 1000;
 
 /// The first client ID given to a partner key made by `partner-keys/new`.
 const FIRST_SUB_KEY_CLIENT_ID: u64 = 70000;
+
+/// How long an authorization code may wait for its exchange, unless the
+/// sandbox was given another time.
+pub(crate) const CODE_LIFETIME: Duration = Duration::from_secs(60);
 
 /// A partner the sandbox knows: its OAuth client.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -60,6 +65,73 @@ mod secret_text {
             Stored::Bytes(bytes) => bytes,
         })
     }
+}
+
+/// A WordPress.com app (the partner's own, for the authorization-code
+/// flow) and the partner whose WordPress.com user approves it.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct App {
+    #[serde(with = "secret_text")]
+    pub secret: Vec<u8>,
+    /// The registered redirect URI, compared byte for byte.
+    pub redirect_uri: String,
+    pub partner_id: String,
+    /// Which field of the token answer holds the token.
+    #[serde(default)]
+    pub answer: TokenField,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("secret", &REDACTED)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("partner_id", &self.partner_id)
+            .field("answer", &self.answer)
+            .finish()
+    }
+}
+
+/// Which field of the authorization-code grant's answer carries the
+/// user's token. The reference leaves it open: its reporting README says
+/// to take `secret`; a standard OAuth answer carries `access_token`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenField {
+    /// `access_token`, as a standard OAuth answer (the default).
+    #[default]
+    AccessToken,
+    /// `secret` only, as the reporting README reads the answer.
+    Secret,
+    /// Both, with the same token.
+    Both,
+}
+
+impl std::str::FromStr for TokenField {
+    type Err = String;
+
+    /// `access_token`, `secret` or `both`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "access_token" => Ok(TokenField::AccessToken),
+            "secret" => Ok(TokenField::Secret),
+            "both" => Ok(TokenField::Both),
+            other => Err(format!(
+                "{other:?} is not a token field (access_token, secret or both)"
+            )),
+        }
+    }
+}
+
+/// An authorization code the authorize step gave out, until it is
+/// exchanged or expires. Never written to the state file.
+#[derive(Clone, Debug)]
+pub(crate) struct Code {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub partner_id: String,
+    pub expires: Instant,
+    pub used: bool,
 }
 
 /// What `partner-keys/new` recorded about a key it made.
@@ -107,7 +179,15 @@ pub(crate) struct Grant {
 #[serde(default)]
 pub(crate) struct State {
     pub partners: BTreeMap<String, Partner>,
+    /// Client ID -> the WordPress.com app.
+    pub apps: BTreeMap<String, App>,
     pub tokens: HashMap<String, Grant>,
+    /// Authorization code -> what it was given for.
+    #[serde(skip)]
+    pub codes: HashMap<String, Code>,
+    /// How long a new code may wait for its exchange.
+    #[serde(skip)]
+    pub code_lifetime: Duration,
     /// Site key (`example.com::blog`) -> site.
     pub sites: Sites,
     pub next_blog_id: u64,
@@ -137,7 +217,10 @@ impl Default for State {
     fn default() -> Self {
         State {
             partners: BTreeMap::new(),
+            apps: BTreeMap::new(),
             tokens: HashMap::new(),
+            codes: HashMap::new(),
+            code_lifetime: CODE_LIFETIME,
             sites: Sites::new(),
             next_blog_id: FIRST_BLOG_ID,
             next_client_id: FIRST_SUB_KEY_CLIENT_ID,
@@ -257,6 +340,8 @@ pub(crate) const REDACTED: &str = "***";
 /// Fields whose values the stats never show.
 const SECRET_FIELDS: &[&str] = &[
     "client_secret",
+    "code",
+    "secret",
     "ssh_pass",
     "ssh_private_key",
     "ftp_pass",

@@ -113,7 +113,13 @@ pub struct Args {
     pub quiet: bool,
     // scan, threat (scan.rs)
     pub threats: Vec<jetpack_partner::ThreatId>,
-    // long operations (follow.rs)
+    // login, logout
+    pub client_id: Option<String>,
+    pub client_secret_file: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub open: bool,
+    pub paste: bool,
+    // long operations (follow.rs); login's wait for the redirect
     pub wait: bool,
     pub wait_timeout: Option<Duration>,
     pub wait_interval: Option<Duration>,

@@ -4,7 +4,7 @@
 //! the config file (the same variable's name as key), its default.
 
 use std::cell::Cell;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use jetpack_partner::{
@@ -315,13 +315,7 @@ impl<'a> Globals<'a> {
         if self.args.no_token_cache {
             return session;
         }
-        let dir = self
-            .args
-            .token_cache
-            .as_ref()
-            .map(Into::into)
-            .or_else(TokenCache::default_dir);
-        match dir {
+        match self.token_cache_dir() {
             Some(dir) => session.token_cache(TokenCache::new(dir)),
             None => {
                 if self.args.verbose {
@@ -331,6 +325,39 @@ impl<'a> Globals<'a> {
                 session
             }
         }
+    }
+
+    /// `--token-cache`, `$JETPACK_TOKEN_CACHE`, or the default place;
+    /// `None` when neither HOME nor XDG_CACHE_HOME is set.
+    fn token_cache_dir(&self) -> Option<PathBuf> {
+        self.args
+            .token_cache
+            .as_ref()
+            .map(Into::into)
+            .or_else(TokenCache::default_dir)
+    }
+
+    /// The token cache where `login` keeps the WordPress.com user's token
+    /// and `logout` removes it: there is no other place for it.
+    pub fn user_token_cache(&self, command: &str) -> Result<TokenCache, Failure> {
+        if self.args.no_token_cache {
+            return Err(Failure::usage(
+                format!(
+                    "{command} works on the WordPress.com user's token in the token cache, \
+                     and --no-token-cache turns the cache off"
+                ),
+                "drop --no-token-cache (choose the directory with --token-cache DIR)",
+            ));
+        }
+        self.token_cache_dir().map(TokenCache::new).ok_or_else(|| {
+            Failure::usage(
+                format!(
+                    "{command} works on the WordPress.com user's token in the token cache, \
+                     and there is none: neither HOME nor XDG_CACHE_HOME is set"
+                ),
+                "choose a directory with --token-cache DIR (or set JETPACK_TOKEN_CACHE)",
+            )
+        })
     }
 
     /// The session `token` uses: always the partner's credentials (it
@@ -354,8 +381,9 @@ impl<'a> Globals<'a> {
 
     /// A session for the endpoints that take a WordPress.com user's token
     /// (scan actions, reporting): that token, from `--user-token-file`,
-    /// then `$JETPACK_USER_TOKEN`. None is a usage error that names
-    /// `login`.
+    /// then `$JETPACK_USER_TOKEN`, then the token cache (where `login`
+    /// keeps it; not with `--no-token-cache`). None is a usage error that
+    /// names `login`.
     pub fn user_session(&self, client: Client) -> Result<Session, Failure> {
         let token = match (&self.args.user_token_file, &self.args.user_token) {
             (Some(path), _) => self
@@ -367,13 +395,64 @@ impl<'a> Globals<'a> {
                 self.out.redactor.add(token);
                 token.clone()
             }
-            (None, None) => return Err(no_user_token()),
+            (None, None) => match self.cached_user_token(client.api_base())? {
+                Some(token) => token,
+                None => return Err(no_user_token()),
+            },
         };
         Ok(Session::without_credentials(client).user_token(AccessToken::new(token)))
     }
 
+    /// The WordPress.com user's token `login` kept for this API base, if
+    /// there is one. The cache holds one per app: with several, which one
+    /// is meant is not guessed.
+    fn cached_user_token(&self, api_base: &str) -> Result<Option<String>, Failure> {
+        if self.args.no_token_cache {
+            return Ok(None);
+        }
+        let Some(dir) = self.token_cache_dir() else {
+            return Ok(None);
+        };
+        let mut found = TokenCache::new(dir).load_users(api_base).map_err(|e| {
+            Failure::usage(
+                format!(
+                    "this command needs a token a WordPress.com user approved, and the token \
+                     cache cannot be read for it: {e}"
+                ),
+                "fix the token cache as the message says, or pass --user-token-file PATH",
+            )
+        })?;
+        if found.len() > 1 {
+            let apps: Vec<&str> = found.iter().map(|f| f.client_id.as_str()).collect();
+            return Err(Failure::usage(
+                format!(
+                    "the token cache holds the tokens of WordPress.com users of several apps \
+                     for {api_base} (client IDs {}), and which one to use is not guessed",
+                    apps.join(", ")
+                ),
+                "sign out of the ones you no longer use: jetpack-partner logout --client-id ID; \
+                 or pass --user-token-file PATH",
+            ));
+        }
+        let Some(cached) = found.pop() else {
+            return Ok(None);
+        };
+        let token = cached.token.expose().to_owned();
+        check_secret_length(&token, "the WordPress.com user's token in the token cache")?;
+        self.out.redactor.add(&token);
+        if self.args.verbose {
+            self.out.note(&format!(
+                "! the WordPress.com user's token of app {} from the token cache {}",
+                cached.client_id,
+                cached.path.display()
+            ));
+        }
+        Ok(Some(token))
+    }
+
     /// Sends a request that takes the user's token: a token the API
-    /// refuses (expired, revoked) is a usage error that names `login`.
+    /// refuses (expired, revoked, or not a user's token at all) is a
+    /// usage error that names `login`.
     pub fn send_as_user<E: Endpoint>(
         &self,
         session: &Session,
@@ -395,7 +474,7 @@ impl<'a> Globals<'a> {
             Error::Api(api) if api.code == ApiErrorCode::Unauthorized => {
                 Failure::from(Error::Api(api))
             }
-            e if e.is_token_refused() => Failure::usage(
+            e if e.is_token_refused() || e.http_status() == Some(401) => Failure::usage(
                 format!("the WordPress.com user's token was refused (expired or revoked?): {e}"),
                 LOGIN,
             ),
@@ -417,9 +496,10 @@ impl<'a> Globals<'a> {
 
     /// Where the user's token came from, as a message names it.
     fn user_token_source(&self) -> String {
-        match &self.args.user_token_file {
-            Some(path) => format!("the file {path}"),
-            None => "$JETPACK_USER_TOKEN".to_owned(),
+        match (&self.args.user_token_file, &self.args.user_token) {
+            (Some(path), _) => format!("the file {path}"),
+            (None, Some(_)) => "$JETPACK_USER_TOKEN".to_owned(),
+            (None, None) => "the token cache (from login)".to_owned(),
         }
     }
 
@@ -559,7 +639,7 @@ impl<'a> Globals<'a> {
 fn no_user_token() -> Failure {
     Failure::usage(
         "this command needs a token a WordPress.com user approved (scope global), \
-         not the partner's token, and none was given",
+         not the partner's token, and none was given or kept in the token cache",
         "sign in with: jetpack-partner login --client-id ID --client-secret-file PATH; \
          or pass --user-token-file PATH, or set JETPACK_USER_TOKEN",
     )
@@ -578,4 +658,134 @@ pub fn check_secret_length(value: &str, what: &str) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Output;
+    use jetpack_partner::ApiError;
+
+    /// Arguments with a token cache, and what `more` sets.
+    fn args_with(dir: &Path, more: impl FnOnce(&mut Args)) -> Args {
+        let mut args = Args::default();
+        args.token_cache = Some(dir.display().to_string());
+        more(&mut args);
+        args
+    }
+
+    fn api(status: u16, code: &str) -> Error {
+        let body = serde_json::json!({"code": code, "message": "m", "data": {"status": status}});
+        ApiError::from_json(status, &body)
+            .map_or_else(|| Error::InvalidInput(String::new()), Error::Api)
+    }
+
+    fn is_sign_in_again(e: Error) -> bool {
+        let args = Args::default();
+        let globals = Globals::new(&args, Output::default());
+        matches!(globals.user_failure(e), Failure::Usage { hint, .. } if hint.contains("login"))
+    }
+
+    #[test]
+    fn a_refused_user_token_names_login_and_a_refused_site_does_not() {
+        for (status, code) in [
+            (400, "invalid_token"),
+            (401, "expired_token"),
+            (403, "token_revoked"),
+            (401, "authorization_required"),
+            (401, "rest_not_logged_in"),
+            (403, "invalid_scope"),
+        ] {
+            assert!(is_sign_in_again(api(status, code)), "{status} {code}");
+        }
+        for (status, code) in [
+            (403, "unauthorized"),
+            (404, "unknown_blog"),
+            (400, "rest_invalid_param"),
+        ] {
+            assert!(!is_sign_in_again(api(status, code)), "{status} {code}");
+        }
+        assert!(!is_sign_in_again(Error::InvalidInput("x".into())));
+    }
+
+    /// Globals over `args`, against an API base that is never reached.
+    fn session_of(args: &Args) -> Result<Session, Failure> {
+        let globals = Globals::new(args, Output::default());
+        let client = Client::builder()
+            .api_base("http://127.0.0.1:9")
+            .build()
+            .map_err(Failure::from)?;
+        globals.user_session(client)
+    }
+
+    fn private_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "jetpack-partner-user-session-{name}-{}-{:x}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(&dir)
+            .unwrap_or_else(|e| panic!("mkdir: {e}"));
+        dir
+    }
+
+    #[test]
+    fn the_token_cache_is_the_third_source_of_the_user_token() {
+        let dir = private_dir("third");
+        let cache = TokenCache::new(&dir);
+        let args = args_with(&dir, |_| {});
+        // Nothing anywhere: the usage error names login.
+        assert!(matches!(
+            session_of(&args),
+            Err(Failure::Usage { hint, .. }) if hint.contains("jetpack-partner login")
+        ));
+        cache
+            .store_user(
+                "http://127.0.0.1:9",
+                "5678",
+                &AccessToken::new("cached-user-token"),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(session_of(&args).is_ok_and(|s| s.has_user_token()));
+        // Another API base's token is not this one's.
+        let other = TokenCache::new(private_dir("other"));
+        other
+            .store_user(
+                "https://elsewhere.example",
+                "5678",
+                &AccessToken::new("other-base"),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let elsewhere = args_with(other.dir(), |_| {});
+        assert!(session_of(&elsewhere).is_err());
+        // Not read with --no-token-cache.
+        let off = args_with(&dir, |a| a.no_token_cache = true);
+        assert!(session_of(&off).is_err());
+        // Two apps' tokens for one API base: not guessed.
+        cache
+            .store_user(
+                "http://127.0.0.1:9",
+                "1111",
+                &AccessToken::new("another-app-token"),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        match session_of(&args) {
+            Err(Failure::Usage { message, hint }) => {
+                assert!(message.contains("client IDs 1111, 5678"), "{message}");
+                assert!(hint.contains("logout --client-id"), "{hint}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // The environment comes before the cache.
+        let env = args_with(&dir, |a| a.user_token = Some("from-the-environment".into()));
+        assert!(session_of(&env).is_ok_and(|s| s.has_user_token()));
+    }
 }

@@ -18,6 +18,7 @@ mod errors;
 mod follow;
 mod globals;
 mod help;
+mod login;
 mod man;
 mod output;
 mod partner_key;
@@ -102,6 +103,20 @@ const COMMANDS: &[Command] = &[
         help: token::HELP,
         flags: token::FLAGS,
         run: Run::Api(args::unchecked, token::run),
+    },
+    Command {
+        name: "login",
+        summary: "sign in as the partner's WordPress.com user (scan actions, reporting)",
+        help: login::LOGIN_HELP,
+        flags: login::LOGIN_FLAGS,
+        run: Run::Api(login::check_login, login::login),
+    },
+    Command {
+        name: "logout",
+        summary: "forget the WordPress.com user's token that login kept",
+        help: login::LOGOUT_HELP,
+        flags: login::LOGOUT_FLAGS,
+        run: Run::Api(args::unchecked, login::logout),
     },
     Command {
         name: "provision",

@@ -33,6 +33,10 @@ pub enum Failure {
         message: String,
         http_status: Option<u16>,
     },
+    /// A wait that ran out of time with nothing to show (no browser
+    /// redirect, nothing pasted): exit 3 with the usual JSON line, code
+    /// `timeout`. Trying again may do.
+    TimedOut(String),
 }
 
 impl Failure {
@@ -293,19 +297,13 @@ impl Output {
                 message,
                 http_status,
             } => {
-                let line = ErrorLine {
-                    success: false,
-                    error_code: code,
-                    error_message: message,
-                    http_status,
-                    excerpt: None,
-                    retry_after: None,
-                    api_error_code: None,
-                    id: None,
-                    percent: None,
-                };
-                self.note(&line.to_string());
+                self.note(&ErrorLine::plain(code, message, http_status).to_string());
                 ExitCode::from(exit::REFUSED)
+            }
+            Failure::TimedOut(message) => {
+                let line = ErrorLine::plain("timeout".into(), message, None);
+                self.note(&line.to_string());
+                ExitCode::from(exit::TEMPORARY)
             }
         }
     }
@@ -452,6 +450,23 @@ pub struct ErrorLine {
     /// For a long operation still running: its last progress in percent.
     #[serde(skip_serializing_if = "Option::is_none")]
     percent: Option<u8>,
+}
+
+impl ErrorLine {
+    /// A line with a code and a message only.
+    fn plain(error_code: String, error_message: String, http_status: Option<u16>) -> ErrorLine {
+        ErrorLine {
+            success: false,
+            error_code,
+            error_message,
+            http_status,
+            excerpt: None,
+            retry_after: None,
+            api_error_code: None,
+            id: None,
+            percent: None,
+        }
+    }
 }
 
 impl std::fmt::Display for ErrorLine {

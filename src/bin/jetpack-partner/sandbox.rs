@@ -3,8 +3,9 @@
 use std::io;
 use std::time::Duration;
 
-use jetpack_partner::sandbox::{Fault, Sandbox, SandboxBuilder, SandboxError};
+use jetpack_partner::sandbox::{App, Fault, Sandbox, SandboxBuilder, SandboxError, TokenField};
 use jetpack_partner::Error;
+use jetpack_partner::DEFAULT_REDIRECT_URI;
 
 use crate::args::{set, Args, Flag, Given};
 use crate::globals::Globals;
@@ -33,6 +34,10 @@ pub struct Options {
     tls_key: Option<String>,
     scan: Option<Duration>,
     fix: Option<Duration>,
+    app: Option<(String, String)>,
+    app_redirect_uri: Option<String>,
+    app_partner: Option<String>,
+    app_token_field: Option<TokenField>,
 }
 
 const OWN: &[Flag] = &[
@@ -181,6 +186,46 @@ const OWN: &[Flag] = &[
         "the PEM private key of --tls-cert",
         |a| &mut a.sandbox.tls_key,
     ),
+    Flag::value(
+        &["--app"],
+        "CLIENT_ID:SECRET",
+        "a partner's WordPress.com app, for login's authorization-code flow\n\
+         (split at the first colon); authorize approves it at once",
+        |a, v| {
+            let app = app(&v.text)?;
+            set(&mut a.sandbox.app, Ok(app))
+        },
+    ),
+    Flag::text(
+        &["--app-redirect-uri"],
+        "URI",
+        "the app's registered redirect URI, compared byte for byte\n\
+         (default http://127.0.0.1:3210/)",
+        |a| &mut a.sandbox.app_redirect_uri,
+    ),
+    Flag::text(
+        &["--app-partner"],
+        "ID",
+        "the partner whose WordPress.com user approves the app\n\
+         (default: the first --partner)",
+        |a| &mut a.sandbox.app_partner,
+    ),
+    Flag::value(
+        &["--app-token-field"],
+        "FIELD",
+        "which field of the app's token answer holds the user's token:\n\
+         access_token (the default), secret (as the reporting README reads\n\
+         the answer) or both",
+        |a, v| {
+            let field = v.text.parse::<TokenField>().map_err(|why| {
+                Problem::new(
+                    format!("--app-token-field: {why}"),
+                    "give access_token, secret or both",
+                )
+            });
+            set(&mut a.sandbox.app_token_field, field)
+        },
+    ),
 ];
 
 fn millis(v: &Given) -> Result<Duration, Problem> {
@@ -195,6 +240,19 @@ fn within(v: &Given, max: usize, what: &str, example: &str) -> Result<usize, Pro
         n => Err(Problem::new(
             format!("{} {n} is not from 1 to {max}", v.source),
             format!("give e.g. {} {example}", v.source),
+        )),
+    }
+}
+
+/// `CLIENT_ID:SECRET`.
+fn app(text: &str) -> Result<(String, String), Problem> {
+    match text.split_once(':') {
+        Some((id, secret)) if !id.is_empty() && !secret.is_empty() => {
+            Ok((id.to_owned(), secret.to_owned()))
+        }
+        _ => Err(Problem::new(
+            format!("--app {text:?} is not CLIENT_ID:SECRET"),
+            "write it as --app 5678:app-s3cret",
         )),
     }
 }
@@ -223,6 +281,8 @@ Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRE
          [--latency-ms N] [--fault KIND[:RATE] ...] [--fault-seed N] [--fault-after N]
          [--retry-after SECS] [--slow-ms N] [--workers N] [--max-connections N]
          [--scan-ms N] [--fix-ms N] [--tls-cert PATH --tls-key PATH]
+         [--app CLIENT_ID:SECRET [--app-redirect-uri URI] [--app-partner ID]
+          [--app-token-field FIELD]]
 
 Reserved test hosts (in siteurl), for the documented failures of provision:
   *.nojetpack.test     method_not_found: remoteRegister (Jetpack not active)
@@ -277,6 +337,15 @@ Jetpack Scan. A site's scanner depends on its products and its host:
 scan/enqueue goes from idle to scanning and back in --scan-ms; a fix goes
 from in_progress to fixed in --fix-ms; ignore marks a threat ignored.
 
+With --app it also plays WordPress.com for `login`: GET /oauth2/authorize
+approves at once (a 302 to the registered redirect URI with a code and the
+state), and POST /oauth2/token with grant_type=authorization_code exchanges
+the code (good once, for 60 s) for the token of the --app-partner's
+WordPress.com user. Example:
+  jetpack-partner sandbox --partner 1234:s3cret --app 5678:app-s3cret
+  jetpack-partner --api-base http://127.0.0.1:PORT login --client-id 5678 \\
+      --client-secret-file ./app-secret
+
 Fault kinds. These replace the request's handler, so the request has no
 effect (nothing is provisioned, cancelled or issued):
   500-html   status 500 with an HTML error page
@@ -311,6 +380,16 @@ pub fn check(a: &mut Args, problems: &mut Problems) {
             "the sandbox needs at least one partner",
             "add --partner ID:SECRET, e.g. --partner 1234:s3cret",
         ));
+    }
+    if a.sandbox.app.is_none() && !a.given("--app") {
+        for option in ["--app-redirect-uri", "--app-partner", "--app-token-field"] {
+            if a.given(option) {
+                problems.push(Problem::new(
+                    format!("{option} is about the app of --app, and none is given"),
+                    "add --app CLIENT_ID:SECRET",
+                ));
+            }
+        }
     }
     if a.sandbox.tls_cert.is_some() != a.sandbox.tls_key.is_some() {
         problems.push(Problem::new(
@@ -358,6 +437,20 @@ pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
     }
     if let Some(duration) = o.fix {
         builder = builder.fix_duration(duration);
+    }
+    if let Some((client_id, secret)) = &o.app {
+        let partner = o
+            .app_partner
+            .clone()
+            .or_else(|| o.partners.first().map(|(id, _)| id.clone()))
+            .unwrap_or_default();
+        let redirect_uri = o
+            .app_redirect_uri
+            .as_deref()
+            .unwrap_or(DEFAULT_REDIRECT_URI);
+        let app = App::new(client_id, secret, redirect_uri, partner)
+            .answer(o.app_token_field.unwrap_or_default());
+        builder = builder.app(app);
     }
     builder = tls(o, builder)?;
     if let Some(n) = o.workers {

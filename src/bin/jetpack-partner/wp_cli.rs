@@ -60,11 +60,14 @@ pub fn check(a: &Args, problems: &mut Problems) {
     }
 }
 
-/// Variables the child must not inherit: it needs none of our secrets.
-const WITHHELD: &[&str] = &[
+/// Variables a child (`wp`, the browser opener) must not inherit: it
+/// needs none of our secrets.
+pub const WITHHELD: &[&str] = &[
     "JETPACK_PARTNER_SECRET",
     "JETPACK_ACCESS_TOKEN",
     "JETPACK_PARTNER_SECRET_FILE",
+    "JETPACK_USER_TOKEN",
+    "JETPACK_USER_TOKEN_FILE",
 ];
 
 /// What a `wp` call loads: nothing but WordPress, or Jetpack too.
