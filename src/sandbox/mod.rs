@@ -10,7 +10,8 @@
 //! documentation describes: `*.nojetpack.test` (Jetpack not active),
 //! `*.badstate.test` (needs `force_register`), `*.pending.test` (not
 //! reachable: the activation stays pending) and `*.undeletable.test`
-//! (cancelling fails).
+//! (cancelling fails). A new user's e-mail address at `notoken.test`
+//! meets the documented 500 `error_access_token`.
 //!
 //! It can also misbehave on request, so that clients' retries and
 //! time-outs can be tested: added [latency](SandboxBuilder::latency) and
@@ -52,9 +53,9 @@
 //! ```text
 //! mod.rs          error, faults, front, persist, reply, request, routes,
 //!                 shared, state, stop, tls, wpcom
-//! routes          cancel, errors, oauth, partner_keys, provision, reply,
-//!                 request, shared, site_lookup, ssh_credentials, status,
-//!                 upgrade_paths
+//! routes          activations, cancel, errors, invoices, magic_link, oauth,
+//!                 partner_keys, provision, reply, request, shared,
+//!                 site_lookup, ssh_credentials, status, upgrade_paths, users
 //! cancel          bearer, catalogue, reply, request, shared, sites, state
 //! provision       bearer, catalogue, reply, request, shared, sites,
 //!                 ssh_credentials, state
@@ -63,6 +64,11 @@
 //! ssh_credentials bearer, reply, request, shared, sites
 //! partner_keys    bearer, reply, request, shared, state
 //! errors          bearer, reply, request, shared
+//! users           bearer, reply, request, shared, state
+//! magic_link      bearer, reply, request, shared
+//! activations     dates, reply, reporting, request, shared, sites
+//! invoices        catalogue, dates, reply, reporting, request, shared
+//! reporting       reply, request, sites, state, wpcom
 //! oauth           reply, request, shared
 //! site_lookup     reply, request, shared, sites
 //! wpcom           reply, request, sites, state
@@ -78,19 +84,24 @@
 //! request         reply
 //! reply           -
 //! catalogue       -
+//! dates           -
 //! error           -
 //! stop            -
 //! module_graph    -
 //! ```
 
+mod activations;
 mod bearer;
 mod cancel;
 mod catalogue;
+mod dates;
 mod error;
 mod errors;
 mod faults;
 mod framing;
 mod front;
+mod invoices;
+mod magic_link;
 #[cfg(test)]
 mod module_graph;
 mod oauth;
@@ -98,6 +109,7 @@ mod partner_keys;
 mod persist;
 mod provision;
 mod reply;
+mod reporting;
 mod request;
 mod routes;
 mod shared;
@@ -109,6 +121,7 @@ mod status;
 mod stop;
 mod tls;
 mod upgrade_paths;
+mod users;
 mod wpcom;
 
 use std::net::{SocketAddr, TcpListener};
@@ -147,6 +160,8 @@ pub struct SandboxBuilder {
     listen: String,
     /// (client ID, secret, disabled)
     partners: Vec<(String, Vec<u8>, bool)>,
+    /// Partners not on the user-creation whitelist.
+    no_user_creation: Vec<String>,
     state_file: Option<PathBuf>,
     faults: FaultPlan,
     tls: Option<TlsPem>,
@@ -209,6 +224,16 @@ impl SandboxBuilder {
     pub fn disabled_partner(mut self, id: impl Into<String>, secret: impl AsRef<[u8]>) -> Self {
         self.partners
             .push((id.into(), secret.as_ref().to_vec(), true));
+        self
+    }
+
+    /// Takes the partner `id` off the user-creation whitelist: creating a
+    /// WordPress.com user (`POST /rest/v1.3/jpphp/user`) answers 403
+    /// `forbidden`. Every other partner given to the builder is on it. An
+    /// ID that is not a partner of the sandbox makes
+    /// [`start`](Self::start) fail.
+    pub fn forbid_user_creation(mut self, id: impl Into<String>) -> Self {
+        self.no_user_creation.push(id.into());
         self
     }
 
@@ -295,8 +320,18 @@ impl SandboxBuilder {
                 secret: secret.clone(),
                 disabled: *disabled,
                 sub_key: None,
+                user_creation_forbidden: false,
             };
             state.partners.insert(id.clone(), partner);
+        }
+        for id in &self.no_user_creation {
+            let Some(partner) = state.partners.get_mut(id) else {
+                return Err(SandboxError::InvalidSetting(format!(
+                    "user creation cannot be forbidden to partner {id}: the sandbox has no \
+                     such partner (give it with --partner {id}:SECRET too)"
+                )));
+            };
+            partner.user_creation_forbidden = true;
         }
         Ok(state)
     }
@@ -389,6 +424,7 @@ impl Sandbox {
         SandboxBuilder {
             listen: "127.0.0.1:0".into(),
             partners: Vec::new(),
+            no_user_creation: Vec::new(),
             state_file: None,
             faults: FaultPlan::default(),
             tls: None,

@@ -52,7 +52,22 @@ impl Reply {
         }
     }
 
-    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
+    /// The partner documents' shape (user creation):
+    /// `{"error_code": code, "error_message": text}`.
+    pub fn partner_error(status: u16, code: &str, message: &str) -> Reply {
+        Reply {
+            status,
+            body: json!({"error_code": code, "error_message": message}),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Adds a header to the answer.
+    pub fn with_header(mut self, name: &str, value: impl ToString) -> Reply {
+        self.headers.push((name.to_owned(), value.to_string()));
+        self
+    }
+
     /// WordPress REST (the `wpcom/v2` routes):
     /// `{"code": code, "message": text, "data": {"status": status}}`.
     pub fn wp_error(status: u16, code: &str, message: &str) -> Reply {

@@ -19,7 +19,6 @@ pub(crate) struct Params {
 }
 
 impl Params {
-    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
     /// The segment captured as `{name}`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.named

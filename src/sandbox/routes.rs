@@ -9,7 +9,7 @@
 use super::reply::Reply;
 use super::request::{Incoming, Params};
 use super::shared::Shared;
-use super::upgrade_paths;
+use super::{activations, invoices, magic_link, upgrade_paths, users};
 use super::{cancel, errors, oauth, partner_keys, provision, site_lookup, ssh_credentials, status};
 
 type Handler = fn(&Shared, &Incoming, &Params) -> Reply;
@@ -61,6 +61,34 @@ pub(crate) const ROUTES: &[Route] = &[
         |shared, rq, _| partner_keys::new_key(shared, rq),
     ),
     route("GET", "/rest/v1.1/sites/{site}", site_lookup::lookup),
+    route("POST", "/rest/v1.3/jpphp/user", |shared, rq, _| {
+        users::create(shared, rq)
+    }),
+    route(
+        "POST",
+        "/rest/v1.3/jpphp/mobile-magic-link",
+        |shared, rq, _| magic_link::send(shared, rq),
+    ),
+    route(
+        "GET",
+        "/wpcom/v2/jetpack-partners/activations",
+        activations::counts,
+    ),
+    route(
+        "GET",
+        "/wpcom/v2/jetpack-partners/{partner_id}/key/{key_id}/activations",
+        activations::list,
+    ),
+    route(
+        "GET",
+        "/wpcom/v2/jetpack-partners/{partner_id}/key/{key_id}/stripe/invoices",
+        invoices::past,
+    ),
+    route(
+        "GET",
+        "/wpcom/v2/jetpack-partners/{partner_id}/key/{key_id}/stripe/upcoming-invoice",
+        invoices::upcoming,
+    ),
 ];
 
 /// Finds the route for a request: `(endpoint name, answer)`. The endpoint
@@ -176,6 +204,12 @@ mod tests {
             "/rest/v1.3/jpphp/partner-keys/new",
             "/rest/v1.3/jpphp/1000/ssh-credentials",
             "/rest/v1.3/jpphp/x.test/partner-cancel",
+            "/rest/v1.3/jpphp/user",
+            "/rest/v1.3/jpphp/mobile-magic-link",
+            "/wpcom/v2/jetpack-partners/activations",
+            "/wpcom/v2/jetpack-partners/1234/key/1234/activations",
+            "/wpcom/v2/jetpack-partners/1234/key/1234/stripe/invoices",
+            "/wpcom/v2/jetpack-partners/1234/key/1234/stripe/upcoming-invoice",
         ] {
             let hits = ROUTES
                 .iter()

@@ -7,6 +7,7 @@
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hasher};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -18,6 +19,10 @@ const FIRST_BLOG_ID: u64 = 1000;
 
 /// The first client ID given to a partner key made by `partner-keys/new`.
 const FIRST_SUB_KEY_CLIENT_ID: u64 = 70000;
+
+/// The first WordPress.com user ID given to an account made by
+/// `POST /jpphp/user`.
+const FIRST_USER_ID: u64 = 5_000_000;
 
 /// A partner the sandbox knows: its OAuth client.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -31,6 +36,10 @@ pub(crate) struct Partner {
     /// sandbox was started with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_key: Option<SubKey>,
+    /// Not on the user-creation whitelist: `POST /jpphp/user` answers 403
+    /// `forbidden`.
+    #[serde(default)]
+    pub user_creation_forbidden: bool,
 }
 
 /// A secret is written as text when it is UTF-8 (it nearly always is), so
@@ -93,6 +102,20 @@ impl Allowances {
     }
 }
 
+/// A WordPress.com account made by `POST /jpphp/user`, kept by its
+/// e-mail address in lower case.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct User {
+    pub id: u64,
+    /// The partner that made it.
+    pub partner_id: String,
+    pub product_type: String,
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Unix seconds.
+    pub created_at: u64,
+}
+
 /// What an access token stands for.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Grant {
@@ -111,6 +134,13 @@ pub(crate) struct State {
     pub next_blog_id: u64,
     pub next_client_id: u64,
     pub next_key_id: u64,
+    pub next_activation_id: u64,
+    /// WordPress.com accounts made through the API, by e-mail address.
+    pub users: BTreeMap<String, User>,
+    pub next_user_id: u64,
+    /// When each e-mail address was sent a magic link in the last hour
+    /// (Unix seconds), for the limit of five an hour.
+    pub magic_links: BTreeMap<String, Vec<u64>>,
     #[serde(skip)]
     pub stats: Stats,
     /// Set by every change that must reach the state file.
@@ -127,6 +157,10 @@ impl Default for State {
             next_blog_id: FIRST_BLOG_ID,
             next_client_id: FIRST_SUB_KEY_CLIENT_ID,
             next_key_id: 1,
+            next_activation_id: 1,
+            users: BTreeMap::new(),
+            next_user_id: FIRST_USER_ID,
+            magic_links: BTreeMap::new(),
             stats: Stats::default(),
             dirty: false,
         }
@@ -165,6 +199,28 @@ impl State {
                 return id;
             }
         }
+    }
+
+    /// The time now, in Unix seconds. Every handler that needs the time
+    /// takes it from here, and only from here.
+    pub fn now(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+
+    /// The next activation ID, counting up from 1.
+    pub fn new_activation_id(&mut self) -> u64 {
+        let id = self.next_activation_id.max(1);
+        self.next_activation_id = id + 1;
+        id
+    }
+
+    /// The next WordPress.com user ID.
+    pub fn new_user_id(&mut self) -> u64 {
+        let id = self.next_user_id.max(FIRST_USER_ID);
+        self.next_user_id = id + 1;
+        id
     }
 
     /// The next blog ID, counting up from 1000.
