@@ -6,6 +6,7 @@
 
 mod common;
 
+mod accounts;
 mod batch;
 mod cli_endpoints;
 mod cli_help;
@@ -17,6 +18,7 @@ mod examples;
 mod form_roundtrip;
 mod hardening;
 mod hostile;
+mod reporting;
 mod retries;
 mod sandbox;
 mod sandbox_abuse;

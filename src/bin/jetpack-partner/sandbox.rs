@@ -18,6 +18,7 @@ pub const FLAGS: &[&[Flag]] = &[OWN];
 pub struct Options {
     listen: Option<String>,
     partners: Vec<(String, String)>,
+    no_user_creation: Vec<String>,
     state: Option<String>,
     latency: Option<Duration>,
     faults: Vec<(Fault, f64)>,
@@ -46,6 +47,17 @@ const OWN: &[Flag] = &[
          sandbox secrets are not real ones)",
         |a, v| {
             a.sandbox.partners.push(partner(&v.text)?);
+            Ok(())
+        },
+    )
+    .many(),
+    Flag::value(
+        &["--forbid-user-creation"],
+        "ID",
+        "take partner ID off the user-creation whitelist: user create\n\
+         answers 403 forbidden (repeatable; ID must be a --partner)",
+        |a, v| {
+            a.sandbox.no_user_creation.push(v.text);
             Ok(())
         },
     )
@@ -175,13 +187,28 @@ its base URL; pass it as --api-base. It keeps its state in memory (and in
 FILE with --state) and serves until stopped (Ctrl-C, kill).
 
 Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRET [--partner ...]
+         [--forbid-user-creation ID ...]
          [--latency-ms N] [--fault KIND[:RATE] ...] [--fault-seed N] [--fault-after N]
          [--retry-after SECS] [--slow-ms N] [--workers N] [--max-connections N]
          [--tls-cert PATH --tls-key PATH]
 
 Reserved test hosts: *.nojetpack.test (Jetpack not active), *.badstate.test
 (needs force_register), *.pending.test (unreachable: pending activation),
-*.undeletable.test (cancelling fails).
+*.undeletable.test (cancelling fails), *.nojsonapi.test (the public site
+lookup answers without \"jetpack\").
+
+Reserved e-mail domain: an address @notoken.test (or a subdomain) given to
+user create gets its account but no token: 500 error_access_token, then
+user_exists on a second try.
+
+Accounts and reports: every partner may create users unless
+--forbid-user-creation names it; a sub-key never may. A magic link is
+refused past 5 per address per hour (429 too_many_requests, Retry-After:
+the seconds until the oldest of the five is an hour old). Reports take a
+token the partner's WordPress.com user approved (scope global, see login);
+a key ID is a key's client ID (the partner ID for a partner's own key), and
+a partner reads its own keys and the sub-keys it made. Invoices are the sandbox's own invention:
+monthly, in US cents, at made-up prices.
 
 Fault kinds. These replace the request's handler, so the request has no
 effect (nothing is provisioned, cancelled or issued):
@@ -231,6 +258,9 @@ pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
     }
     for (id, secret) in &o.partners {
         builder = builder.partner(id, secret);
+    }
+    for id in &o.no_user_creation {
+        builder = builder.forbid_user_creation(id);
     }
     if let Some(latency) = o.latency {
         builder = builder.latency(latency);
