@@ -3,7 +3,7 @@
 //! sandbox: each documented error, the limits, where the new token may go
 //! and where it must not, and what a lost answer leads to.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -274,6 +274,64 @@ fn a_partner_off_the_whitelist_and_a_sub_key_are_forbidden() {
     );
     run.assert_code(2);
     assert!(run.stderr.contains("no such partner"), "{run:#?}");
+}
+
+#[test]
+fn the_sandbox_command_takes_a_partner_off_the_whitelist() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jetpack-partner"))
+        .args([
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--partner",
+            "77:partner-77-secret",
+            "--partner",
+            "78:partner-78-secret",
+            "--forbid-user-creation",
+            "77",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut first = String::new();
+    if let Some(out) = child.stdout.take() {
+        BufReader::new(out)
+            .read_line(&mut first)
+            .unwrap_or_default();
+    }
+    let base = first.trim().to_owned();
+    let run_as = |id: &str, secret: &str| {
+        cli(
+            &[
+                "--api-base",
+                &base,
+                "--partner-id",
+                id,
+                "--no-token-cache",
+                "user",
+                "create",
+                "--email",
+                "a@example.com",
+                "--product-type",
+                "jetpack",
+                "--show-token",
+            ],
+            &[("JETPACK_PARTNER_SECRET", secret)],
+            None,
+        )
+    };
+    let forbidden = run_as("77", "partner-77-secret");
+    let allowed = run_as("78", "partner-78-secret");
+    let _ = child.kill();
+    let _ = child.wait();
+    forbidden.assert_code(1);
+    assert_eq!(
+        forbidden.error()["error_code"],
+        "forbidden",
+        "{forbidden:#?}"
+    );
+    allowed.assert_code(0);
 }
 
 /// A request of the test's own: `fields` as a form to `/jpphp/user`.
