@@ -102,6 +102,55 @@ pub(crate) mod text {
     }
 }
 
+/// A text that may be missing: a string, or a number written as one;
+/// `null`, absent, and any other kind of value are none.
+pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+/// A whole number that may be missing: a number, or a numeric string;
+/// anything else is none.
+pub(crate) fn opt_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+/// A count: a number, or a numeric string; anything else is 0.
+pub(crate) fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Number(n) => n.as_u64().unwrap_or(0),
+        Value::String(s) => s.trim().parse().unwrap_or(0),
+        _ => 0,
+    })
+}
+
+/// A list whose items are read one by one: an item that is not what `T`
+/// reads is left out (the answer's text keeps it), and what is not a list
+/// at all is an empty one. For answers whose schema is undocumented.
+pub(crate) fn items<T: serde::de::DeserializeOwned>(value: Value) -> Vec<T> {
+    match value {
+        Value::Array(items) => items
+            .into_iter()
+            .filter_map(|item| serde_json::from_value(item).ok())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// [`items`] as a field's reader.
+pub(crate) fn list<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    Ok(items(Value::deserialize(d)?))
+}
+
 /// The fields of an answer this version does not know, as the server sent
 /// them. `Debug` lists only their names: a new field may hold a secret.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -52,6 +52,7 @@ mod redact;
 mod redirect;
 mod response;
 mod retry;
+mod secret_file;
 mod session;
 mod site;
 mod token_cache;
@@ -61,11 +62,18 @@ mod wait;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
+pub use api::activation_counts::{
+    ActivationCount, ActivationCounts, ActivationCountsAnswer, Scale,
+};
+pub use api::activations::{Activations, ActivationsAnswer, SiteActivation, MAX_PER_PAGE};
 pub use api::authorization_code::{AuthorizationCodeGrant, UserTokenAnswer};
 pub use api::authorize::{Authorize, DEFAULT_REDIRECT_URI, USER_SCOPE};
 pub use api::cancel::{Cancel, CancelAnswer, CancelOutcome};
 pub use api::errors::{ErrorCatalogue, ErrorCatalogueAnswer, ErrorInfo};
+pub use api::invoices::{Invoice, InvoiceLine, Invoices, InvoicesAnswer};
+pub use api::magic_link::{MagicLink, MagicLinkAnswer, MAGIC_LINKS_PER_HOUR};
 pub use api::partner_keys::{NewPartnerKey, PartnerKeyAnswer};
+pub use api::partner_redirect::{PartnerRedirect, RedirectOutcome};
 pub use api::provision::{Provision, ProvisionAnswer};
 pub use api::scan::{
     EnqueueScan, EnqueueScanAnswer, Fixer, MostRecentScan, ScanAnswer, ScanCredential, ScanStatus,
@@ -79,7 +87,9 @@ pub use api::threats::{
     FixThreats, FixerState, IgnoreThreat, ThreatFix, THREAT_FIX,
 };
 pub use api::token::{TokenAnswer, TokenGrant};
+pub use api::upcoming_invoice::{UpcomingInvoice, UpcomingInvoiceAnswer};
 pub use api::upgrade_paths::{UpgradePaths, UpgradePathsAnswer};
+pub use api::user::{NewUser, NewUserAnswer, ProductType, LANGUAGES};
 pub use auth::{AccessToken, Credentials, Secret, WpcomApp};
 pub use blog::BlogId;
 pub use client::{Client, ClientBuilder, DEFAULT_API_BASE, DEFAULT_TIMEOUT};
@@ -94,6 +104,7 @@ pub use redact::{Redactor, MIN_SECRET_LEN};
 pub use redirect::RedirectListener;
 pub use response::{RawAnswer, Reply, MAX_BODY};
 pub use retry::DEFAULT_RETRIES;
+pub use secret_file::SecretFile;
 pub use session::Session;
 pub use site::SiteRef;
 pub use token_cache::{CachedUserToken, TokenCache};

@@ -41,6 +41,58 @@ impl RawAnswer {
     }
 }
 
+impl RawAnswer {
+    /// The same text with the value of the top-level field `name` (every
+    /// occurrence) replaced by `value`: the other fields keep their order
+    /// and their bytes. `None` when there is no text, or it is not an
+    /// object.
+    pub(crate) fn with_field(&self, name: &str, value: &Value) -> Option<RawAnswer> {
+        let fields: OrderedFields = serde_json::from_str(self.get()?).ok()?;
+        let value = serde_json::to_string(value).ok()?;
+        let mut text = String::from("{");
+        for (i, (key, raw)) in fields.0.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(&serde_json::to_string(key).ok()?);
+            text.push(':');
+            text.push_str(if key == name { &value } else { raw.get() });
+        }
+        text.push('}');
+        RawValue::from_string(text)
+            .ok()
+            .map(|raw| RawAnswer(Some(raw)))
+    }
+}
+
+/// A JSON object's fields in the order they came, each value as its text.
+struct OrderedFields(Vec<(String, Box<RawValue>)>);
+
+impl<'de> serde::Deserialize<'de> for OrderedFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = OrderedFields;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OrderedFields, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
+                    fields.push(entry);
+                }
+                Ok(OrderedFields(fields))
+            }
+        }
+        d.deserialize_map(Fields)
+    }
+}
+
 impl std::fmt::Debug for RawAnswer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "RawAnswer({} bytes)", self.get().map_or(0, str::len))
@@ -360,6 +412,24 @@ mod tests {
         let wrapped = format!(r#"{{"code":200,"headers":[],"body":{plain}}}"#);
         let answer = decode(raw(200, &wrapped), &Redactor::new()).ok();
         assert_eq!(answer.as_ref().and_then(|a| a.raw.get()), Some(plain));
+    }
+
+    #[test]
+    fn a_field_of_the_raw_text_is_replaced_and_the_rest_kept() {
+        let text = r#"{"z":1, "next_url":"a\/b","x":{"next_url":2},"e":"caf\u00e9"}"#;
+        let answer = decode(raw(200, text), &Redactor::new()).ok();
+        let changed = answer
+            .as_ref()
+            .and_then(|a| a.raw.with_field("next_url", &json!("c&d")));
+        assert_eq!(
+            changed.as_ref().and_then(RawAnswer::get),
+            Some(r#"{"z":1,"next_url":"c&d","x":{"next_url":2},"e":"caf\u00e9"}"#)
+        );
+        assert!(RawAnswer::default().with_field("a", &json!(1)).is_none());
+        let list = decode(raw(200, "[1,2]"), &Redactor::new()).ok();
+        assert!(list
+            .and_then(|a| a.raw.with_field("a", &json!(1)))
+            .is_none());
     }
 
     fn raw(status: u16, body: &str) -> Raw {

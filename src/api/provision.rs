@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::partner_redirect::{PartnerRedirect, RedirectOutcome};
 use super::ssh::{FtpCredentials, SshCredentials};
 use super::{form_bool, with_tracking_id, JPPHP_V13};
 use crate::auth::Secret;
@@ -35,6 +36,7 @@ pub struct Provision {
     partner_tracking_id: Option<String>,
     ssh: Option<SshCredentials>,
     ftp: Option<FtpCredentials>,
+    partner_redirect: Option<PartnerRedirect>,
 }
 
 impl Provision {
@@ -58,6 +60,7 @@ impl Provision {
             partner_tracking_id: None,
             ssh: None,
             ftp: None,
+            partner_redirect: None,
         }
     }
 
@@ -107,6 +110,15 @@ impl Provision {
     /// Jetpack Backup FTP access.
     pub fn ftp(mut self, ftp: FtpCredentials) -> Self {
         self.ftp = Some(ftp);
+        self
+    }
+
+    /// Where the user lands after authorizing: the answer's `next_url` gets
+    /// `partner_redirect` when it leads to the authorization page (see
+    /// [`ProvisionAnswer::add_partner_redirect`]). Nothing of it is sent:
+    /// it is for the browser that follows `next_url`.
+    pub fn partner_redirect(mut self, target: PartnerRedirect) -> Self {
+        self.partner_redirect = Some(target);
         self
     }
 
@@ -200,7 +212,12 @@ impl Endpoint for Provision {
     }
 
     fn decode(&self, reply: Reply) -> Result<ProvisionAnswer, Error> {
-        reply.typed("the provision answer is not the documented object")
+        let mut answer: ProvisionAnswer =
+            reply.typed("the provision answer is not the documented object")?;
+        if let Some(target) = &self.partner_redirect {
+            answer.add_partner_redirect(target);
+        }
+        Ok(answer)
     }
 }
 
@@ -269,9 +286,79 @@ pub struct ProvisionAnswer {
     pub raw: RawAnswer,
 }
 
+impl ProvisionAnswer {
+    /// Adds `partner_redirect` to `next_url` the documented way (reference
+    /// 8), when it leads to the authorization page: only when
+    /// `auth_required` is true and `next_url` is not empty. The answer's
+    /// text (`raw`) is changed the same way, its other fields kept as they
+    /// came. Says what it did.
+    ///
+    /// ```
+    /// use jetpack_partner::{Endpoint, PartnerRedirect, Provision, RedirectOutcome, Reply};
+    /// let body = br#"{"success":true,"auth_required":true,"next_url":"https://wp.example/a?site=x"}"#;
+    /// let mut answer = Provision::new("admin", "https://x", "free").decode(Reply::decode(200, None, body)?)?;
+    /// let to = PartnerRedirect::parse("https://panel.example/")?;
+    /// assert_eq!(answer.add_partner_redirect(&to), RedirectOutcome::Added);
+    /// assert_eq!(answer.next_url, "https://wp.example/a?site=x&partner_redirect=https%3A%2F%2Fpanel.example%2F");
+    /// # Ok::<(), jetpack_partner::Error>(())
+    /// ```
+    pub fn add_partner_redirect(&mut self, target: &PartnerRedirect) -> RedirectOutcome {
+        if !self.auth_required {
+            return RedirectOutcome::NoAuthorization;
+        }
+        if self.next_url.trim().is_empty() {
+            return RedirectOutcome::NoNextUrl;
+        }
+        self.next_url = target.add_to(&self.next_url);
+        let next_url = serde_json::Value::String(self.next_url.clone());
+        self.raw = self
+            .raw
+            .with_field("next_url", &next_url)
+            .unwrap_or_default();
+        RedirectOutcome::Added
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_redirect_goes_only_where_the_user_authorizes() -> Result<(), Error> {
+        let to = PartnerRedirect::parse("https://panel.example/done")?;
+        let decode = |body: &str| -> Result<ProvisionAnswer, Error> {
+            Provision::new("a", "https://x.test", "free")
+                .partner_redirect(to.clone())
+                .decode(Reply::decode(200, None, body.as_bytes())?)
+        };
+        let added = decode(
+            r#"{"next_url":"https://wp.example/a?s=1","success":true,"auth_required":true,"z":[1]}"#,
+        )?;
+        let want = "https://wp.example/a?s=1&partner_redirect=https%3A%2F%2Fpanel.example%2Fdone";
+        assert_eq!(added.next_url, want);
+        assert_eq!(
+            added.raw.get(),
+            Some(
+                format!(r#"{{"next_url":"{want}","success":true,"auth_required":true,"z":[1]}}"#)
+                    .as_str()
+            )
+        );
+        let back = r#"{"success":true,"auth_required":false,"next_url":"https://x.test"}"#;
+        let mut kept = decode(back)?;
+        assert_eq!(kept.next_url, "https://x.test");
+        assert_eq!(kept.raw.get(), Some(back));
+        assert_eq!(
+            kept.add_partner_redirect(&to),
+            RedirectOutcome::NoAuthorization
+        );
+        let mut pending = decode(r#"{"success":true,"auth_required":true,"next_url":""}"#)?;
+        assert_eq!(
+            pending.add_partner_redirect(&to),
+            RedirectOutcome::NoNextUrl
+        );
+        assert_eq!(pending.next_url, "");
+        Ok(())
+    }
 
     #[test]
     fn required_fields_are_checked_before_sending() {

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::csv::{Lines, Records};
 use crate::api::cancel::Cancel;
+use crate::api::partner_redirect::PartnerRedirect;
 use crate::api::provision::Provision;
 use crate::api::ssh::{FtpCredentials, SshCredentials};
 use crate::auth::Secret;
@@ -88,6 +89,7 @@ const PROVISION_FIELDS: &[&str] = &[
     "wpcom_user_email",
     "partner-tracking-id",
     "partner_tracking_id",
+    "partner_redirect",
     "ssh_user",
     "ssh_pass",
     "ssh_private_key",
@@ -530,6 +532,9 @@ fn provision(f: &Fields) -> Result<(String, Job), String> {
     if let Some(id) = f.one_of(&["partner-tracking-id", "partner_tracking_id"])? {
         p = p.partner_tracking_id(id);
     }
+    if let Some(url) = f.text("partner_redirect") {
+        p = p.partner_redirect(PartnerRedirect::parse(&url).map_err(|e| e.to_string())?);
+    }
     if let Some(user) = f.text("ssh_user") {
         let mut ssh = SshCredentials::new(user);
         if let Some(pass) = f.text("ssh_pass") {
@@ -661,6 +666,27 @@ mod tests {
             "{:?}",
             bad[4]
         );
+    }
+
+    #[test]
+    fn a_partner_redirect_column_is_checked_and_not_sent() {
+        let csv = "local_user,siteurl,plan,partner_redirect\n\
+                   a,https://one.test,free,https://panel.example/done\n\
+                   a,https://two.test,free,javascript:alert(1)\n\
+                   a,https://three.test,free,\n";
+        let (good, bad) = parse(Action::Provision, Format::Csv, csv);
+        assert_eq!(good.len(), 2);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].number, 3);
+        assert!(bad[0].message.contains("partner redirect"), "{:?}", bad[0]);
+        let Job::Provision(p) = &good[0].job else {
+            panic!("not a provision");
+        };
+        let names: Vec<String> = p
+            .form()
+            .map(|f| f.describe().into_iter().map(|(n, _)| n).collect())
+            .unwrap_or_default();
+        assert!(!names.iter().any(|n| n.contains("redirect")), "{names:?}");
     }
 
     #[test]

@@ -15,6 +15,8 @@
 //! `*.nouser.test` (no such `local_user`), `*.noproduct.test`
 //! (`could_not_load_product_class`), `*.pending.test` (not reachable: the
 //! activation stays pending) and `*.undeletable.test` (cancelling fails).
+//! A new user's e-mail address at `notoken.test` meets the documented 500
+//! `error_access_token`.
 //!
 //! The sandbox has its own [clock](Sandbox::now), which tests may move
 //! forward ([`Sandbox::advance_clock`], `POST /_sandbox/clock?advance=SECS`)
@@ -90,9 +92,10 @@
 //! mod.rs          admin, clock, error, faults, front, persist, reply,
 //!                 request, routes, shared, state, stop, threats, tls, wpcom
 //! admin           reply, request, shared, sites
-//! routes          authorize, cancel, errors, oauth, partner_keys, provision,
-//!                 reply, request, scan, shared, site_lookup, ssh_credentials,
-//!                 status, upgrade_paths
+//! routes          activations, authorize, cancel, errors, invoices,
+//!                 magic_link, oauth, partner_keys, provision, reply,
+//!                 request, scan, shared, site_lookup, ssh_credentials,
+//!                 status, upgrade_paths, users
 //! scan            catalogue, reply, request, shared, sites, state, threats,
 //!                 wpcom
 //! cancel          bearer, catalogue, reply, request, shared, sites, state
@@ -103,6 +106,11 @@
 //! ssh_credentials bearer, reply, request, shared, sites
 //! partner_keys    bearer, reply, request, shared, state
 //! errors          bearer, reply, request, shared
+//! users           bearer, reply, request, shared, state
+//! magic_link      bearer, reply, request, shared
+//! activations     dates, reply, reporting, request, shared, sites
+//! invoices        catalogue, dates, reply, reporting, request, shared
+//! reporting       reply, request, sites, state, wpcom
 //! oauth           authorize, reply, request, shared
 //! authorize       reply, request, shared, state, wpcom
 //! site_lookup     reply, request, shared, sites
@@ -121,22 +129,27 @@
 //! reply           -
 //! catalogue       -
 //! clock           -
+//! dates           -
 //! error           -
 //! stop            -
 //! module_graph    -
 //! ```
 
+mod activations;
 mod admin;
 mod authorize;
 mod bearer;
 mod cancel;
 mod catalogue;
 mod clock;
+mod dates;
 mod error;
 mod errors;
 mod faults;
 mod framing;
 mod front;
+mod invoices;
+mod magic_link;
 #[cfg(test)]
 mod module_graph;
 mod oauth;
@@ -144,6 +157,7 @@ mod partner_keys;
 mod persist;
 mod provision;
 mod reply;
+mod reporting;
 mod request;
 mod routes;
 mod scan;
@@ -157,6 +171,7 @@ mod stop;
 mod threats;
 mod tls;
 mod upgrade_paths;
+mod users;
 mod wpcom;
 
 use std::net::{SocketAddr, TcpListener};
@@ -255,6 +270,8 @@ pub struct SandboxBuilder {
     clock_at: Option<u64>,
     apps: Vec<App>,
     code_lifetime: Option<Duration>,
+    /// Partners not on the user-creation whitelist.
+    no_user_creation: Vec<String>,
     state_file: Option<PathBuf>,
     faults: FaultPlan,
     tls: Option<TlsPem>,
@@ -359,6 +376,16 @@ impl SandboxBuilder {
         self
     }
 
+    /// Takes the partner `id` off the user-creation whitelist: creating a
+    /// WordPress.com user (`POST /rest/v1.3/jpphp/user`) answers 403
+    /// `forbidden`. Every other partner given to the builder is on it. An
+    /// ID that is not a partner of the sandbox makes
+    /// [`start`](Self::start) fail.
+    pub fn forbid_user_creation(mut self, id: impl Into<String>) -> Self {
+        self.no_user_creation.push(id.into());
+        self
+    }
+
     /// Keeps the state (partner keys made through the API, tokens, sites
     /// and what they hold, blog IDs) in `path`: loaded at start if the file
     /// exists, rewritten after every change. A corrupt file makes
@@ -458,6 +485,7 @@ impl SandboxBuilder {
                 secret: secret.clone(),
                 disabled: *disabled,
                 sub_key: None,
+                user_creation_forbidden: false,
             };
             state.partners.insert(id.clone(), partner);
         }
@@ -498,6 +526,15 @@ impl SandboxBuilder {
         }
         if let Some(lifetime) = self.code_lifetime {
             state.code_lifetime = lifetime;
+        }
+        for id in &self.no_user_creation {
+            let Some(partner) = state.partners.get_mut(id) else {
+                return Err(SandboxError::InvalidSetting(format!(
+                    "user creation cannot be forbidden to partner {id}: the sandbox has no \
+                     such partner (give it with --partner {id}:SECRET too)"
+                )));
+            };
+            partner.user_creation_forbidden = true;
         }
         Ok(state)
     }
@@ -594,6 +631,7 @@ impl Sandbox {
             clock_at: None,
             apps: Vec::new(),
             code_lifetime: None,
+            no_user_creation: Vec::new(),
             state_file: None,
             faults: FaultPlan::default(),
             tls: None,

@@ -64,6 +64,7 @@ fn run(shared: &Shared, rq: &Incoming) -> Result<Reply, Reply> {
             secret: client_secret.into_bytes(),
             disabled: false,
             sub_key: Some(key),
+            user_creation_forbidden: false,
         },
     );
     state.dirty = true;

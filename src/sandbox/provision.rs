@@ -288,6 +288,7 @@ fn within_allowance(state: &State, caller: &Caller, slug: &str) -> Result<(), Re
 fn add(state: &mut State, caller: &Caller, wanted: &Wanted, tracking: Option<String>) {
     let now = state.now();
     let fresh_id = (!state.sites.contains_key(&wanted.key)).then(|| state.new_blog_id());
+    let (id, created_at) = (state.new_activation_id(), state.now());
     let site = state
         .sites
         .entry(wanted.key.clone())
@@ -300,6 +301,8 @@ fn add(state: &mut State, caller: &Caller, wanted: &Wanted, tracking: Option<Str
     site.products
         .retain(|a| !catalogue::replaced_by(&a.slug, slug));
     site.products.push(Activation {
+        id,
+        created_at: Some(created_at),
         slug: slug.to_owned(),
         partner_id: caller.partner_id.clone(),
         pending,

@@ -94,6 +94,12 @@ impl Reply {
         }
     }
 
+    /// Adds a header to the answer.
+    pub fn with_header(mut self, name: &str, value: impl ToString) -> Reply {
+        self.headers.push((name.to_owned(), value.to_string()));
+        self
+    }
+
     /// WordPress REST (the `wpcom/v2` routes):
     /// `{"code": code, "message": text, "data": {"status": status}}`.
     pub fn wp_error(status: u16, code: &str, message: &str) -> Reply {

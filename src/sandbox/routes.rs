@@ -11,6 +11,7 @@ use super::request::{Incoming, Params};
 use super::shared::Shared;
 use super::status;
 use super::upgrade_paths;
+use super::{activations, invoices, magic_link, users};
 use super::{
     authorize, cancel, errors, oauth, partner_keys, provision, scan, site_lookup, ssh_credentials,
 };
@@ -87,6 +88,34 @@ pub(crate) const ROUTES: &[Route] = &[
         "POST",
         "/wpcom/v2/sites/{blog_id}/alerts/{threat_id}",
         scan::alert,
+    ),
+    route("POST", "/rest/v1.3/jpphp/user", |shared, rq, _| {
+        users::create(shared, rq)
+    }),
+    route(
+        "POST",
+        "/rest/v1.3/jpphp/mobile-magic-link",
+        |shared, rq, _| magic_link::send(shared, rq),
+    ),
+    route(
+        "GET",
+        "/wpcom/v2/jetpack-partners/activations",
+        activations::counts,
+    ),
+    route(
+        "GET",
+        "/wpcom/v2/jetpack-partners/{partner_id}/key/{key_id}/activations",
+        activations::list,
+    ),
+    route(
+        "GET",
+        "/wpcom/v2/jetpack-partners/{partner_id}/key/{key_id}/stripe/invoices",
+        invoices::past,
+    ),
+    route(
+        "GET",
+        "/wpcom/v2/jetpack-partners/{partner_id}/key/{key_id}/stripe/upcoming-invoice",
+        invoices::upcoming,
     ),
 ];
 
@@ -204,6 +233,12 @@ mod tests {
             "/rest/v1.3/jpphp/1000/ssh-credentials",
             "/rest/v1.3/jpphp/x.test/partner-cancel",
             "/wpcom/v2/sites/1000/scan/enqueue",
+            "/rest/v1.3/jpphp/user",
+            "/rest/v1.3/jpphp/mobile-magic-link",
+            "/wpcom/v2/jetpack-partners/activations",
+            "/wpcom/v2/jetpack-partners/1234/key/1234/activations",
+            "/wpcom/v2/jetpack-partners/1234/key/1234/stripe/invoices",
+            "/wpcom/v2/jetpack-partners/1234/key/1234/stripe/upcoming-invoice",
         ] {
             let hits = ROUTES
                 .iter()

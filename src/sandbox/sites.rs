@@ -45,6 +45,13 @@ pub(crate) struct Site {
 /// A product on a site, and who provisioned it.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Activation {
+    /// Its number, for the reports; 0 in a state file older than them.
+    #[serde(default)]
+    pub id: u64,
+    /// When it was provisioned (Unix seconds); none in a state file older
+    /// than the reports.
+    #[serde(default)]
+    pub created_at: Option<u64>,
     pub slug: String,
     pub partner_id: String,
     /// The site is not connected, or could not be reached: the

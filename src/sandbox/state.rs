@@ -25,6 +25,9 @@ const FIRST_SUB_KEY_CLIENT_ID: u64 = 70000;
 /// How long an authorization code may wait for its exchange, unless the
 /// sandbox was given another time.
 pub(crate) const CODE_LIFETIME: Duration = Duration::from_secs(60);
+/// The first WordPress.com user ID given to an account made by
+/// `POST /jpphp/user`.
+const FIRST_USER_ID: u64 = 5_000_000;
 
 /// A partner the sandbox knows: its OAuth client.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -38,6 +41,10 @@ pub(crate) struct Partner {
     /// sandbox was started with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_key: Option<SubKey>,
+    /// Not on the user-creation whitelist: `POST /jpphp/user` answers 403
+    /// `forbidden`.
+    #[serde(default)]
+    pub user_creation_forbidden: bool,
 }
 
 /// A secret is written as text when it is UTF-8 (it nearly always is), so
@@ -167,6 +174,20 @@ impl Allowances {
     }
 }
 
+/// A WordPress.com account made by `POST /jpphp/user`, kept by its
+/// e-mail address in lower case.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct User {
+    pub id: u64,
+    /// The partner that made it.
+    pub partner_id: String,
+    pub product_type: String,
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Unix seconds.
+    pub created_at: u64,
+}
+
 /// What an access token stands for.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Grant {
@@ -202,6 +223,13 @@ pub(crate) struct State {
     /// state, so not kept in the file.
     #[serde(skip)]
     pub scan_timing: Timing,
+    pub next_activation_id: u64,
+    /// WordPress.com accounts made through the API, by e-mail address.
+    pub users: BTreeMap<String, User>,
+    pub next_user_id: u64,
+    /// When each e-mail address was sent a magic link in the last hour
+    /// (Unix seconds), for the limit of five an hour.
+    pub magic_links: BTreeMap<String, Vec<u64>>,
     #[serde(skip)]
     pub stats: Stats,
     /// Set by every change that must reach the state file.
@@ -228,6 +256,10 @@ impl Default for State {
             clock: Clock::default(),
             scans: BTreeMap::new(),
             scan_timing: Timing::default(),
+            next_activation_id: 1,
+            users: BTreeMap::new(),
+            next_user_id: FIRST_USER_ID,
+            magic_links: BTreeMap::new(),
             stats: Stats::default(),
             dirty: false,
             sweep_due: 0,
@@ -298,6 +330,20 @@ impl State {
                 return id;
             }
         }
+    }
+
+    /// The next activation ID, counting up from 1.
+    pub fn new_activation_id(&mut self) -> u64 {
+        let id = self.next_activation_id.max(1);
+        self.next_activation_id = id + 1;
+        id
+    }
+
+    /// The next WordPress.com user ID.
+    pub fn new_user_id(&mut self) -> u64 {
+        let id = self.next_user_id.max(FIRST_USER_ID);
+        self.next_user_id = id + 1;
+        id
     }
 
     /// The next blog ID, counting up from 1000.

@@ -6,6 +6,7 @@
 
 mod common;
 
+mod accounts;
 mod batch;
 mod cli_endpoints;
 mod cli_help;
@@ -18,6 +19,7 @@ mod form_roundtrip;
 mod hardening;
 mod hostile;
 mod login;
+mod reporting;
 mod retries;
 mod sandbox;
 mod sandbox_abuse;

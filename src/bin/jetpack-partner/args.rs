@@ -20,7 +20,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use jetpack_partner::batch::Format;
-use jetpack_partner::SiteRef;
+use jetpack_partner::{PartnerRedirect, ProductType, Scale, SiteRef};
 use pico_args::Arguments;
 
 use crate::compat;
@@ -74,6 +74,8 @@ pub struct Args {
     pub site: Option<SiteRef>,
     pub cancel_all: bool,
     pub v1_3: bool,
+    /// `provision --partner-redirect`.
+    pub partner_redirect: Option<PartnerRedirect>,
     // errors
     pub details: bool,
     // Jetpack Backup's credentials (backup.rs), ssh-credentials
@@ -101,6 +103,20 @@ pub struct Args {
     pub allowed_premium_plans: Option<u32>,
     pub allowed_professional_plans: Option<u32>,
     pub notes: Option<String>,
+    // user create, magic-link
+    pub email: Option<String>,
+    pub product_type: Option<ProductType>,
+    pub language: Option<String>,
+    pub show_token: bool,
+    pub token_file: Option<String>,
+    // report
+    pub key_id: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+    pub plans: Vec<String>,
+    pub activated_after: Option<String>,
+    pub activated_before: Option<String>,
+    pub scale: Option<Scale>,
     // batch
     pub input: Option<String>,
     pub output: Option<String>,

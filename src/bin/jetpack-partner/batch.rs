@@ -118,9 +118,11 @@ A refused partner secret stops the batch before any site is touched.
 
 Input fields are the API's: local_user, siteurl, plan, force_register,
 force_connect, onboarding, wpcom_user_id, wpcom_user_email,
-partner-tracking-id, ssh_*, ftp_*. Every line is checked before anything is
-sent; bad lines are reported with their numbers and recorded as invalid (or,
-with --fail-fast, stop the run before it starts).
+partner-tracking-id, ssh_*, ftp_*; and partner_redirect, a URL added to the
+answer's next_url when auth_required (as provision --partner-redirect does;
+the journal records next_url with it). Every line is checked before anything
+is sent; bad lines are reported with their numbers and recorded as invalid
+(or, with --fail-fast, stop the run before it starts).
 
 Usage: jetpack-partner [global options] batch provision --input FILE [--output FILE] [options]
 

@@ -482,8 +482,8 @@ impl<'a> Globals<'a> {
                 format!(
                     "the token in {} is not a WordPress.com user's token for this endpoint \
                      (the API answered {} invalid_scope: {}); is it the partner's token? \
-                     Scan actions need a token a WordPress.com user approved (scope global), \
-                     not the partner's (scope jetpack-partner)",
+                     Scan actions and reports need a token a WordPress.com user approved \
+                     (scope global), not the partner's (scope jetpack-partner)",
                     self.user_token_source(),
                     api.status,
                     api.message

@@ -19,10 +19,12 @@ mod follow;
 mod globals;
 mod help;
 mod login;
+mod magic_link;
 mod man;
 mod output;
 mod partner_key;
 mod provision;
+mod report;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 mod scan;
@@ -31,6 +33,7 @@ mod ssh_credentials;
 mod suggest;
 mod token;
 mod trust;
+mod user;
 mod wp_cli;
 
 use std::ffi::OsString;
@@ -173,6 +176,48 @@ const COMMANDS: &[Command] = &[
         help: partner_key::HELP,
         flags: partner_key::FLAGS,
         run: Run::Api(partner_key::check, partner_key::run),
+    },
+    Command {
+        name: "user create",
+        summary: "create a WordPress.com account and keep its token",
+        help: user::HELP,
+        flags: user::FLAGS,
+        run: Run::Api(user::check, user::run),
+    },
+    Command {
+        name: "magic-link",
+        summary: "e-mail a login link for the WordPress app",
+        help: magic_link::HELP,
+        flags: magic_link::FLAGS,
+        run: Run::Api(magic_link::check, magic_link::run),
+    },
+    Command {
+        name: "report activations",
+        summary: "list the sites a partner key activated (user token)",
+        help: report::ACTIVATIONS_HELP,
+        flags: report::ACTIVATIONS_FLAGS,
+        run: Run::Api(report::check_activations, report::run_activations),
+    },
+    Command {
+        name: "report activation-counts",
+        summary: "count a key's activations per day, month or year (user token)",
+        help: report::COUNTS_HELP,
+        flags: report::COUNTS_FLAGS,
+        run: Run::Api(report::check_counts, report::run_counts),
+    },
+    Command {
+        name: "report invoices",
+        summary: "print a partner key's past invoices (user token)",
+        help: report::INVOICES_HELP,
+        flags: report::INVOICE_FLAGS,
+        run: Run::Api(report::check_invoices, report::run_invoices),
+    },
+    Command {
+        name: "report upcoming-invoice",
+        summary: "print a partner key's next invoice (user token)",
+        help: report::UPCOMING_HELP,
+        flags: report::INVOICE_FLAGS,
+        run: Run::Api(report::check_invoices, report::run_upcoming),
     },
     Command {
         name: "batch provision",
@@ -680,7 +725,10 @@ mod tests {
 
     #[test]
     fn groups_come_from_the_two_word_commands() {
-        assert_eq!(groups(), ["partner-key", "batch", "scan", "threat"]);
+        assert_eq!(
+            groups(),
+            ["partner-key", "user", "report", "batch", "scan", "threat"]
+        );
         let batch: Vec<&str> = subcommands("batch").iter().map(|c| c.name).collect();
         assert_eq!(batch, ["batch provision", "batch cancel"]);
     }

@@ -199,17 +199,20 @@ impl Output {
     /// because its reader has gone, that is a local I/O failure (exit 5),
     /// never a success.
     pub fn answer(&self, value: &impl Printable) -> Result<(), Failure> {
-        self.json(value).map_err(|failure| match failure {
-            Failure::Lib(Error::Io { source, .. }) => Failure::Lib(Error::Io {
-                context: "cannot write the answer to standard output: the request was done, \
-                          but its answer is lost"
-                    .into(),
-                // Not a broken pipe any more: that is success only for
-                // answers that can be asked for again.
-                source: std::io::Error::other(source),
-            }),
-            other => other,
-        })
+        self.json(value).map_err(answer_lost)
+    }
+
+    /// Prints JSON text this program made from an answer that cannot be
+    /// had again (one with a secret masked), as [`answer`](Self::answer)
+    /// prints an answer: one line, or pretty with `--pretty`; exit 5 when
+    /// stdout cannot take it.
+    pub fn answer_text(&self, json: &str) -> Result<(), Failure> {
+        let text = if self.pretty {
+            pretty(json)
+        } else {
+            json.to_owned()
+        };
+        self.line(&text).map_err(answer_lost)
     }
 
     /// Fails when standard output is not open, before anything is sent.
@@ -319,6 +322,22 @@ impl Output {
     }
 }
 
+/// A failure to print an answer that cannot be had again: a local I/O
+/// failure (exit 5), never a success.
+fn answer_lost(failure: Failure) -> Failure {
+    match failure {
+        Failure::Lib(Error::Io { source, .. }) => Failure::Lib(Error::Io {
+            context: "cannot write the answer to standard output: the request was done, but \
+                      its answer is lost"
+                .into(),
+            // Not a broken pipe any more: that is success only for answers
+            // that can be asked for again.
+            source: std::io::Error::other(source),
+        }),
+        other => other,
+    }
+}
+
 /// An answer to print: its text as the API sent it, when it has one.
 pub trait Printable: Serialize {
     fn raw(&self) -> Option<&str>;
@@ -348,7 +367,13 @@ printable!(
     jetpack_partner::ScanAnswer,
     jetpack_partner::EnqueueScanAnswer,
     jetpack_partner::AlertsAnswer,
-    jetpack_partner::FixStatusAnswer
+    jetpack_partner::FixStatusAnswer,
+    jetpack_partner::NewUserAnswer,
+    jetpack_partner::MagicLinkAnswer,
+    jetpack_partner::ActivationsAnswer,
+    jetpack_partner::ActivationCountsAnswer,
+    jetpack_partner::InvoicesAnswer,
+    jetpack_partner::UpcomingInvoiceAnswer
 );
 
 /// An answer this program composed: printed as serialized.

@@ -1,7 +1,7 @@
 //! `provision`: give a site a plan or a product. Also accepts every
 //! spelling of `partner-provision.sh`, with the same output contract.
 
-use jetpack_partner::{Endpoint, Provision};
+use jetpack_partner::{Endpoint, PartnerRedirect, Provision, ProvisionAnswer, RedirectOutcome};
 
 use crate::args::{filled, require, set, Args, Flag};
 use crate::backup::{self, FTP_FLAGS, SSH_FLAGS};
@@ -75,12 +75,28 @@ const OWN: &[Flag] = &[
         "your own ID for the site, attached to the activation",
         |a| &mut a.partner_tracking_id,
     ),
+    Flag::value(
+        &["--partner-redirect"],
+        "URL",
+        "where the user lands after authorizing: added to next_url as\n\
+         partner_redirect when auth_required (Automattic must list the URL)",
+        |a, v| {
+            let target = PartnerRedirect::parse(&v.text).map_err(Problem::from);
+            set(&mut a.partner_redirect, target)
+        },
+    ),
 ];
 
 pub const HELP: &str = "\
 Provision a plan or product for a site (POST /rest/v1.3/jpphp/provision) and
 print the API's answer. Send the user to next_url to finish; an empty next_url
 means the site could not be reached and the user finishes from wp-admin.
+
+--partner-redirect URL adds partner_redirect=URL (percent-encoded) to next_url
+when auth_required is true, so the user lands on URL after authorizing
+instead of in wp-admin. WordPress.com takes only URLs Automattic has listed
+for you. When auth_required is false or next_url is empty, next_url is left
+as it is and stderr says so.
 
 Usage: jetpack-partner [global options] provision --local-user USER --siteurl URL --plan SLUG [options]
 
@@ -172,7 +188,10 @@ pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
     }
     Endpoint::validate(&request)?;
     let session = globals.session(client)?;
-    let answer = globals.send(&session, &request)?;
+    let mut answer = globals.send(&session, &request)?;
+    if let Some(target) = &args.partner_redirect {
+        redirect(globals, &mut answer, target);
+    }
     let (Some(access_token), Some(user)) = (&answer.access_token, args.wpcom_user_id) else {
         return globals.out.answer(&answer);
     };
@@ -198,6 +217,24 @@ pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
             })
         }
     }
+}
+
+/// Adds `--partner-redirect` to `next_url`, or says on stderr why not.
+fn redirect(globals: &Globals, answer: &mut ProvisionAnswer, target: &PartnerRedirect) {
+    let why = match answer.add_partner_redirect(target) {
+        RedirectOutcome::Added => return,
+        RedirectOutcome::NoAuthorization => {
+            "auth_required is false, so next_url leads back to the site, not to the \
+             authorization page"
+        }
+        RedirectOutcome::NoNextUrl => {
+            "next_url is empty (WordPress.com could not reach the site; the user finishes \
+             from wp-admin)"
+        }
+    };
+    globals.out.note(&format!(
+        "jetpack-partner: note: --partner-redirect was not added to next_url: {why}"
+    ));
 }
 
 /// A site URL without its scheme: refused in the new spelling (the help

@@ -21,6 +21,7 @@ pub struct Options {
     partners: Vec<(String, String)>,
     disabled: Vec<String>,
     clock_at: Option<u64>,
+    no_user_creation: Vec<String>,
     state: Option<String>,
     latency: Option<Duration>,
     faults: Vec<(Fault, f64)>,
@@ -70,6 +71,17 @@ const OWN: &[Flag] = &[
                 return Err(v.invalid("a partner ID"));
             }
             a.sandbox.disabled.push(v.text.clone());
+            Ok(())
+        },
+    )
+    .many(),
+    Flag::value(
+        &["--forbid-user-creation"],
+        "ID",
+        "take partner ID off the user-creation whitelist: user create\n\
+         answers 403 forbidden (repeatable; ID must be a --partner)",
+        |a, v| {
+            a.sandbox.no_user_creation.push(v.text);
             Ok(())
         },
     )
@@ -278,6 +290,7 @@ FILE with --state) and serves until stopped (Ctrl-C, kill).
 
 Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRET [--partner ...]
          [--disabled-partner ID ...] [--clock-at SECS]
+         [--forbid-user-creation ID ...]
          [--latency-ms N] [--fault KIND[:RATE] ...] [--fault-seed N] [--fault-after N]
          [--retry-after SECS] [--slow-ms N] [--workers N] [--max-connections N]
          [--scan-ms N] [--fix-ms N] [--tls-cert PATH --tls-key PATH]
@@ -297,6 +310,7 @@ Reserved test hosts (in siteurl), for the documented failures of provision:
   *.noproduct.test     could_not_load_product_class
   *.pending.test       unreachable: empty next_url, the activation pending
   *.undeletable.test   cancelling fails with invalid_input
+  *.nojsonapi.test     the public site lookup answers without \"jetpack\"
 
 Its rules, where the reference leaves a choice:
   - A provision on a site that is not connected (no WordPress.com user named
@@ -345,6 +359,19 @@ WordPress.com user. Example:
   jetpack-partner sandbox --partner 1234:s3cret --app 5678:app-s3cret
   jetpack-partner --api-base http://127.0.0.1:PORT login --client-id 5678 \\
       --client-secret-file ./app-secret
+
+Reserved e-mail domain: an address @notoken.test (or a subdomain) given to
+user create gets its account but no token: 500 error_access_token, then
+user_exists on a second try.
+
+Accounts and reports: every partner may create users unless
+--forbid-user-creation names it; a sub-key never may. A magic link is
+refused past 5 per address per hour (429 too_many_requests, Retry-After:
+the seconds until the oldest of the five is an hour old). Reports take a
+token the partner's WordPress.com user approved (scope global, see login);
+a key ID is a key's client ID (the partner ID for a partner's own key), and
+a partner reads its own keys and the sub-keys it made. Invoices are the sandbox's own invention:
+monthly, in US cents, at made-up prices.
 
 Fault kinds. These replace the request's handler, so the request has no
 effect (nothing is provisioned, cancelled or issued):
@@ -413,6 +440,9 @@ pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
     }
     if let Some(at) = o.clock_at {
         builder = builder.clock_at(at);
+    }
+    for id in &o.no_user_creation {
+        builder = builder.forbid_user_creation(id);
     }
     if let Some(latency) = o.latency {
         builder = builder.latency(latency);
