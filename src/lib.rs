@@ -53,13 +53,27 @@ mod wait;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
+pub use api::activity::{
+    latest_restore_point, Activity, ActivityCounts, ActivityCountsAnswer, ActivityList,
+    ActivityListAnswer, ActivityPage, ActivityShow, GroupCount, MAX_ACTIVITY_NUMBER,
+};
+pub use api::backups::{Backup, BackupList, BackupListAnswer, BackupStatus};
 pub use api::cancel::{Cancel, CancelAnswer, CancelOutcome};
+pub use api::downloads::{
+    DownloadAnswer, DownloadList, DownloadListAnswer, DownloadStatus, DownloadUrl, NewDownload,
+};
 pub use api::errors::{ErrorCatalogue, ErrorCatalogueAnswer, ErrorInfo};
 pub use api::partner_keys::{NewPartnerKey, PartnerKeyAnswer};
 pub use api::provision::{Provision, ProvisionAnswer};
+pub use api::restores::{
+    Restore, RestoreAnswer, RestoreRole, RestoreState, RestoreStatus, RestoreStatusAnswer,
+    RESTORE_FAILURES,
+};
+pub use api::rewind::{BackupPart, BackupParts, RewindId};
 pub use api::site_lookup::{SiteLookup, SiteLookupAnswer};
 pub use api::ssh::{FtpCredentials, SetSshCredentials, SshCredentials, SshCredentialsAnswer};
 pub use api::status::{Blog, Product, Status, StatusAnswer, StatusV13, StatusV13Answer};
+pub use api::time::UtcTime;
 pub use api::token::{TokenAnswer, TokenGrant};
 pub use api::upgrade_paths::{UpgradePaths, UpgradePathsAnswer};
 pub use auth::{AccessToken, Credentials, Secret};

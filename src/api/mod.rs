@@ -5,14 +5,20 @@
 //! text the API sent in `raw`, so a caller can print exactly what the
 //! server said.
 
+pub(crate) mod activity;
+pub(crate) mod backups;
 pub(crate) mod cancel;
+pub(crate) mod downloads;
 pub(crate) mod errors;
 pub(crate) mod partner_keys;
 pub(crate) mod provision;
 pub(crate) mod query;
+pub(crate) mod restores;
+pub(crate) mod rewind;
 pub(crate) mod site_lookup;
 pub(crate) mod ssh;
 pub(crate) mod status;
+pub(crate) mod time;
 pub(crate) mod token;
 pub(crate) mod upgrade_paths;
 

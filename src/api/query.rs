@@ -41,7 +41,6 @@ impl Query {
         }
     }
 
-    #[allow(dead_code)] // FOUNDATION: used by the threat endpoints
     /// Adds `name=value` for each value, as PHP reads a list
     /// (`threat_ids[]=1&threat_ids[]=2`).
     pub fn each<T: Display>(
