@@ -6,8 +6,10 @@
 
 use serde_json::json;
 
+use super::activity::{self, Actor, Event};
 use super::bearer::{self, Caller};
 use super::catalogue;
+use super::now::now_ms;
 use super::reply::Reply;
 use super::request::{Incoming, Params};
 use super::shared::Shared;
@@ -67,6 +69,8 @@ fn cancel_one(
     undeletable(key)?;
     let slug = target.slug.clone();
     site.products.retain(|a| a.slug != slug);
+    let blog = site.blog_id;
+    cancelled(state, caller, blog, &[slug]);
     state.dirty = true;
     Ok(Reply::ok(json!({"success": true})))
 }
@@ -82,12 +86,31 @@ fn cancel_all(state: &mut State, caller: &Caller, key: &str) -> Result<Reply, Re
     }
     undeletable(key)?;
     site.products.retain(|a| a.partner_id != caller.partner_id);
+    let blog = site.blog_id;
+    let slugs: Vec<String> = active.iter().chain(&pending).cloned().collect();
+    cancelled(state, caller, blog, &slugs);
     state.dirty = true;
     Ok(Reply::ok(json!({
         "success": true,
         "activations": active,
         "pending_activations": pending,
     })))
+}
+
+/// Each cancelled product is in the site's activity log.
+fn cancelled(state: &mut State, caller: &Caller, blog: u64, slugs: &[String]) {
+    let now = now_ms(state);
+    for slug in slugs {
+        let event = Event::new("plan__cancelled", "plan", "Plan cancelled")
+            .text(slug.clone())
+            .gridicon("plans")
+            .actor(Actor::Application(format!(
+                "Jetpack partner {}",
+                caller.partner_id
+            )))
+            .object(json!({"type": "Plan", "slug": slug}));
+        activity::record(&mut state.activity, blog, now, event);
+    }
 }
 
 /// The caller's slugs on the site: (pending, active).

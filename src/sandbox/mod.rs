@@ -9,8 +9,17 @@
 //! Sites under a few reserved test domains meet the failures the
 //! documentation describes: `*.nojetpack.test` (Jetpack not active),
 //! `*.badstate.test` (needs `force_register`), `*.pending.test` (not
-//! reachable: the activation stays pending) and `*.undeletable.test`
-//! (cancelling fails).
+//! reachable: the activation stays pending, its backups `not-accessible`)
+//! and `*.undeletable.test` (cancelling fails).
+//!
+//! Provisioned sites accrue backups, and archives and restores follow the
+//! reference's state machines over time, each step as long as the
+//! builder's timings say ([`backup_duration`](SandboxBuilder::backup_duration)
+//! and the others: short by default, so tests run fast). Failures have
+//! their reserved hosts too: `*.backupfail.test` (every backup fails),
+//! `*.restorefail.test`, `*.restoreabort.test` and `*.restorekill.test`
+//! (restores end `fail`, `aborted` or `killed`). Provisioning, cancelling,
+//! backups and restores write the sites' activity logs.
 //!
 //! It can also misbehave on request, so that clients' retries and
 //! time-outs can be tested: added [latency](SandboxBuilder::latency) and
@@ -50,14 +59,16 @@
 //! fails when they and this drawing differ, or when they form a cycle.
 //!
 //! ```text
-//! mod.rs          error, faults, front, persist, reply, request, routes,
-//!                 shared, state, stop, tls, wpcom
-//! routes          cancel, errors, oauth, partner_keys, provision, reply,
-//!                 request, shared, site_lookup, ssh_credentials, status,
+//! mod.rs          error, faults, front, persist, reply, request, rewind,
+//!                 routes, shared, state, stop, tls, wpcom
+//! routes          activity_log, backups, cancel, errors, oauth,
+//!                 partner_keys, provision, reply, request, restores,
+//!                 shared, site_lookup, ssh_credentials, status,
 //!                 upgrade_paths
-//! cancel          bearer, catalogue, reply, request, shared, sites, state
-//! provision       bearer, catalogue, reply, request, shared, sites,
-//!                 ssh_credentials, state
+//! cancel          activity, bearer, catalogue, now, reply, request, shared,
+//!                 sites, state
+//! provision       activity, bearer, catalogue, now, reply, request, shared,
+//!                 sites, ssh_credentials, state
 //! status          bearer, catalogue, reply, request, shared, sites
 //! upgrade_paths   bearer, catalogue, reply, request, shared, sites
 //! ssh_credentials bearer, reply, request, shared, sites
@@ -65,11 +76,19 @@
 //! errors          bearer, reply, request, shared
 //! oauth           reply, request, shared
 //! site_lookup     reply, request, shared, sites
+//! backups         archive, dates, now, reply, request, rewind, rewind_site,
+//!                 shared, state
+//! restores        dates, reply, request, rewind, rewind_site, shared
+//! activity_log    activity, dates, reply, request, rewind_site, shared
+//! rewind_site     now, reply, request, sites, state, wpcom
 //! wpcom           reply, request, sites, state
 //! bearer          reply, request, state
+//! now             state
 //! shared          persist, state
 //! persist         error, state
-//! state           sites
+//! state           activity, rewind, sites
+//! rewind          activity, dates
+//! activity        dates
 //! sites           catalogue, reply, request, crate::site
 //! faults          error, framing, front, reply, state, stop
 //! front           framing, stop, tls
@@ -77,15 +96,22 @@
 //! tls             error
 //! request         reply
 //! reply           -
+//! archive         -
 //! catalogue       -
+//! dates           -
 //! error           -
 //! stop            -
 //! module_graph    -
 //! ```
 
+mod activity;
+mod activity_log;
+mod archive;
+mod backups;
 mod bearer;
 mod cancel;
 mod catalogue;
+mod dates;
 mod error;
 mod errors;
 mod faults;
@@ -93,12 +119,16 @@ mod framing;
 mod front;
 #[cfg(test)]
 mod module_graph;
+mod now;
 mod oauth;
 mod partner_keys;
 mod persist;
 mod provision;
 mod reply;
 mod request;
+mod restores;
+mod rewind;
+mod rewind_site;
 mod routes;
 mod shared;
 mod site_lookup;
@@ -125,6 +155,7 @@ use faults::{FaultPlan, Faults};
 use front::Front;
 use reply::Reply;
 use request::Incoming;
+use rewind::Timings;
 use shared::Shared;
 use state::{Partner, State};
 use stop::Stop;
@@ -152,6 +183,7 @@ pub struct SandboxBuilder {
     tls: Option<TlsPem>,
     workers: usize,
     max_connections: usize,
+    timings: Timings,
 }
 
 /// A certificate chain and its key, as given; the key never shows in
@@ -284,6 +316,57 @@ impl SandboxBuilder {
         self
     }
 
+    /// How long after a site is first provisioned its first backup starts
+    /// (default: at once). Backups then start every
+    /// [`backup_interval`](Self::backup_interval).
+    pub fn backup_delay(mut self, delay: Duration) -> Self {
+        self.timings.backup_delay = delay;
+        self
+    }
+
+    /// How long a backup runs, `started` with its `percent` rising,
+    /// before it ends (default 1 s; at least 1 ms).
+    pub fn backup_duration(mut self, duration: Duration) -> Self {
+        self.timings.backup_duration = duration;
+        self
+    }
+
+    /// From one backup's start to the next's (default 24 hours, the
+    /// service's daily rhythm; never less than a backup's duration).
+    pub fn backup_interval(mut self, interval: Duration) -> Self {
+        self.timings.backup_interval = interval;
+        self
+    }
+
+    /// How long packing an archive takes, its `progress` rising, before
+    /// its answer has a `url` (default 1 s).
+    pub fn download_duration(mut self, duration: Duration) -> Self {
+        self.timings.download_duration = duration;
+        self
+    }
+
+    /// How long an archive's link works once it is ready (default 24
+    /// hours, as the reference says); after that its data answers 410
+    /// `download_expired`.
+    pub fn download_lifetime(mut self, lifetime: Duration) -> Self {
+        self.timings.download_lifetime = lifetime;
+        self
+    }
+
+    /// How long a restore stays `queued` (default 250 ms).
+    pub fn restore_queue(mut self, wait: Duration) -> Self {
+        self.timings.restore_queue = wait;
+        self
+    }
+
+    /// How long a restore runs, `running` with its `percent` rising,
+    /// before it ends (default 1 s; on the reserved failing hosts it
+    /// stops partway).
+    pub fn restore_duration(mut self, duration: Duration) -> Self {
+        self.timings.restore_duration = duration;
+        self
+    }
+
     /// The starting state: the file's, then the partners given here on top.
     fn initial_state(&self) -> Result<State, SandboxError> {
         let mut state = match &self.state_file {
@@ -303,7 +386,8 @@ impl SandboxBuilder {
 
     /// Loads the state file, if any, binds the address and starts serving.
     pub fn start(self) -> Result<Sandbox, SandboxError> {
-        let state = self.initial_state()?;
+        let mut state = self.initial_state()?;
+        state.rewind.timings = self.timings;
         let faults = Faults::new(self.faults)?;
         let tls = match &self.tls {
             Some(pem) => Some(tls::config(&pem.cert_chain, &pem.key)?),
@@ -329,6 +413,7 @@ impl SandboxBuilder {
             Some(_) => format!("https://{addr}"),
             None => format!("http://{addr}"),
         };
+        state.rewind.base_url = base_url.clone();
         let stop = Arc::new(Stop::default());
         let max_connections = front::fit_to_open_files(self.max_connections);
         let (front, accepting) = Front::start(listener, inner, tls, stop.clone(), max_connections);
@@ -394,6 +479,7 @@ impl Sandbox {
             tls: None,
             workers: WORKERS,
             max_connections: CONNECTIONS,
+            timings: Timings::default(),
         }
     }
 

@@ -11,8 +11,10 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
+use super::activity::{self, Actor, Event};
 use super::bearer::{self, Caller};
 use super::catalogue::{self, Product, Verdict};
+use super::now::now_ms;
 use super::reply::Reply;
 use super::request::{Fields, Incoming};
 use super::shared::Shared;
@@ -54,6 +56,7 @@ fn run(shared: &Shared, rq: &Incoming) -> Result<Reply, Reply> {
     if verdict == Verdict::Allowed {
         let tracking = rq.query_value("partner-tracking-id").map(str::to_owned);
         add(&mut state, &caller, &wanted, tracking);
+        provisioned(&mut state, &caller, &wanted);
     }
     let connected = wanted.wpcom_user && !wanted.pending;
     let ssh = fields
@@ -214,6 +217,26 @@ fn add(state: &mut State, caller: &Caller, wanted: &Wanted, tracking: Option<Str
         partner_tracking_id: tracking,
     });
     site.sort();
+}
+
+/// A new product starts the site's backups (once) and is in its
+/// activity log.
+fn provisioned(state: &mut State, caller: &Caller, wanted: &Wanted) {
+    let Some(blog) = state.sites.get(&wanted.key).map(|site| site.blog_id) else {
+        return;
+    };
+    let now = now_ms(state);
+    state.rewind.begin(blog, now);
+    let slug = wanted.plan.slug;
+    let event = Event::new("plan__provisioned", "plan", "Plan provisioned")
+        .text(format!("{slug} for {}", wanted.local_user))
+        .gridicon("plans")
+        .actor(Actor::Application(format!(
+            "Jetpack partner {}",
+            caller.partner_id
+        )))
+        .object(json!({"type": "Plan", "slug": slug, "pending": wanted.pending}));
+    activity::record(&mut state.activity, blog, now, event);
 }
 
 /// FTP access counts as backup credentials when it names a user and a

@@ -19,7 +19,6 @@ pub(crate) struct Params {
 }
 
 impl Params {
-    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
     /// The segment captured as `{name}`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.named
@@ -38,6 +37,9 @@ pub(crate) struct Incoming {
     pub content_type: Option<String>,
     /// The `Authorization` header, as sent.
     pub authorization: Option<String>,
+    /// The `Range` and `If-Range` headers, as sent (an archive's bytes).
+    pub range: Option<String>,
+    pub if_range: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -55,6 +57,8 @@ impl Incoming {
         };
         let content_type = header("Content-Type");
         let authorization = header("Authorization");
+        let range = header("Range");
+        let if_range = header("If-Range");
         let mut body = Vec::new();
         rq.as_reader()
             .take(MAX_REQUEST_BODY)
@@ -68,6 +72,8 @@ impl Incoming {
                 .collect(),
             content_type,
             authorization,
+            range,
+            if_range,
             body,
         })
     }
@@ -95,7 +101,6 @@ impl Incoming {
             .map(|(_, v)| v.as_str())
     }
 
-    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
     /// A JSON body (`application/json`), or the WordPress REST refusal of
     /// one that is not JSON.
     pub fn json(&self) -> Result<serde_json::Value, Reply> {
@@ -120,7 +125,6 @@ impl Incoming {
         })
     }
 
-    #[allow(dead_code)] // FOUNDATION: used by the wpcom/v2 routes
     /// Whether the body is JSON (by its content type).
     pub fn is_json(&self) -> bool {
         self.content_type.as_deref().is_some_and(|m| {

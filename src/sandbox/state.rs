@@ -11,6 +11,8 @@ use std::hash::{BuildHasher, Hasher};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::activity;
+use super::rewind::Rewind;
 use super::sites::Sites;
 
 /// The first blog ID the sandbox hands out.
@@ -111,6 +113,10 @@ pub(crate) struct State {
     pub next_blog_id: u64,
     pub next_client_id: u64,
     pub next_key_id: u64,
+    /// The sites' activity logs.
+    pub activity: activity::Log,
+    /// The sites' backups, archives and restores.
+    pub rewind: Rewind,
     #[serde(skip)]
     pub stats: Stats,
     /// Set by every change that must reach the state file.
@@ -127,6 +133,8 @@ impl Default for State {
             next_blog_id: FIRST_BLOG_ID,
             next_client_id: FIRST_SUB_KEY_CLIENT_ID,
             next_key_id: 1,
+            activity: activity::Log::default(),
+            rewind: Rewind::default(),
             stats: Stats::default(),
             dirty: false,
         }

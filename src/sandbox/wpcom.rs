@@ -9,8 +9,6 @@
 //! active or pending. Any other known site is 403 `unauthorized`; a blog ID
 //! the sandbox never gave is 404 `unknown_blog`.
 
-#![allow(dead_code)] // FOUNDATION: used by the hosting-partner commands
-
 use super::reply::Reply;
 use super::request::{Incoming, Params};
 use super::sites::{Site, Sites};
@@ -27,6 +25,7 @@ const PARTNER_SCOPE: &str = "jetpack-partner";
 pub(crate) enum Needs {
     /// The partner's token (backups, restores, activity, scan status).
     Partner,
+    #[allow(dead_code)] // FOUNDATION: used by the scan and reporting routes
     /// A token a WordPress.com user approved (scan actions, reporting).
     User,
 }

@@ -29,6 +29,13 @@ pub struct Options {
     max_connections: Option<usize>,
     tls_cert: Option<String>,
     tls_key: Option<String>,
+    backup_delay: Option<Duration>,
+    backup_duration: Option<Duration>,
+    backup_interval: Option<Duration>,
+    download_duration: Option<Duration>,
+    download_lifetime: Option<Duration>,
+    restore_queue: Option<Duration>,
+    restore_duration: Option<Duration>,
 }
 
 const OWN: &[Flag] = &[
@@ -137,11 +144,65 @@ const OWN: &[Flag] = &[
         "the PEM private key of --tls-cert",
         |a| &mut a.sandbox.tls_key,
     ),
+    Flag::value(
+        &["--backup-delay-ms"],
+        "N",
+        "a provisioned site's first backup starts N ms after (default 0)",
+        |a, v| set(&mut a.sandbox.backup_delay, millis(&v)),
+    ),
+    Flag::value(
+        &["--backup-ms"],
+        "N",
+        "a backup runs N ms, started with its percent rising (default 1000)",
+        |a, v| set(&mut a.sandbox.backup_duration, millis(&v)),
+    ),
+    Flag::value(
+        &["--backup-every"],
+        "SECS",
+        "a new backup starts every SECS (default 86400: daily)",
+        |a, v| set(&mut a.sandbox.backup_interval, seconds(&v)),
+    ),
+    Flag::value(
+        &["--download-ms"],
+        "N",
+        "an archive is packed in N ms, its progress rising (default 1000)",
+        |a, v| set(&mut a.sandbox.download_duration, millis(&v)),
+    ),
+    Flag::value(
+        &["--download-valid"],
+        "SECS",
+        "an archive's link works SECS once ready (default 86400: 24 hours)",
+        |a, v| set(&mut a.sandbox.download_lifetime, seconds(&v)),
+    ),
+    Flag::value(
+        &["--restore-queue-ms"],
+        "N",
+        "a restore is queued N ms (default 250)",
+        |a, v| set(&mut a.sandbox.restore_queue, millis(&v)),
+    ),
+    Flag::value(
+        &["--restore-ms"],
+        "N",
+        "a restore runs N ms, its percent rising (default 1000)",
+        |a, v| set(&mut a.sandbox.restore_duration, millis(&v)),
+    ),
 ];
 
 fn millis(v: &Given) -> Result<Duration, Problem> {
     v.parse("a whole number of milliseconds")
         .map(Duration::from_millis)
+}
+
+/// Seconds above 0, a fraction allowed, at most ten years.
+fn seconds(v: &Given) -> Result<Duration, Problem> {
+    const WHAT: &str = "a number of seconds above 0 (e.g. 86400)";
+    v.parse::<f64>(WHAT).and_then(|secs| {
+        if secs > 0.0 && secs <= 10.0 * 365.0 * 86_400.0 {
+            Ok(Duration::from_secs_f64(secs))
+        } else {
+            Err(v.invalid(WHAT))
+        }
+    })
 }
 
 /// A number from 1 to `max`.
@@ -178,10 +239,24 @@ Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRE
          [--latency-ms N] [--fault KIND[:RATE] ...] [--fault-seed N] [--fault-after N]
          [--retry-after SECS] [--slow-ms N] [--workers N] [--max-connections N]
          [--tls-cert PATH --tls-key PATH]
+         [--backup-delay-ms N] [--backup-ms N] [--backup-every SECS]
+         [--download-ms N] [--download-valid SECS] [--restore-queue-ms N] [--restore-ms N]
 
 Reserved test hosts: *.nojetpack.test (Jetpack not active), *.badstate.test
-(needs force_register), *.pending.test (unreachable: pending activation),
-*.undeletable.test (cancelling fails).
+(needs force_register), *.pending.test (unreachable: pending activation,
+backups not-accessible), *.undeletable.test (cancelling fails),
+*.backupfail.test (every backup fails: error, credential-error,
+not-accessible, error-will-retry in turn), *.restorefail.test,
+*.restoreabort.test and *.restorekill.test (restores end fail, aborted or
+killed partway).
+
+Backups, archives and restores follow their state machines in time: a
+provisioned site's backups start after --backup-delay-ms, run --backup-ms
+(started) and end finished, one every --backup-every; an archive is
+preparing for --download-ms, then has its url for --download-valid; a
+restore is queued for --restore-queue-ms, then running for --restore-ms,
+then finished. Each finished backup, provision, cancel and restore is in the
+site's activity log. The defaults are short, for trials; backups are daily.
 
 Fault kinds. These replace the request's handler, so the request has no
 effect (nothing is provisioned, cancelled or issued):
@@ -257,6 +332,7 @@ pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
     if let Some(n) = o.max_connections {
         builder = builder.max_connections(n);
     }
+    builder = timings(o, builder);
     let sandbox = builder.start()?;
     globals.out.line(sandbox.base_url())?;
     sandbox.wait();
@@ -314,6 +390,28 @@ fn fault_spec(spec: &str) -> Result<(Fault, f64), Problem> {
             })?,
     };
     Ok((fault, rate))
+}
+
+/// A builder method that sets one timing.
+type Timing = fn(SandboxBuilder, Duration) -> SandboxBuilder;
+
+/// How long backups, archives and restores take.
+fn timings(o: &Options, mut builder: SandboxBuilder) -> SandboxBuilder {
+    let set: [(Option<Duration>, Timing); 7] = [
+        (o.backup_delay, SandboxBuilder::backup_delay),
+        (o.backup_duration, SandboxBuilder::backup_duration),
+        (o.backup_interval, SandboxBuilder::backup_interval),
+        (o.download_duration, SandboxBuilder::download_duration),
+        (o.download_lifetime, SandboxBuilder::download_lifetime),
+        (o.restore_queue, SandboxBuilder::restore_queue),
+        (o.restore_duration, SandboxBuilder::restore_duration),
+    ];
+    for (value, apply) in set {
+        if let Some(value) = value {
+            builder = apply(builder, value);
+        }
+    }
+    builder
 }
 
 /// `--tls-cert` and `--tls-key` (`check` saw both or neither).
