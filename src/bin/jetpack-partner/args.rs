@@ -20,7 +20,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use jetpack_partner::batch::Format;
-use jetpack_partner::SiteRef;
+use jetpack_partner::{BackupParts, RestoreRole, RewindId, SiteRef, UtcTime};
 use pico_args::Arguments;
 
 use crate::compat;
@@ -111,6 +111,20 @@ pub struct Args {
     pub retry_failed: bool,
     pub fail_fast: bool,
     pub quiet: bool,
+    // backups, restores and the activity log (rewind.rs, restore.rs,
+    // activity.rs)
+    pub rewind_id: Option<RewindId>,
+    pub types: Option<BackupParts>,
+    pub download_id: Option<u64>,
+    pub restore_id: Option<u64>,
+    pub to: Option<UtcTime>,
+    pub role: Option<RestoreRole>,
+    pub destination_site_name: Option<String>,
+    pub groups: Vec<String>,
+    pub after: Option<UtcTime>,
+    pub before: Option<UtcTime>,
+    pub number: Option<u32>,
+    pub page: Option<u32>,
     // long operations (follow.rs)
     pub wait: bool,
     pub wait_timeout: Option<Duration>,
@@ -250,7 +264,6 @@ impl Flag {
     }
 
     /// May be given more than once.
-    #[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
     pub const fn many(mut self) -> Flag {
         self.many = true;
         self

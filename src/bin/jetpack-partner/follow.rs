@@ -3,8 +3,6 @@
 //! terminal, a plain line per change otherwise (a cron mail, a log), and
 //! nothing with `--quiet`.
 
-#![allow(dead_code)] // FOUNDATION: used by the hosting-partner commands
-
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 

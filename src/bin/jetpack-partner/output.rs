@@ -346,7 +346,14 @@ printable!(
     jetpack_partner::ErrorCatalogueAnswer,
     jetpack_partner::SshCredentialsAnswer,
     jetpack_partner::PartnerKeyAnswer,
-    jetpack_partner::SiteLookupAnswer
+    jetpack_partner::SiteLookupAnswer,
+    jetpack_partner::BackupListAnswer,
+    jetpack_partner::DownloadAnswer,
+    jetpack_partner::RestoreAnswer,
+    jetpack_partner::RestoreStatusAnswer,
+    jetpack_partner::ActivityListAnswer,
+    jetpack_partner::ActivityCountsAnswer,
+    jetpack_partner::Activity
 );
 
 /// An answer this program composed: printed as serialized.
