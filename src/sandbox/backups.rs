@@ -128,11 +128,13 @@ pub(crate) fn data(shared: &Shared, rq: &Incoming, params: &Params) -> Reply {
             download.snapshot.end_ms / 1000,
             &download.parts,
         );
-        if rq.method == "GET" {
+        let reply = ranged(rq, archive);
+        // A download is bytes sent: not a HEAD, not a range refused.
+        if rq.method == "GET" && matches!(reply.status, 200 | 206) {
             state.rewind.fetched(blog, id);
             state.dirty = true;
         }
-        Ok(ranged(rq, archive))
+        Ok(reply)
     })
 }
 
