@@ -538,3 +538,141 @@ fn the_library_restores_and_follows_with_a_wait() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Starts the binary's sandbox with the test partner and `args`; the
+/// child and its URL.
+fn sandbox_command(args: &[&str]) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let partner = format!("{PARTNER_ID}:{SECRET}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jetpack-partner"))
+        .args(["sandbox", "--partner", &partner])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut first = String::new();
+    if let Some(out) = child.stdout.take() {
+        std::io::BufReader::new(out)
+            .read_line(&mut first)
+            .unwrap_or_default();
+    }
+    (child, first.trim().to_owned())
+}
+
+/// The binary as the test partner against `base`.
+fn against(base: &str, args: &[&str]) -> Run {
+    let mut line = vec!["--api-base", base, "--partner-id", PARTNER_ID];
+    line.extend_from_slice(args);
+    cli(&line, &[("JETPACK_PARTNER_SECRET", SECRET)], None)
+}
+
+/// Provisions, waits for a backup, asks for an archive and a restore, and
+/// reads the restore's status a moment later.
+fn slow_story(base: &str, provision: &[&str]) -> (Run, String, Run, Run) {
+    let provisioned = against(base, provision);
+    let mut point = String::new();
+    for _ in 0..200 {
+        let log = against(
+            base,
+            &[
+                "activity",
+                "list",
+                "--site",
+                "t.example",
+                "--group",
+                "rewind",
+            ],
+        );
+        if let Some(id) = stdout_json(&log)["current"]["orderedItems"][0]["rewind_id"].as_str() {
+            point = id.to_owned();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let download = against(base, &["backup", "download", "--site", "t.example"]);
+    let restore = against(
+        base,
+        &[
+            "restore",
+            "start",
+            "--site",
+            "t.example",
+            "--rewind-id",
+            &point,
+        ],
+    );
+    let id = stdout_json(&restore)["restore_id"].to_string();
+    std::thread::sleep(Duration::from_millis(100));
+    let status = against(
+        base,
+        &[
+            "restore",
+            "status",
+            "--site",
+            "t.example",
+            "--restore-id",
+            &id,
+        ],
+    );
+    (provisioned, point, download, status)
+}
+
+#[test]
+fn the_sandbox_command_takes_the_timings() {
+    // No backup for ten minutes: the list is empty.
+    let (mut late, base) = sandbox_command(&["--backup-delay-ms", "600000"]);
+    let provision = [
+        "provision",
+        "--local-user",
+        "admin",
+        "--siteurl",
+        "https://t.example",
+        "--plan",
+        "personal",
+    ];
+    let run = against(&base, &provision);
+    let listed = against(&base, &["backup", "list", "--site", "t.example"]);
+    let _ = late.kill();
+    let _ = late.wait();
+    run.assert_code(0);
+    listed.assert_code(0);
+    assert_eq!(listed.stdout.trim(), "[]");
+    // Quick backups; an archive and a restore that take ten minutes.
+    let (mut slow, base) = sandbox_command(&[
+        "--backup-ms",
+        "5",
+        "--download-ms",
+        "600000",
+        "--restore-queue-ms",
+        "600000",
+        "--restore-ms",
+        "5",
+        "--backup-every",
+        "3600",
+        "--download-valid",
+        "60",
+    ]);
+    let runs = slow_story(&base, &provision);
+    let _ = slow.kill();
+    let _ = slow.wait();
+    let (provisioned, point, download, status) = runs;
+    provisioned.assert_code(0);
+    assert!(!point.is_empty(), "a backup finished");
+    download.assert_code(0);
+    assert_eq!(stdout_json(&download)["progress"], 0);
+    status.assert_code(0);
+    assert_eq!(stdout_json(&status)["restore_status"]["status"], "queued");
+    // Bad timings are usage errors.
+    for args in [
+        ["--backup-every", "0"],
+        ["--backup-ms", "soon"],
+        ["--download-valid", "-5"],
+    ] {
+        let mut line = vec!["sandbox", "--partner", "1:secret-value"];
+        line.extend(args);
+        let run = cli(&line, &[], None);
+        run.assert_code(2);
+        assert!(run.stderr.contains(args[0]), "{run:#?}");
+    }
+}
