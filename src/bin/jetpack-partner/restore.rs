@@ -5,7 +5,7 @@ use jetpack_partner::{BlogId, Restore, RestoreStatus, RestoreStatusAnswer, Sessi
 use serde_json::Value;
 
 use crate::args::{require, set, Args, Flag};
-use crate::follow::WAIT_FLAGS;
+use crate::follow::{self, WAIT_FLAGS};
 use crate::globals::Globals;
 use crate::output::{Failure, Problem, Problems};
 use crate::rewind::{self, REWIND_ID, TYPES};
@@ -101,7 +101,7 @@ pub fn check_start(a: &mut Args, problems: &mut Problems) {
             "add --role alternate, or leave --destination-site-name out",
         ));
     }
-    rewind::check_wait(a, problems);
+    follow::check(a, problems);
 }
 
 pub fn start(args: &Args, globals: &Globals) -> Result<(), Failure> {
@@ -175,7 +175,7 @@ Example:
 pub fn check_status(a: &mut Args, problems: &mut Problems) {
     rewind::check_site(a, problems);
     require(problems, a.given("--restore-id"), "--restore-id", "N");
-    rewind::check_wait(a, problems);
+    follow::check(a, problems);
 }
 
 pub fn status(args: &Args, globals: &Globals) -> Result<(), Failure> {

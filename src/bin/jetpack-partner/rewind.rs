@@ -189,19 +189,7 @@ pub fn check_download(a: &mut Args, problems: &mut Problems) {
             }
         }
     }
-    check_wait(a, problems);
-}
-
-/// `--wait-timeout`, `--wait-interval` and `--quiet` are for `--wait`.
-pub fn check_wait(a: &mut Args, problems: &mut Problems) {
-    for option in ["--wait-timeout", "--wait-interval", "--quiet"] {
-        if a.given(option) && !a.wait {
-            problems.push(Problem::new(
-                format!("{option} goes with --wait"),
-                "add --wait to follow the operation to its end",
-            ));
-        }
-    }
+    follow::check(a, problems);
 }
 
 pub fn download(args: &Args, globals: &Globals) -> Result<(), Failure> {
