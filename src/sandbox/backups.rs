@@ -44,8 +44,7 @@ pub(crate) fn new_download(shared: &Shared, rq: &Incoming, params: &Params) -> R
         let download = state
             .rewind
             .new_download(site.blog, at, parts, random_token(), site.now)
-            .map_err(refused)?
-            .clone();
+            .map_err(refused)?;
         state.dirty = true;
         Ok(Reply::ok(
             state.rewind.download_json(site.blog, &download, site.now),

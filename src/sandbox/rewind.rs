@@ -376,7 +376,7 @@ impl Rewind {
         parts: Vec<String>,
         token: String,
         now: u64,
-    ) -> Result<&Download, Refusal> {
+    ) -> Result<Download, Refusal> {
         let snapshot = self.snapshot(blog, at_ms.unwrap_or(now))?.clone();
         let id = next(&mut self.next_download_id, FIRST_DOWNLOAD_ID);
         let ready_ms = now + Timings::ms(self.timings.download_duration);
@@ -391,9 +391,9 @@ impl Rewind {
             count: 0,
         };
         let site = self.sites.entry(blog).or_default();
-        site.downloads.push(download);
+        site.downloads.push(download.clone());
         keep_newest(&mut site.downloads);
-        site.downloads.last().ok_or(Refusal::NoRestorePoint(None))
+        Ok(download)
     }
 
     /// An archive of `blog`.
