@@ -9,7 +9,7 @@ use ureq::Agent;
 use crate::auth::AccessToken;
 use crate::endpoint::{Body, Endpoint, Method, Repeat, Token};
 use crate::error::{Error, Transport, TransportKind, UnexpectedResponse, EXCERPT_CHARS};
-use crate::redact::{Redactor, MIN_SECRET_LEN};
+use crate::redact::{mask_url_token, Redactor, MIN_SECRET_LEN};
 use crate::response::{self, Raw, Reply, MAX_BODY};
 use crate::retry;
 use crate::trace::{TraceEvent, TraceFn};
@@ -303,7 +303,7 @@ impl Client {
             None => {
                 self.emit(|| TraceEvent::Request {
                     method: "GET",
-                    url: url.clone(),
+                    url: mask_url_token(&url),
                     content_type: None,
                     content_length: 0,
                     fields: Vec::new(),
@@ -334,7 +334,7 @@ impl Client {
         let encoded = form.encode();
         self.emit(|| TraceEvent::Request {
             method: "POST",
-            url: url.clone(),
+            url: mask_url_token(&url),
             content_type: Some(encoded.content_type.clone()),
             content_length: encoded.content_length(),
             fields: form.describe(),
@@ -359,7 +359,7 @@ impl Client {
     ) -> Result<Reply, Error> {
         self.emit(|| TraceEvent::Request {
             method: "POST",
-            url: url.to_owned(),
+            url: mask_url_token(url),
             content_type: content_type.map(str::to_owned),
             content_length: bytes.len(),
             fields: Vec::new(),

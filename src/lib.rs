@@ -66,15 +66,28 @@ pub use api::activation_counts::{
     ActivationCount, ActivationCounts, ActivationCountsAnswer, Scale,
 };
 pub use api::activations::{Activations, ActivationsAnswer, SiteActivation, MAX_PER_PAGE};
+pub use api::activity::{
+    latest_restore_point, Activity, ActivityCounts, ActivityCountsAnswer, ActivityList,
+    ActivityListAnswer, ActivityPage, ActivityShow, GroupCount, MAX_ACTIVITY_NUMBER,
+};
 pub use api::authorization_code::{AuthorizationCodeGrant, UserTokenAnswer};
 pub use api::authorize::{Authorize, DEFAULT_REDIRECT_URI, USER_SCOPE};
+pub use api::backups::{Backup, BackupList, BackupListAnswer, BackupStatus};
 pub use api::cancel::{Cancel, CancelAnswer, CancelOutcome};
+pub use api::downloads::{
+    DownloadAnswer, DownloadList, DownloadListAnswer, DownloadStatus, DownloadUrl, NewDownload,
+};
 pub use api::errors::{ErrorCatalogue, ErrorCatalogueAnswer, ErrorInfo};
 pub use api::invoices::{Invoice, InvoiceLine, Invoices, InvoicesAnswer};
 pub use api::magic_link::{MagicLink, MagicLinkAnswer, MAGIC_LINKS_PER_HOUR};
 pub use api::partner_keys::{NewPartnerKey, PartnerKeyAnswer};
 pub use api::partner_redirect::{PartnerRedirect, RedirectOutcome};
 pub use api::provision::{Provision, ProvisionAnswer};
+pub use api::restores::{
+    Restore, RestoreAnswer, RestoreRole, RestoreState, RestoreStatus, RestoreStatusAnswer,
+    RESTORE_FAILURES,
+};
+pub use api::rewind::{BackupPart, BackupParts, RewindId};
 pub use api::scan::{
     EnqueueScan, EnqueueScanAnswer, Fixer, MostRecentScan, ScanAnswer, ScanCredential, ScanStatus,
     ScannerState, Severity, Threat, ThreatExtension, ThreatId, ThreatStatus,
@@ -86,6 +99,7 @@ pub use api::threats::{
     Alerts, AlertsAnswer, FixFailure, FixProgress, FixStatus, FixStatusAnswer, FixThreat,
     FixThreats, FixerState, IgnoreThreat, ThreatFix, THREAT_FIX,
 };
+pub use api::time::UtcTime;
 pub use api::token::{TokenAnswer, TokenGrant};
 pub use api::upcoming_invoice::{UpcomingInvoice, UpcomingInvoiceAnswer};
 pub use api::upgrade_paths::{UpgradePaths, UpgradePathsAnswer};

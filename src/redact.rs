@@ -183,6 +183,39 @@ fn html_escaped(secret: &str, apostrophe: &str) -> String {
     out
 }
 
+/// The query parameters of a URL whose values are credentials: a rewind
+/// archive's link carries `token=` and grants the archive to whoever holds
+/// it.
+const URL_CREDENTIALS: &[&str] = &["token", "access_token"];
+
+/// `url` with the value of each credential query parameter (`token=…`) as
+/// `***`: for a URL that is shown (a trace, a `Debug`), not one that is
+/// used.
+pub(crate) fn mask_url_token(url: &str) -> String {
+    let Some((base, rest)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let (query, fragment) = match rest.split_once('#') {
+        Some((query, fragment)) => (query, Some(fragment)),
+        None => (rest, None),
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) if URL_CREDENTIALS.contains(&name) && !value.is_empty() => {
+                format!("{name}={REDACTED}")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    let mut masked = format!("{base}?{}", pairs.join("&"));
+    if let Some(fragment) = fragment {
+        masked.push('#');
+        masked.push_str(fragment);
+    }
+    masked
+}
+
 fn percent_encoded(secret: &str) -> String {
     percent_encoding::utf8_percent_encode(secret, crate::site::UNRESERVED).to_string()
 }
@@ -240,6 +273,28 @@ mod tests {
         let one_call = r.with(&["per-request-secret"]);
         assert_eq!(one_call.clean("per-request-secret"), "***");
         assert_eq!(r.clean("per-request-secret"), "per-request-secret");
+    }
+
+    #[test]
+    fn credentials_in_a_url_query_are_masked() {
+        for (url, shown) in [
+            ("https://x/d?token=abc&n=1", "https://x/d?token=***&n=1"),
+            (
+                "https://x/d?n=1&token=abc#top",
+                "https://x/d?n=1&token=***#top",
+            ),
+            (
+                "https://x/d?access_token=abc",
+                "https://x/d?access_token=***",
+            ),
+            (
+                "https://x/d?tokens=abc&token=",
+                "https://x/d?tokens=abc&token=",
+            ),
+            ("https://x/d/token=abc", "https://x/d/token=abc"),
+        ] {
+            assert_eq!(mask_url_token(url), shown, "{url}");
+        }
     }
 
     #[test]

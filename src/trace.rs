@@ -14,7 +14,8 @@ pub enum TraceEvent {
     Request {
         /// `GET` or `POST`.
         method: &'static str,
-        /// The full URL (it never holds a secret).
+        /// The full URL, with the value of a `token` query parameter (a
+        /// download link's) as `***`.
         url: String,
         /// The body's content type, when there is a body.
         content_type: Option<String>,

@@ -7,9 +7,12 @@
 
 pub(crate) mod activation_counts;
 pub(crate) mod activations;
+pub(crate) mod activity;
 pub(crate) mod authorization_code;
 pub(crate) mod authorize;
+pub(crate) mod backups;
 pub(crate) mod cancel;
+pub(crate) mod downloads;
 pub(crate) mod errors;
 pub(crate) mod invoices;
 pub(crate) mod magic_link;
@@ -17,11 +20,14 @@ pub(crate) mod partner_keys;
 pub(crate) mod partner_redirect;
 pub(crate) mod provision;
 pub(crate) mod query;
+pub(crate) mod restores;
+pub(crate) mod rewind;
 pub(crate) mod scan;
 pub(crate) mod site_lookup;
 pub(crate) mod ssh;
 pub(crate) mod status;
 pub(crate) mod threats;
+pub(crate) mod time;
 pub(crate) mod token;
 pub(crate) mod upcoming_invoice;
 pub(crate) mod upgrade_paths;

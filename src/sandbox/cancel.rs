@@ -10,6 +10,7 @@
 
 use serde_json::json;
 
+use super::activity::{self, Actor, Event};
 use super::bearer::{self, Caller, Guard};
 use super::catalogue;
 use super::reply::{Reply, Shape};
@@ -80,6 +81,8 @@ fn cancel_one(
     undeletable(key)?;
     let slug = target.slug.clone();
     site.products.retain(|a| a.slug != slug);
+    let blog = site.blog_id;
+    cancelled(state, caller, blog, &[slug]);
     state.dirty = true;
     Ok(Reply::ok(json!({"success": true})))
 }
@@ -95,12 +98,31 @@ fn cancel_all(state: &mut State, caller: &Caller, key: &str) -> Result<Reply, Re
     }
     undeletable(key)?;
     site.products.retain(|a| a.partner_id != caller.partner_id);
+    let blog = site.blog_id;
+    let slugs: Vec<String> = active.iter().chain(&pending).cloned().collect();
+    cancelled(state, caller, blog, &slugs);
     state.dirty = true;
     Ok(Reply::ok(json!({
         "success": true,
         "activations": active,
         "pending_activations": pending,
     })))
+}
+
+/// Each cancelled product is in the site's activity log.
+fn cancelled(state: &mut State, caller: &Caller, blog: u64, slugs: &[String]) {
+    let now = state.now_ms();
+    for slug in slugs {
+        let event = Event::new("plan__cancelled", "plan", "Plan cancelled")
+            .text(slug.clone())
+            .gridicon("plans")
+            .actor(Actor::Application(format!(
+                "Jetpack partner {}",
+                caller.partner_id
+            )))
+            .object(json!({"type": "Plan", "slug": slug}));
+        activity::record(&mut state.activity, blog, now, event);
+    }
 }
 
 /// The caller's slugs on the site: (pending, active).

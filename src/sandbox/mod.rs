@@ -34,6 +34,15 @@
 //! `unavailable`; while that product is pending (`*.pending.test`) it is
 //! `provisioning`.
 //!
+//! Provisioned sites accrue backups, and archives and restores follow the
+//! reference's state machines over time, each step as long as the
+//! builder's timings say ([`backup_duration`](SandboxBuilder::backup_duration)
+//! and the others: short by default, so tests run fast). Failures have
+//! their reserved hosts too: `*.backupfail.test` (every backup fails),
+//! `*.restorefail.test`, `*.restoreabort.test` and `*.restorekill.test`
+//! (restores end `fail`, `aborted` or `killed`). Provisioning, cancelling,
+//! backups and restores write the sites' activity logs.
+//!
 //! It can also misbehave on request, so that clients' retries and
 //! time-outs can be tested: added [latency](SandboxBuilder::latency) and
 //! [faults](Fault) (error pages, 429 with `Retry-After`, connections that
@@ -90,54 +99,71 @@
 //!
 //! ```text
 //! mod.rs          admin, clock, error, faults, front, persist, reply,
-//!                 request, routes, shared, state, stop, threats, tls, wpcom
-//! admin           reply, request, shared, sites
-//! routes          activations, authorize, cancel, errors, invoices,
-//!                 magic_link, oauth, partner_keys, provision, reply,
-//!                 request, scan, shared, site_lookup, ssh_credentials,
-//!                 status, upgrade_paths, users
-//! scan            catalogue, reply, request, shared, sites, state, threats,
-//!                 wpcom
-//! cancel          bearer, catalogue, reply, request, shared, sites, state
-//! provision       bearer, catalogue, reply, request, shared, sites,
-//!                 ssh_credentials, state
-//! status          bearer, catalogue, reply, request, shared, sites
-//! upgrade_paths   bearer, catalogue, reply, request, shared, sites
-//! ssh_credentials bearer, reply, request, shared, sites
-//! partner_keys    bearer, reply, request, shared, state
-//! errors          bearer, reply, request, shared
-//! users           bearer, reply, request, shared, state
-//! magic_link      bearer, reply, request, shared
+//!                 request, rewind, routes, shared, state, stop, threats,
+//!                 tls, wpcom
 //! activations     dates, reply, reporting, request, shared, sites
-//! invoices        catalogue, dates, reply, reporting, request, shared
-//! reporting       reply, request, sites, state, wpcom
-//! oauth           authorize, reply, request, shared
+//! activity        rewind_dates
+//! activity_log    activity, reply, request, rewind_dates, rewind_site,
+//!                 shared
+//! admin           reply, request, shared, sites
+//! archive         -
 //! authorize       reply, request, shared, state, wpcom
-//! site_lookup     reply, request, shared, sites
-//! wpcom           reply, request, sites, state
+//! backups         archive, reply, request, rewind, rewind_dates,
+//!                 rewind_site, shared, state
 //! bearer          reply, request, state
-//! shared          persist, state
-//! persist         error, state
-//! state           clock, sites, threats
-//! threats         -
-//! sites           catalogue, clock, reply, request, crate::site
-//! faults          error, framing, front, reply, state, stop
-//! front           framing, stop, tls
-//! framing         request
-//! tls             error
-//! request         reply
-//! reply           -
+//! cancel          activity, bearer, catalogue, reply, request, shared,
+//!                 sites, state
 //! catalogue       -
 //! clock           -
 //! dates           -
 //! error           -
-//! stop            -
+//! errors          bearer, reply, request, shared
+//! faults          error, framing, front, reply, state, stop
+//! framing         request
+//! front           framing, stop, tls
+//! invoices        catalogue, dates, reply, reporting, request, shared
+//! magic_link      bearer, reply, request, shared
 //! module_graph    -
+//! oauth           authorize, reply, request, shared
+//! partner_keys    bearer, reply, request, shared, state
+//! persist         error, state
+//! provision       activity, bearer, catalogue, reply, request, shared,
+//!                 sites, ssh_credentials, state
+//! reply           -
+//! reporting       reply, request, sites, state, wpcom
+//! request         reply
+//! restores        reply, request, rewind, rewind_dates, rewind_site, shared
+//! rewind          activity, rewind_dates
+//! rewind_dates    -
+//! rewind_site     reply, request, sites, state, wpcom
+//! routes          activations, activity_log, authorize, backups, cancel,
+//!                 errors, invoices, magic_link, oauth, partner_keys,
+//!                 provision, reply, request, restores, scan, shared,
+//!                 site_lookup, ssh_credentials, status, upgrade_paths,
+//!                 users
+//! scan            catalogue, reply, request, shared, sites, state, threats,
+//!                 wpcom
+//! shared          persist, state
+//! site_lookup     reply, request, shared, sites
+//! sites           catalogue, clock, crate::site, reply, request
+//! ssh_credentials bearer, reply, request, shared, sites
+//! state           activity, clock, rewind, sites, threats
+//! status          bearer, catalogue, reply, request, shared, sites
+//! stop            -
+//! threats         -
+//! tls             error
+//! upgrade_paths   bearer, catalogue, reply, request, shared, sites
+//! users           bearer, reply, request, shared, state
+//! wpcom           reply, request, sites, state
 //! ```
 
 mod activations;
+mod activity;
+mod activity_log;
 mod admin;
+mod archive;
 mod authorize;
+mod backups;
 mod bearer;
 mod cancel;
 mod catalogue;
@@ -159,6 +185,10 @@ mod provision;
 mod reply;
 mod reporting;
 mod request;
+mod restores;
+mod rewind;
+mod rewind_dates;
+mod rewind_site;
 mod routes;
 mod scan;
 mod shared;
@@ -189,6 +219,7 @@ use faults::{FaultPlan, Faults};
 use front::Front;
 use reply::Reply;
 use request::Incoming;
+use rewind::Timings;
 use shared::Shared;
 pub use state::TokenField;
 use state::{Partner, State};
@@ -278,6 +309,7 @@ pub struct SandboxBuilder {
     workers: usize,
     max_connections: usize,
     scan_timing: threats::Timing,
+    timings: Timings,
 }
 
 /// A certificate chain and its key, as given; the key never shows in
@@ -474,6 +506,57 @@ impl SandboxBuilder {
         self
     }
 
+    /// How long after a site is first provisioned its first backup starts
+    /// (default: at once). Backups then start every
+    /// [`backup_interval`](Self::backup_interval).
+    pub fn backup_delay(mut self, delay: Duration) -> Self {
+        self.timings.backup_delay = delay;
+        self
+    }
+
+    /// How long a backup runs, `started` with its `percent` rising,
+    /// before it ends (default 1 s; at least 1 ms).
+    pub fn backup_duration(mut self, duration: Duration) -> Self {
+        self.timings.backup_duration = duration;
+        self
+    }
+
+    /// From one backup's start to the next's (default 24 hours, the
+    /// service's daily rhythm; never less than a backup's duration).
+    pub fn backup_interval(mut self, interval: Duration) -> Self {
+        self.timings.backup_interval = interval;
+        self
+    }
+
+    /// How long packing an archive takes, its `progress` rising, before
+    /// its answer has a `url` (default 1 s).
+    pub fn download_duration(mut self, duration: Duration) -> Self {
+        self.timings.download_duration = duration;
+        self
+    }
+
+    /// How long an archive's link works once it is ready (default 24
+    /// hours, as the reference says); after that its data answers 410
+    /// `download_expired`.
+    pub fn download_lifetime(mut self, lifetime: Duration) -> Self {
+        self.timings.download_lifetime = lifetime;
+        self
+    }
+
+    /// How long a restore stays `queued` (default 250 ms).
+    pub fn restore_queue(mut self, wait: Duration) -> Self {
+        self.timings.restore_queue = wait;
+        self
+    }
+
+    /// How long a restore runs, `running` with its `percent` rising,
+    /// before it ends (default 1 s; on the reserved failing hosts it
+    /// stops partway).
+    pub fn restore_duration(mut self, duration: Duration) -> Self {
+        self.timings.restore_duration = duration;
+        self
+    }
+
     /// The starting state: the file's, then the partners given here on top.
     fn initial_state(&self) -> Result<State, SandboxError> {
         let mut state = match &self.state_file {
@@ -541,7 +624,8 @@ impl SandboxBuilder {
 
     /// Loads the state file, if any, binds the address and starts serving.
     pub fn start(self) -> Result<Sandbox, SandboxError> {
-        let state = self.initial_state()?;
+        let mut state = self.initial_state()?;
+        state.rewind.timings = self.timings;
         let faults = Faults::new(self.faults)?;
         let tls = match &self.tls {
             Some(pem) => Some(tls::config(&pem.cert_chain, &pem.key)?),
@@ -567,6 +651,7 @@ impl SandboxBuilder {
             Some(_) => format!("https://{addr}"),
             None => format!("http://{addr}"),
         };
+        state.rewind.base_url = base_url.clone();
         let stop = Arc::new(Stop::default());
         let max_connections = front::fit_to_open_files(self.max_connections);
         let (front, accepting) = Front::start(listener, inner, tls, stop.clone(), max_connections);
@@ -638,6 +723,7 @@ impl Sandbox {
             workers: WORKERS,
             max_connections: CONNECTIONS,
             scan_timing: threats::Timing::default(),
+            timings: Timings::default(),
         }
     }
 

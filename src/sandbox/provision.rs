@@ -16,6 +16,7 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
+use super::activity::{self, Actor, Event};
 use super::bearer::{self, Caller, Guard};
 use super::catalogue::{self, Product};
 use super::reply::{Reply, Shape};
@@ -71,6 +72,7 @@ fn run(shared: &Shared, rq: &Incoming) -> Result<Reply, Reply> {
     if decision == Decision::Allowed {
         let tracking = rq.query_value("partner-tracking-id").map(str::to_owned);
         add(&mut state, &caller, &wanted, tracking);
+        provisioned(&mut state, &caller, &wanted);
     }
     // Named, a WordPress.com user connects a site WordPress.com can reach.
     let connects = wanted.wpcom_user && wanted.reachable;
@@ -314,6 +316,29 @@ fn add(state: &mut State, caller: &Caller, wanted: &Wanted, tracking: Option<Str
     if pending {
         state.expires_at(now.saturating_add(PENDING_FOR));
     }
+}
+
+/// A new product starts the site's backups (once) and is in its
+/// activity log.
+fn provisioned(state: &mut State, caller: &Caller, wanted: &Wanted) {
+    let slug = wanted.plan.slug;
+    let Some((blog, pending)) = state.sites.get(&wanted.key).map(|site| {
+        let pending = site.activation(slug).is_some_and(|a| a.pending);
+        (site.blog_id, pending)
+    }) else {
+        return;
+    };
+    let now = state.now_ms();
+    state.rewind.begin(blog, now);
+    let event = Event::new("plan__provisioned", "plan", "Plan provisioned")
+        .text(format!("{slug} for {}", wanted.local_user))
+        .gridicon("plans")
+        .actor(Actor::Application(format!(
+            "Jetpack partner {}",
+            caller.partner_id
+        )))
+        .object(json!({"type": "Plan", "slug": slug, "pending": pending}));
+    activity::record(&mut state.activity, blog, now, event);
 }
 
 /// FTP access counts as backup credentials when it names a user and a

@@ -42,6 +42,9 @@ pub(crate) struct Reply {
     pub status: u16,
     pub body: Value,
     pub headers: Vec<(String, String)>,
+    /// Bytes to send as they are instead of `body` (an archive), with
+    /// their own `Content-Type` among the headers.
+    pub bytes: Option<Vec<u8>>,
 }
 
 impl Reply {
@@ -50,7 +53,25 @@ impl Reply {
             status: 200,
             body,
             headers: Vec::new(),
+            bytes: None,
         }
+    }
+
+    /// Bytes as they are, not JSON: `http_envelope` and `pretty` do not
+    /// apply.
+    pub fn bytes(status: u16, bytes: Vec<u8>, headers: Vec<(String, String)>) -> Reply {
+        Reply {
+            status,
+            body: Value::Null,
+            headers,
+            bytes: Some(bytes),
+        }
+    }
+
+    /// The same answer with one more header.
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
     }
 
     /// OAuth 2: `{"error": code, "error_description": text}`.
@@ -59,6 +80,7 @@ impl Reply {
             status,
             body: json!({"error": code, "error_description": description}),
             headers: Vec::new(),
+            bytes: None,
         }
     }
 
@@ -69,6 +91,7 @@ impl Reply {
             status: 302,
             body: json!({"redirect_to": location}),
             headers: vec![("Location".into(), location)],
+            bytes: None,
         }
     }
 
@@ -91,6 +114,7 @@ impl Reply {
             status,
             body,
             headers: Vec::new(),
+            bytes: None,
         }
     }
 
@@ -107,6 +131,7 @@ impl Reply {
             status,
             body: json!({"code": code, "message": message, "data": {"status": status}}),
             headers: Vec::new(),
+            bytes: None,
         }
     }
 
@@ -114,6 +139,9 @@ impl Reply {
     /// the real answer wrapped) and `pretty`, as the service does on every
     /// endpoint.
     pub fn render(self, format: Format) -> Rendered {
+        if let Some(bytes) = self.bytes {
+            return (self.status, bytes, self.headers);
+        }
         let mut headers = self.headers;
         headers.push(("Content-Type".into(), "application/json".into()));
         let (status, body) = if format.envelope {
@@ -144,7 +172,11 @@ pub(crate) fn send(
     body: Vec<u8>,
     headers: &[(String, String)],
 ) {
-    let mut response = tiny_http::Response::from_data(body).with_status_code(status);
+    // Always with its Content-Length, never chunked (tiny_http chunks
+    // bodies over 32 KiB by default): an archive's downloader wants the size.
+    let mut response = tiny_http::Response::from_data(body)
+        .with_status_code(status)
+        .with_chunked_threshold(usize::MAX);
     for (name, value) in headers {
         if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
             response.add_header(header);

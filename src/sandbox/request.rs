@@ -45,6 +45,9 @@ pub(crate) struct Incoming {
     pub content_type: Option<String>,
     /// The `Authorization` header, as sent.
     pub authorization: Option<String>,
+    /// The `Range` and `If-Range` headers, as sent (an archive's bytes).
+    pub range: Option<String>,
+    pub if_range: Option<String>,
     pub body: Vec<u8>,
     /// The body went on past [`MAX_REQUEST_BODY`]: `body` holds only its
     /// start, and the request is refused whole (413), never read cut.
@@ -65,6 +68,8 @@ impl Incoming {
         };
         let content_type = header("Content-Type");
         let authorization = header("Authorization");
+        let range = header("Range");
+        let if_range = header("If-Range");
         // One byte past the limit tells a body that fits from one that
         // does not; the front refuses a declared length over it, and this
         // is the same limit for whatever gets past the front.
@@ -85,6 +90,8 @@ impl Incoming {
                 .collect(),
             content_type,
             authorization,
+            range,
+            if_range,
             body,
             body_too_large,
         })

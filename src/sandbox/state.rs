@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::activity;
 use super::clock::Clock;
+use super::rewind::Rewind;
 use super::sites::Sites;
 use super::threats::{Scanner, Timing};
 
@@ -230,6 +232,10 @@ pub(crate) struct State {
     /// When each e-mail address was sent a magic link in the last hour
     /// (Unix seconds), for the limit of five an hour.
     pub magic_links: BTreeMap<String, Vec<u64>>,
+    /// The sites' activity logs.
+    pub activity: activity::Log,
+    /// The sites' backups, archives and restores.
+    pub rewind: Rewind,
     #[serde(skip)]
     pub stats: Stats,
     /// Set by every change that must reach the state file.
@@ -260,6 +266,8 @@ impl Default for State {
             users: BTreeMap::new(),
             next_user_id: FIRST_USER_ID,
             magic_links: BTreeMap::new(),
+            activity: activity::Log::default(),
+            rewind: Rewind::default(),
             stats: Stats::default(),
             dirty: false,
             sweep_due: 0,

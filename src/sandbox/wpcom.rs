@@ -26,6 +26,7 @@ pub(crate) enum Needs {
     /// The partner's token (backups, restores, activity, scan status).
     #[allow(dead_code)] // FOUNDATION: used by the hosting-partner commands
     Partner,
+    #[allow(dead_code)] // FOUNDATION: used by the scan and reporting routes
     /// A token a WordPress.com user approved (scan actions, reporting).
     User,
 }

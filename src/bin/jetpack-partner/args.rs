@@ -20,7 +20,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use jetpack_partner::batch::Format;
-use jetpack_partner::{PartnerRedirect, ProductType, Scale, SiteRef};
+use jetpack_partner::{
+    BackupParts, PartnerRedirect, ProductType, RestoreRole, RewindId, Scale, SiteRef, UtcTime,
+};
 use pico_args::Arguments;
 
 use crate::compat;
@@ -135,6 +137,19 @@ pub struct Args {
     pub redirect_uri: Option<String>,
     pub open: bool,
     pub paste: bool,
+    // backups, restores and the activity log (rewind.rs, restore.rs,
+    // activity.rs)
+    pub rewind_id: Option<RewindId>,
+    pub types: Option<BackupParts>,
+    pub download_id: Option<u64>,
+    pub restore_id: Option<u64>,
+    pub to: Option<UtcTime>,
+    pub role: Option<RestoreRole>,
+    pub destination_site_name: Option<String>,
+    pub groups: Vec<String>,
+    pub after: Option<UtcTime>,
+    pub before: Option<UtcTime>,
+    pub number: Option<u32>,
     // long operations (follow.rs); login's wait for the redirect
     pub wait: bool,
     pub wait_timeout: Option<Duration>,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use jetpack_partner::{Progress, Wait, DEFAULT_WAIT_INTERVAL, DEFAULT_WAIT_TIMEOUT};
 
 use crate::args::{set, Args, Flag, Given};
-use crate::output::Problem;
+use crate::output::{Problem, Problems};
 
 /// The options of every command that can wait.
 pub const WAIT_FLAGS: &[Flag] = &[
@@ -43,6 +43,19 @@ fn seconds(v: &Given, flag: &str) -> Result<Duration, Problem> {
             format!("{} {:?} is not a number of seconds", v.source, v.text),
             format!("give a number above 0 and at most a week, e.g. {flag} 60"),
         )),
+    }
+}
+
+/// `--wait-timeout`, `--wait-interval` and `--quiet` without `--wait`:
+/// the command would not wait, which is likely not what was meant.
+pub fn check(a: &Args, problems: &mut Problems) {
+    for option in ["--wait-timeout", "--wait-interval", "--quiet"] {
+        if a.given(option) && !a.wait {
+            problems.push(Problem::new(
+                format!("{option} goes with --wait"),
+                "add --wait to follow the operation to its end",
+            ));
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+mod activity;
 mod args;
 mod backup;
 mod batch;
@@ -25,6 +26,8 @@ mod output;
 mod partner_key;
 mod provision;
 mod report;
+mod restore;
+mod rewind;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 mod scan;
@@ -155,6 +158,55 @@ const COMMANDS: &[Command] = &[
         help: connection::HELP,
         flags: connection::FLAGS,
         run: Run::Api(connection::check, connection::run),
+    },
+    Command {
+        name: "backup list",
+        summary: "list a site's last 10 backup attempts",
+        help: rewind::LIST_HELP,
+        flags: rewind::LIST_FLAGS,
+        run: Run::Api(rewind::check_site, rewind::list),
+    },
+    Command {
+        name: "backup download",
+        summary: "ask for an archive of a backup; --wait for its link",
+        help: rewind::DOWNLOAD_HELP,
+        flags: rewind::DOWNLOAD_FLAGS,
+        run: Run::Api(rewind::check_download, rewind::download),
+    },
+    Command {
+        name: "restore start",
+        summary: "restore a site to a point in time; --wait to follow it",
+        help: restore::START_HELP,
+        flags: restore::START_FLAGS,
+        run: Run::Api(restore::check_start, restore::start),
+    },
+    Command {
+        name: "restore status",
+        summary: "show where a restore stands; --wait to follow it",
+        help: restore::STATUS_HELP,
+        flags: restore::STATUS_FLAGS,
+        run: Run::Api(restore::check_status, restore::status),
+    },
+    Command {
+        name: "activity list",
+        summary: "list a site's activity log (restore points among it)",
+        help: activity::LIST_HELP,
+        flags: activity::LIST_FLAGS,
+        run: Run::Api(activity::check_list, activity::list),
+    },
+    Command {
+        name: "activity counts",
+        summary: "count a site's activity log by group",
+        help: activity::COUNTS_HELP,
+        flags: activity::COUNTS_FLAGS,
+        run: Run::Api(rewind::check_site, activity::counts),
+    },
+    Command {
+        name: "activity show",
+        summary: "show one entry of a site's activity log",
+        help: activity::SHOW_HELP,
+        flags: activity::SHOW_FLAGS,
+        run: Run::Api(activity::check_show, activity::show),
     },
     Command {
         name: "errors",
@@ -322,9 +374,11 @@ const COMMANDS: &[Command] = &[
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  the API refused (stderr: one JSON line with error_code and error_message)
+  1  the API refused (stderr: one JSON line with error_code and error_message),
+     or an operation followed with --wait ended without success
   2  usage or invalid input; nothing was sent
-  3  temporary: network, time-out, rate limit or service unavailable; try later
+  3  temporary: network, time-out, rate limit or service unavailable; try later;
+     or --wait ran out (still_running: the operation goes on)
   4  unexpected answer (not JSON, malformed, too large)
   5  local I/O failure
 ";
@@ -727,7 +781,17 @@ mod tests {
     fn groups_come_from_the_two_word_commands() {
         assert_eq!(
             groups(),
-            ["partner-key", "user", "report", "batch", "scan", "threat"]
+            [
+                "backup",
+                "restore",
+                "activity",
+                "partner-key",
+                "user",
+                "report",
+                "batch",
+                "scan",
+                "threat"
+            ]
         );
         let batch: Vec<&str> = subcommands("batch").iter().map(|c| c.name).collect();
         assert_eq!(batch, ["batch provision", "batch cancel"]);

@@ -373,7 +373,14 @@ printable!(
     jetpack_partner::ActivationsAnswer,
     jetpack_partner::ActivationCountsAnswer,
     jetpack_partner::InvoicesAnswer,
-    jetpack_partner::UpcomingInvoiceAnswer
+    jetpack_partner::UpcomingInvoiceAnswer,
+    jetpack_partner::BackupListAnswer,
+    jetpack_partner::DownloadAnswer,
+    jetpack_partner::RestoreAnswer,
+    jetpack_partner::RestoreStatusAnswer,
+    jetpack_partner::ActivityListAnswer,
+    jetpack_partner::ActivityCountsAnswer,
+    jetpack_partner::Activity
 );
 
 /// An answer this program composed: printed as serialized.

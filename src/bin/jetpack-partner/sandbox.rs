@@ -39,6 +39,13 @@ pub struct Options {
     app_redirect_uri: Option<String>,
     app_partner: Option<String>,
     app_token_field: Option<TokenField>,
+    backup_delay: Option<Duration>,
+    backup_duration: Option<Duration>,
+    backup_interval: Option<Duration>,
+    download_duration: Option<Duration>,
+    download_lifetime: Option<Duration>,
+    restore_queue: Option<Duration>,
+    restore_duration: Option<Duration>,
 }
 
 const OWN: &[Flag] = &[
@@ -238,11 +245,65 @@ const OWN: &[Flag] = &[
             set(&mut a.sandbox.app_token_field, field)
         },
     ),
+    Flag::value(
+        &["--backup-delay-ms"],
+        "N",
+        "a provisioned site's first backup starts N ms after (default 0)",
+        |a, v| set(&mut a.sandbox.backup_delay, millis(&v)),
+    ),
+    Flag::value(
+        &["--backup-ms"],
+        "N",
+        "a backup runs N ms, started with its percent rising (default 1000)",
+        |a, v| set(&mut a.sandbox.backup_duration, millis(&v)),
+    ),
+    Flag::value(
+        &["--backup-every"],
+        "SECS",
+        "a new backup starts every SECS (default 86400: daily)",
+        |a, v| set(&mut a.sandbox.backup_interval, seconds(&v)),
+    ),
+    Flag::value(
+        &["--download-ms"],
+        "N",
+        "an archive is packed in N ms, its progress rising (default 1000)",
+        |a, v| set(&mut a.sandbox.download_duration, millis(&v)),
+    ),
+    Flag::value(
+        &["--download-valid"],
+        "SECS",
+        "an archive's link works SECS once ready (default 86400: 24 hours)",
+        |a, v| set(&mut a.sandbox.download_lifetime, seconds(&v)),
+    ),
+    Flag::value(
+        &["--restore-queue-ms"],
+        "N",
+        "a restore is queued N ms (default 250)",
+        |a, v| set(&mut a.sandbox.restore_queue, millis(&v)),
+    ),
+    Flag::value(
+        &["--restore-ms"],
+        "N",
+        "a restore runs N ms, its percent rising (default 1000)",
+        |a, v| set(&mut a.sandbox.restore_duration, millis(&v)),
+    ),
 ];
 
 fn millis(v: &Given) -> Result<Duration, Problem> {
     v.parse("a whole number of milliseconds")
         .map(Duration::from_millis)
+}
+
+/// Seconds above 0, a fraction allowed, at most ten years.
+fn seconds(v: &Given) -> Result<Duration, Problem> {
+    const WHAT: &str = "a number of seconds above 0 (e.g. 86400)";
+    v.parse::<f64>(WHAT).and_then(|secs| {
+        if secs > 0.0 && secs <= 10.0 * 365.0 * 86_400.0 {
+            Ok(Duration::from_secs_f64(secs))
+        } else {
+            Err(v.invalid(WHAT))
+        }
+    })
 }
 
 /// A number from 1 to `max`.
@@ -296,6 +357,8 @@ Usage: jetpack-partner sandbox [--listen ADDR] [--state FILE] --partner ID:SECRE
          [--scan-ms N] [--fix-ms N] [--tls-cert PATH --tls-key PATH]
          [--app CLIENT_ID:SECRET [--app-redirect-uri URI] [--app-partner ID]
           [--app-token-field FIELD]]
+         [--backup-delay-ms N] [--backup-ms N] [--backup-every SECS]
+         [--download-ms N] [--download-valid SECS] [--restore-queue-ms N] [--restore-ms N]
 
 Reserved test hosts (in siteurl), for the documented failures of provision:
   *.nojetpack.test     method_not_found: remoteRegister (Jetpack not active)
@@ -311,6 +374,11 @@ Reserved test hosts (in siteurl), for the documented failures of provision:
   *.pending.test       unreachable: empty next_url, the activation pending
   *.undeletable.test   cancelling fails with invalid_input
   *.nojsonapi.test     the public site lookup answers without \"jetpack\"
+  *.backupfail.test    every backup fails: error, credential-error,
+                       not-accessible, error-will-retry in turn
+  *.restorefail.test, *.restoreabort.test, *.restorekill.test
+                       restores end fail, aborted or killed partway
+  (*.pending.test sites' backups end not-accessible)
 
 Its rules, where the reference leaves a choice:
   - A provision on a site that is not connected (no WordPress.com user named
@@ -372,6 +440,14 @@ token the partner's WordPress.com user approved (scope global, see login);
 a key ID is a key's client ID (the partner ID for a partner's own key), and
 a partner reads its own keys and the sub-keys it made. Invoices are the sandbox's own invention:
 monthly, in US cents, at made-up prices.
+
+Backups, archives and restores follow their state machines in time: a
+provisioned site's backups start after --backup-delay-ms, run --backup-ms
+(started) and end finished, one every --backup-every; an archive is
+preparing for --download-ms, then has its url for --download-valid; a
+restore is queued for --restore-queue-ms, then running for --restore-ms,
+then finished. Each finished backup, provision, cancel and restore is in the
+site's activity log. The defaults are short, for trials; backups are daily.
 
 Fault kinds. These replace the request's handler, so the request has no
 effect (nothing is provisioned, cancelled or issued):
@@ -489,6 +565,7 @@ pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
     if let Some(n) = o.max_connections {
         builder = builder.max_connections(n);
     }
+    builder = timings(o, builder);
     let sandbox = builder.start()?;
     globals.out.line(sandbox.base_url())?;
     sandbox.wait();
@@ -546,6 +623,28 @@ fn fault_spec(spec: &str) -> Result<(Fault, f64), Problem> {
             })?,
     };
     Ok((fault, rate))
+}
+
+/// A builder method that sets one timing.
+type Timing = fn(SandboxBuilder, Duration) -> SandboxBuilder;
+
+/// How long backups, archives and restores take.
+fn timings(o: &Options, mut builder: SandboxBuilder) -> SandboxBuilder {
+    let set: [(Option<Duration>, Timing); 7] = [
+        (o.backup_delay, SandboxBuilder::backup_delay),
+        (o.backup_duration, SandboxBuilder::backup_duration),
+        (o.backup_interval, SandboxBuilder::backup_interval),
+        (o.download_duration, SandboxBuilder::download_duration),
+        (o.download_lifetime, SandboxBuilder::download_lifetime),
+        (o.restore_queue, SandboxBuilder::restore_queue),
+        (o.restore_duration, SandboxBuilder::restore_duration),
+    ];
+    for (value, apply) in set {
+        if let Some(value) = value {
+            builder = apply(builder, value);
+        }
+    }
+    builder
 }
 
 /// `--tls-cert` and `--tls-key` (`check` saw both or neither).

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use jetpack_partner::sandbox::Sandbox;
 use serde_json::Value;
 
+pub mod rewind;
+
 pub const PARTNER_ID: &str = "1234";
 pub const SECRET: &str = "s3cret-partner-value";
 
