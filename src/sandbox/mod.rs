@@ -141,8 +141,8 @@
 //!                 provision, reply, request, restores, scan, shared,
 //!                 site_lookup, ssh_credentials, status, upgrade_paths,
 //!                 users
-//! scan            catalogue, reply, request, shared, sites, state, threats,
-//!                 wpcom
+//! scan            activity, catalogue, reply, request, shared, sites, state,
+//!                 threats, wpcom
 //! shared          persist, state
 //! site_lookup     reply, request, shared, sites
 //! sites           catalogue, clock, crate::site, reply, request

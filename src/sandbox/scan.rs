@@ -18,6 +18,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::activity::{self, Actor};
 use super::catalogue;
 use super::reply::{Reply, Shape};
 use super::request::{Incoming, Params};
@@ -33,11 +34,16 @@ fn now_ms(state: &State) -> u64 {
     state.now_ms()
 }
 
-/// A threat's fix has ended well, at `at` (milliseconds since 1970). The
-/// one place a fix is recorded: an activity log entry ("Threat fixed")
-/// belongs here.
+/// A threat's fix has ended well, at `at` (milliseconds since 1970): the
+/// one place a fix is recorded, as an entry of the site's activity log
+/// (group `security`, as Jetpack's own log files fixes).
 fn fixed(state: &mut State, blog_id: u64, threat: u64, at: u64) {
-    let _ = (blog_id, threat, at);
+    let event = activity::Event::new("security__threat_fixed", "security", "Threat fixed")
+        .text(format!("Threat {threat} was fixed"))
+        .gridicon("shield")
+        .actor(Actor::Application("Jetpack".into()))
+        .object(json!({"type": "Threat", "id": threat}));
+    activity::record(&mut state.activity, blog_id, at, event);
     state.dirty = true;
 }
 

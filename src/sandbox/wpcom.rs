@@ -24,9 +24,7 @@ const PARTNER_SCOPE: &str = "jetpack-partner";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Needs {
     /// The partner's token (backups, restores, activity, scan status).
-    #[allow(dead_code)] // FOUNDATION: used by the hosting-partner commands
     Partner,
-    #[allow(dead_code)] // FOUNDATION: used by the scan and reporting routes
     /// A token a WordPress.com user approved (scan actions, reporting).
     User,
 }
@@ -63,7 +61,6 @@ pub(crate) fn caller(state: &State, rq: &Incoming, needs: Needs) -> Result<Strin
 
 /// The key and the site a `{blog_id}` segment names, if the calling
 /// partner holds a product on it.
-#[allow(dead_code)] // FOUNDATION: used by the hosting-partner commands
 pub(crate) fn partner_site<'s>(
     sites: &'s Sites,
     partner_id: &str,

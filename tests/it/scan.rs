@@ -267,6 +267,12 @@ fn fixing_one_threat_with_wait_shows_its_states_and_ends_fixed() {
     let fixed = scan(&sandbox, blog);
     let status = fixed.threats.iter().find(|t| t.id.to_string() == id);
     assert_eq!(status.map(|t| &t.status), Some(&ThreatStatus::Fixed));
+    // And the site's activity log has it.
+    let log = partner_session(&sandbox)
+        .send(&jetpack_partner::ActivityList::new(blog).group("security"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let entries: Vec<&str> = log.items().iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(entries, ["security__threat_fixed"], "{log:?}");
     // Fixing it again changes nothing; without --wait it prints the alerts.
     let again = user_cli(
         &sandbox,

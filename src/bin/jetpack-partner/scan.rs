@@ -137,16 +137,7 @@ pub fn check_fix(a: &mut Args, problems: &mut Problems) {
         }
         seen.push(*id);
     }
-    if !a.wait {
-        for flag in ["--wait-timeout", "--wait-interval", "--quiet"] {
-            if a.given(flag) {
-                problems.push(Problem::new(
-                    format!("{flag} goes with --wait"),
-                    "add --wait to follow the fixes, or leave it out",
-                ));
-            }
-        }
-    }
+    crate::follow::check(a, problems);
 }
 
 /// `threat ignore`: the site and the threat.
