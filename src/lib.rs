@@ -25,6 +25,10 @@
 //! which never prints. The library never prints either: pass a closure to
 //! [`ClientBuilder::trace`] to watch the exchanges.
 //!
+//! [`monitor`] reads Jetpack Monitor's downtime notifications (the one
+//! call the service makes to the host) and chooses their answers, without
+//! a server of its own.
+//!
 //! With the `sandbox` feature (on by default), [`sandbox::Sandbox`] serves
 //! a local fake of the API for tests and demonstrations.
 
@@ -39,6 +43,7 @@ mod endpoint;
 mod error;
 mod form;
 mod lenient;
+pub mod monitor;
 mod random;
 mod redact;
 mod response;
