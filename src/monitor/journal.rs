@@ -9,25 +9,14 @@
 //! size limit) is taken back, so the file never holds half a line.
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-
-use serde::{Deserialize, Serialize};
 
 use super::Record;
 use crate::error::{excerpt, Error};
 
-/// What the header line's `journal` key says.
-const MAGIC: &str = "jetpack-partner monitor";
-
-/// The journal format this version writes.
-const VERSION: u64 = 1;
-
-#[derive(Serialize, Deserialize)]
-struct Header {
-    journal: String,
-    version: u64,
-}
+/// The first line of a journal, in the format this version writes.
+const HEADER: &str = r#"{"journal":"jetpack-partner monitor","version":1}"#;
 
 /// The journal file, open, locked, appended to.
 #[derive(Debug)]
@@ -87,11 +76,7 @@ impl Journal {
             path: path.to_owned(),
         };
         if journal.identify()? {
-            let header = Header {
-                journal: MAGIC.into(),
-                version: VERSION,
-            };
-            journal.write_line(&header)?;
+            journal.write_line(HEADER)?;
         }
         Ok(journal)
     }
@@ -105,16 +90,14 @@ impl Journal {
     /// nothing of the record is left in the file (when the file can still
     /// be cut back; else the next record starts on a new line).
     pub fn append(&mut self, record: &Record) -> Result<(), Error> {
-        self.write_line(record)
+        let json = serde_json::to_string(record)
+            .map_err(|e| Error::io("cannot encode a record", std::io::Error::other(e)))?;
+        self.write_line(&json)
     }
 
-    fn write_line(&mut self, value: &impl Serialize) -> Result<(), Error> {
-        let mut line = String::from(if self.needs_newline { "\n" } else { "" });
-        line.push_str(
-            &serde_json::to_string(value)
-                .map_err(|e| Error::io("cannot encode a record", std::io::Error::other(e)))?,
-        );
-        line.push('\n');
+    fn write_line(&mut self, json: &str) -> Result<(), Error> {
+        let newline = if self.needs_newline { "\n" } else { "" };
+        let line = format!("{newline}{json}\n");
         let before = self.file.metadata().map(|m| m.len());
         let written = self
             .file
@@ -135,32 +118,26 @@ impl Journal {
         Ok(())
     }
 
-    /// Whether the file is new (empty). A file whose first line is not a
-    /// monitor journal's header is refused.
+    /// Whether the file is new (empty). A file whose first line is not
+    /// the header is refused.
     fn identify(&mut self) -> Result<bool, Error> {
-        let failed = |e| {
+        let mut first = [0u8; HEADER.len() + 1];
+        let read = self
+            .file
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| (&self.file).take(first.len() as u64).read(&mut first[..]));
+        let read = read.map_err(|e| {
             Error::io(
                 format!("cannot read the output file {}", self.path.display()),
                 e,
             )
-        };
-        self.file.seek(SeekFrom::Start(0)).map_err(failed)?;
-        let mut first = Vec::new();
-        BufReader::new(&self.file)
-            .take(4096)
-            .read_until(b'\n', &mut first)
-            .map_err(failed)?;
-        if first.is_empty() {
-            return Ok(true);
-        }
-        let body = first.strip_suffix(b"\n").unwrap_or(&first);
-        match serde_json::from_slice::<Header>(body) {
-            Ok(header) if header.journal == MAGIC => Ok(false),
-            _ => {
-                let shown: String = excerpt(&first[..first.len().min(200)])
-                    .chars()
-                    .take(60)
-                    .collect();
+        })?;
+        // One read is enough for a regular file this short.
+        match &first[..read] {
+            [] => Ok(true),
+            [header @ .., b'\n'] if header == HEADER.as_bytes() => Ok(false),
+            start => {
+                let shown: String = excerpt(start).chars().take(40).collect();
                 Err(Error::InvalidInput(format!(
                     "the output file {} is not a monitor journal (it starts with {shown:?}); \
                      nothing was written to it; choose another output file",

@@ -52,7 +52,7 @@ const MAX_NAME: usize = 255;
 
 /// One notification, checked: the documented fields, and any others the
 /// body held, kept as they came.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Notification {
     /// When the last check ran, in seconds since 1970.
     pub ts: u64,
@@ -63,14 +63,32 @@ pub struct Notification {
     /// out. Anything but 2xx means down.
     pub code: u16,
     /// The slug of the host Monitor takes the site to be at.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     /// The kind of check (`type`; only `http` is documented).
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// Fields the documentation does not name.
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// The documented fields first, in the documented order, then the others.
+impl Serialize for Notification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("ts", &self.ts)?;
+        map.serialize_entry("url", &self.url)?;
+        map.serialize_entry("code", &self.code)?;
+        if let Some(host) = &self.host {
+            map.serialize_entry("host", host)?;
+        }
+        if let Some(kind) = &self.kind {
+            map.serialize_entry("type", kind)?;
+        }
+        for (key, value) in &self.extra {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
 }
 
 impl Notification {
@@ -82,7 +100,9 @@ impl Notification {
         if body.len() > MAX_BODY {
             return Err(invalid(format!("the body is over {MAX_BODY} bytes")));
         }
-        let mut fields = match serde_json::from_slice::<UniqueObject>(body) {
+        // As text: the batch input's reader, so no second copy of it.
+        let text = std::str::from_utf8(body).map_err(|_| invalid("the body is not JSON".into()))?;
+        let mut fields = match serde_json::from_str::<UniqueObject>(text) {
             Ok(UniqueObject(fields)) => fields,
             Err(e) if e.is_data() => {
                 return Err(invalid(

@@ -106,6 +106,7 @@ pub struct Args {
     pub retry_failed: bool,
     pub fail_fast: bool,
     pub quiet: bool,
+    pub monitor: crate::monitor::Options,
     #[cfg(feature = "sandbox")]
     pub sandbox: crate::sandbox::Options,
 

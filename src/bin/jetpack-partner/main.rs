@@ -17,6 +17,7 @@ mod errors;
 mod globals;
 mod help;
 mod man;
+mod monitor;
 mod output;
 mod partner_key;
 mod provision;
@@ -162,6 +163,13 @@ const COMMANDS: &[Command] = &[
         help: batch::HELP_CANCEL,
         flags: batch::FLAGS,
         run: Run::Api(batch::check, batch::cancel),
+    },
+    Command {
+        name: "monitor serve",
+        summary: "receive Jetpack Monitor's downtime notifications (a webhook)",
+        help: monitor::HELP,
+        flags: monitor::FLAGS,
+        run: Run::Api(monitor::check, monitor::run),
     },
     #[cfg(feature = "sandbox")]
     Command {
@@ -626,7 +634,7 @@ mod tests {
 
     #[test]
     fn groups_come_from_the_two_word_commands() {
-        assert_eq!(groups(), ["partner-key", "batch"]);
+        assert_eq!(groups(), ["partner-key", "batch", "monitor"]);
         let batch: Vec<&str> = subcommands("batch").iter().map(|c| c.name).collect();
         assert_eq!(batch, ["batch provision", "batch cancel"]);
     }
