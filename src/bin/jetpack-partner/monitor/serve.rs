@@ -177,7 +177,7 @@ impl Server {
         let ran = self
             .hook
             .as_ref()
-            .map(|hook| hook.run(notification.to_json()));
+            .map(|hook| hook.run(notification.to_json() + "\n"));
         if let Some(ran) = &ran {
             let line = format!("hook for {}: {}", notification.url, ran.detail);
             match ran.outcome {
