@@ -17,6 +17,7 @@ mod examples;
 mod form_roundtrip;
 mod hardening;
 mod hostile;
+mod monitor;
 mod retries;
 mod sandbox;
 mod sandbox_abuse;
