@@ -940,6 +940,70 @@ fn sigterm_stops_it_after_the_request_in_progress() {
 }
 
 #[test]
+fn a_second_signal_ends_it_without_waiting_for_the_hook() {
+    let dir = temp_dir();
+    let started = dir.join("started");
+    let hook = script(
+        &dir,
+        "hook",
+        &format!("#!/bin/sh\necho > '{}'\nexec sleep 25\n", started.display()),
+    );
+    let mut server = start_in(&dir, &["--exec", &hook, "--exec-timeout", "30"]);
+    let addr = server.addr.clone();
+    let in_flight = thread::spawn(move || {
+        let mut stream = TcpStream::connect(&addr).unwrap_or_else(|e| panic!("{e}"));
+        let _ = stream.set_read_timeout(Some(HANG));
+        let request = format!(
+            "POST / HTTP/1.1\r\nContent-Length: {}\r\n\r\n{DOCUMENTED}",
+            DOCUMENTED.len()
+        );
+        let _ = stream.write_all(request.as_bytes());
+        read_answer(&mut stream)
+    });
+    wait_for_file(&started);
+    server.signal("TERM");
+    let until = Instant::now() + HANG;
+    while !server.stderr().contains("stopping") {
+        assert!(Instant::now() < until, "{}", server.stderr());
+        thread::sleep(Duration::from_millis(20));
+    }
+    server.signal("TERM");
+    let status = wait(&mut server.child);
+    assert_eq!(status.code(), Some(128 + 15), "{}", server.stderr());
+    let answer = in_flight.join().unwrap_or_else(|_| panic!("in flight"));
+    assert_eq!(answer.status, 0, "never answered: {answer:?}");
+    assert_eq!(
+        server.journal().len(),
+        1,
+        "nothing answered, nothing recorded"
+    );
+}
+
+#[test]
+fn an_existing_journal_others_can_read_gets_a_warning() {
+    let dir = temp_dir();
+    let journal = dir.join("journal.jsonl");
+    std::fs::write(
+        &journal,
+        "{\"journal\":\"jetpack-partner monitor\",\"version\":1}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o644));
+    }
+    let server = start_in(&dir, &[]);
+    assert_eq!(server.post(DOCUMENTED).body, "ok");
+    assert_eq!(server.journal().len(), 2, "appended after the header");
+    let (_, stderr) = server.stop();
+    assert!(
+        stderr.contains("is readable by other users (mode 0644)"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn sigint_stops_an_idle_server_at_once() {
     let server = start(&["--quiet"]);
     server.signal("INT");
