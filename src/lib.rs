@@ -32,6 +32,10 @@
 //! [`AuthorizationCodeGrant`] exchanges its code for the token, which
 //! [`Session::user_token`] then sends and [`TokenCache::store_user`] keeps.
 //!
+//! [`monitor`] reads Jetpack Monitor's downtime notifications (the one
+//! call the service makes to the host) and chooses their answers, without
+//! a server of its own.
+//!
 //! With the `sandbox` feature (on by default), [`sandbox::Sandbox`] serves
 //! a local fake of the API for tests and demonstrations.
 
@@ -47,6 +51,7 @@ mod endpoint;
 mod error;
 mod form;
 mod lenient;
+pub mod monitor;
 mod random;
 mod redact;
 mod redirect;

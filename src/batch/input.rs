@@ -359,7 +359,7 @@ fn json_object(line: &str) -> Result<Map<String, Value>, String> {
 
 /// A JSON object that refuses a key given twice (`serde_json` would keep
 /// the last, and provision a plan the line did not mean).
-struct UniqueObject(Map<String, Value>);
+pub(crate) struct UniqueObject(pub(crate) Map<String, Value>);
 
 impl<'de> serde::Deserialize<'de> for UniqueObject {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -27,6 +27,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
+/// A JSON object with each key once; the monitor reads its bodies so too.
+pub(crate) use input::UniqueObject;
 pub use input::{Action, BadLine, Checked, Format, Input, Job, Line, Row, Rows};
 pub use journal::{Damaged, Found, Journal, Outcome, Previous, Started};
 

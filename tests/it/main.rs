@@ -20,6 +20,7 @@ mod hardening;
 mod hostile;
 mod login;
 mod reporting;
+mod monitor;
 mod retries;
 mod rewind_activity;
 mod rewind_backups;

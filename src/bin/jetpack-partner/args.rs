@@ -154,6 +154,7 @@ pub struct Args {
     pub wait: bool,
     pub wait_timeout: Option<Duration>,
     pub wait_interval: Option<Duration>,
+    pub monitor: crate::monitor::Options,
     #[cfg(feature = "sandbox")]
     pub sandbox: crate::sandbox::Options,
 

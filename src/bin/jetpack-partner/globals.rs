@@ -548,7 +548,7 @@ impl<'a> Globals<'a> {
     /// A secret file that group or others may read gets a warning, as ssh
     /// gives for keys.
     #[cfg(unix)]
-    fn warn_if_readable_by_others(&self, path: &str, flag: &str) {
+    pub fn warn_if_readable_by_others(&self, path: &str, flag: &str) {
         use std::os::unix::fs::PermissionsExt;
         if let Ok(meta) = std::fs::metadata(path) {
             let mode = meta.permissions().mode() & 0o777;
@@ -562,7 +562,7 @@ impl<'a> Globals<'a> {
     }
 
     #[cfg(not(unix))]
-    fn warn_if_readable_by_others(&self, _: &str, _: &str) {}
+    pub fn warn_if_readable_by_others(&self, _: &str, _: &str) {}
 
     /// Partner ID and secret, from flags, files, stdin or the environment.
     pub fn credentials(&self) -> Result<Credentials, Failure> {

@@ -22,6 +22,7 @@ mod help;
 mod login;
 mod magic_link;
 mod man;
+mod monitor;
 mod output;
 mod partner_key;
 mod provision;
@@ -312,6 +313,13 @@ const COMMANDS: &[Command] = &[
         help: scan::IGNORE_HELP,
         flags: scan::IGNORE_FLAGS,
         run: Run::Api(scan::check_ignore, scan::ignore),
+    },
+    Command {
+        name: "monitor serve",
+        summary: "receive Jetpack Monitor's downtime notifications (a webhook)",
+        help: monitor::HELP,
+        flags: monitor::FLAGS,
+        run: Run::Api(monitor::check, monitor::run),
     },
     #[cfg(feature = "sandbox")]
     Command {
@@ -790,7 +798,8 @@ mod tests {
                 "report",
                 "batch",
                 "scan",
-                "threat"
+                "threat",
+                "monitor"
             ]
         );
         let batch: Vec<&str> = subcommands("batch").iter().map(|c| c.name).collect();
