@@ -216,6 +216,96 @@ pub(crate) fn mask_url_token(url: &str) -> String {
     masked
 }
 
+/// Names of the fields whose values are credentials in the answers this
+/// crate reads: new access tokens, a new user's bearer token, a new
+/// partner key's secret, an SSH password.
+const SECRET_FIELDS: &[&str] = &[
+    "access_token",
+    "bearer_token",
+    "refresh_token",
+    "client_secret",
+    "secret",
+    "token",
+    "ssh_pass",
+    "ftp_pass",
+    "pass",
+    "password",
+];
+
+/// `text` with the value of every credential field masked, however the
+/// text is written: `"access_token": "…"` (even when the text is cut
+/// before the closing quote), `access_token=…`, `'secret': …`. For the
+/// excerpt of an answer that could not be read: a token the server just
+/// made is in no [`Redactor`] yet, so it is found by its field's name.
+pub(crate) fn mask_secret_fields(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let Some(name_end) = secret_field_at(bytes, i) else {
+            i += 1;
+            continue;
+        };
+        // After the name: its closing quote if any, spaces, then `:` or `=`.
+        let mut j = name_end;
+        if matches!(bytes.get(j), Some(b'"' | b'\'')) {
+            j += 1;
+        }
+        while bytes.get(j).is_some_and(u8::is_ascii_whitespace) {
+            j += 1;
+        }
+        if !matches!(bytes.get(j), Some(b':' | b'=')) {
+            i = name_end;
+            continue;
+        }
+        j += 1;
+        while bytes.get(j).is_some_and(u8::is_ascii_whitespace) {
+            j += 1;
+        }
+        let (start, end) = match bytes.get(j) {
+            Some(&quote @ (b'"' | b'\'')) => {
+                let mut k = j + 1;
+                while k < bytes.len() && bytes[k] != quote {
+                    k += if bytes[k] == b'\\' { 2 } else { 1 };
+                }
+                (j + 1, k.min(bytes.len()))
+            }
+            _ => {
+                let mut k = j;
+                while k < bytes.len() && !b",}&;<> \t\r\n]".contains(&bytes[k]) {
+                    k += 1;
+                }
+                (j, k)
+            }
+        };
+        if end > start && !text[start..end].eq_ignore_ascii_case("null") {
+            out.push_str(&text[copied..start]);
+            out.push_str(REDACTED);
+            copied = end;
+        }
+        i = end.max(name_end);
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// The end of a credential field's name that starts at `at`, when one
+/// does: the name is not the tail of a longer word (`my_token`).
+fn secret_field_at(bytes: &[u8], at: usize) -> Option<usize> {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    if at > 0 && word(bytes[at - 1]) {
+        return None;
+    }
+    SECRET_FIELDS.iter().find_map(|name| {
+        let end = at + name.len();
+        let fits = bytes.len() >= end
+            && bytes[at..end].eq_ignore_ascii_case(name.as_bytes())
+            && !bytes.get(end).copied().is_some_and(word);
+        fits.then_some(end)
+    })
+}
+
 fn percent_encoded(secret: &str) -> String {
     percent_encoding::utf8_percent_encode(secret, crate::site::UNRESERVED).to_string()
 }
@@ -226,6 +316,32 @@ mod tests {
 
     /// Every awkward byte a secret can hold.
     const NASTY: &str = "a\"b\\c\td\ne\u{1b}[31mf/g<h>&i'j é😀%k\u{202e}l";
+
+    #[test]
+    fn credential_fields_are_masked_in_any_spelling_even_cut() {
+        let cases = [
+            (
+                r#"{"access_token":"abc\"def","x":1}"#,
+                r#"{"access_token":"***","x":1}"#,
+            ),
+            (r#"{"bearer_token": "tok"#, r#"{"bearer_token": "***"#),
+            (
+                "access_token=abc&expires_in=3",
+                "access_token=***&expires_in=3",
+            ),
+            ("{'client_secret': 'xyz'}", "{'client_secret': '***'}"),
+            (
+                r#"{"token":null,"my_token":"keep","tokens":"keep"}"#,
+                r#"{"token":null,"my_token":"keep","tokens":"keep"}"#,
+            ),
+            ("<p>Token: s3cr3t</p>", "<p>Token: ***</p>"),
+            ("no credentials here", "no credentials here"),
+            (r#"{"Secret":"é😀"}"#, r#"{"Secret":"***"}"#),
+        ];
+        for (text, masked) in cases {
+            assert_eq!(mask_secret_fields(text), masked, "{text}");
+        }
+    }
 
     #[test]
     fn every_spelling_is_masked() {

@@ -249,8 +249,10 @@ pub(crate) fn decode(raw: Raw, redactor: &Redactor) -> Result<Reply, Error> {
         None => (raw.status, None, raw.retry_after.clone()),
     };
     let body_excerpt = || {
+        // A credential the server just made is not known to `redactor`:
+        // it is found by its field's name.
         let masked = redactor.clean(&String::from_utf8_lossy(&raw.body));
-        excerpt(masked.as_bytes())
+        excerpt(crate::redact::mask_secret_fields(&masked).as_bytes())
     };
     let unexpected = |reason: String| {
         Error::UnexpectedResponse(UnexpectedResponse {
@@ -289,7 +291,10 @@ pub(crate) fn decode(raw: Raw, redactor: &Redactor) -> Result<Reply, Error> {
         let to = raw
             .location
             .as_deref()
-            .map(|to| clean_text(&redactor.clean(to), EXCERPT_CHARS))
+            .map(|to| {
+                let masked = crate::redact::mask_secret_fields(&redactor.clean(to));
+                clean_text(&masked, EXCERPT_CHARS)
+            })
             .unwrap_or_else(|| "nowhere".into());
         return Err(unexpected(format!(
             "the server redirects to {to}; point the API base at the final address"

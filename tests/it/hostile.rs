@@ -524,3 +524,63 @@ fn files_named_by_mistake_are_not_read_whole() {
     }
     assert_eq!(requests(&sandbox), 0);
 }
+
+/// A new credential in an answer that cannot be read (cut short, or not
+/// JSON at all) is in no mask yet: the error's excerpt finds it by its
+/// field's name.
+#[test]
+fn a_new_credential_in_an_answer_that_cannot_be_read_never_shows() {
+    let fresh = format!("{MARK}fresh\"credential");
+    let quoted = serde_json::to_string(&fresh).unwrap_or_default();
+    let cut = |field: &str| format!("{{\"ok\":true,\"{field}\":{quoted},\"note\":\"cut he");
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (vec!["token"], cut("access_token")),
+        (
+            vec![
+                "provision",
+                "--url",
+                "https://a.test",
+                "--local-user",
+                "admin",
+                "--plan",
+                "jetpack_security_daily",
+            ],
+            cut("access_token"),
+        ),
+        (
+            vec![
+                "user",
+                "create",
+                "--email",
+                "a@example.com",
+                "--product-type",
+                "jetpack",
+                "--show-token",
+            ],
+            cut("bearer_token"),
+        ),
+        (
+            vec!["partner-key", "new", "--name", "Reseller"],
+            cut("client_secret"),
+        ),
+        (vec!["token"], format!("<html>access_token={fresh}</html>")),
+    ];
+    for (args, body) in cases {
+        let is_token = args == ["token"];
+        let base = server(move |rq| {
+            if rq.path().starts_with("/oauth2/token") && !is_token {
+                json_answer(
+                    200,
+                    &serde_json::json!({"access_token": "Kn0wnToken", "token_type": "bearer"}),
+                )
+            } else {
+                http_response(200, "application/json", &body)
+            }
+        });
+        let run = run_against(&base, &[&["--retries", "0"], &args[..]].concat());
+        assert_eq!(run.code, 4, "{args:?}: {run:#?}");
+        assert!(run.stderr.contains("***"), "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.contains(MARK), "{args:?}: {}", run.stderr);
+        assert!(!run.stdout.contains(MARK), "{args:?}: {}", run.stdout);
+    }
+}
