@@ -125,7 +125,7 @@ pub trait Endpoint {
 
     /// Reads a successful answer (an HTTP error has already become an
     /// [`Error`]; a `"success": false` is for the endpoint to judge, see
-    /// [`Reply::typed`]).
+    /// [`Reply::refusal`] and [`Reply::into_typed`]).
     fn decode(&self, reply: Reply) -> Result<Self::Answer, Error>;
 
     /// Checks the request as sending it would, without sending it.

@@ -306,8 +306,8 @@ impl ApiError {
     /// Reads an error from a JSON answer, whichever of the four shapes it
     /// has. `None` when the body holds no error code (an empty string is
     /// none: [`Error::code`] is never empty). The code and the message are
-    /// cleaned for printing and cut short (at most [`MESSAGE_CHARS`]
-    /// characters of message); `body` keeps the answer as it came.
+    /// cleaned for printing and cut short (at most 500 characters of
+    /// message); `body` keeps the answer as it came.
     pub fn from_json(status: u16, body: &Value) -> Option<ApiError> {
         let text = |key: &str| body.get(key).and_then(Value::as_str);
         let code = |key: &str| text(key).filter(|code| !code.is_empty());

@@ -61,6 +61,7 @@ mod retry;
 mod secret_file;
 mod session;
 mod site;
+mod time;
 mod token_cache;
 mod trace;
 mod wait;
@@ -105,7 +106,6 @@ pub use api::threats::{
     Alerts, AlertsAnswer, FixFailure, FixProgress, FixStatus, FixStatusAnswer, FixThreat,
     FixThreats, FixerState, IgnoreThreat, ThreatFix, THREAT_FIX,
 };
-pub use api::time::UtcTime;
 pub use api::token::{TokenAnswer, TokenGrant};
 pub use api::upcoming_invoice::{UpcomingInvoice, UpcomingInvoiceAnswer};
 pub use api::upgrade_paths::{UpgradePaths, UpgradePathsAnswer};
@@ -128,6 +128,7 @@ pub use retry::DEFAULT_RETRIES;
 pub use secret_file::SecretFile;
 pub use session::Session;
 pub use site::SiteRef;
+pub use time::UtcTime;
 pub use token_cache::{CachedUserToken, TokenCache};
 pub use trace::TraceEvent;
 pub use wait::{Look, Progress, Wait, DEFAULT_WAIT_INTERVAL, DEFAULT_WAIT_TIMEOUT};

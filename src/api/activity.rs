@@ -20,13 +20,13 @@ use serde_json::Value;
 
 use super::query::Query;
 use super::rewind::{loose, RewindId, WPCOM_V2_SITES};
-use super::time::UtcTime;
 use crate::blog::BlogId;
 use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
 use crate::lenient::{self, Extra};
 use crate::response::{RawAnswer, Reply};
 use crate::session::Session;
+use crate::time::UtcTime;
 
 /// One page of a site's activity log, newest first.
 ///

@@ -27,7 +27,6 @@ pub(crate) mod site_lookup;
 pub(crate) mod ssh;
 pub(crate) mod status;
 pub(crate) mod threats;
-pub(crate) mod time;
 pub(crate) mod token;
 pub(crate) mod upcoming_invoice;
 pub(crate) mod upgrade_paths;

@@ -28,12 +28,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::rewind::{loose, BackupParts, RewindId, ACTIVITY_LOG_V11};
-use super::time::UtcTime;
 use crate::blog::BlogId;
 use crate::endpoint::{Body, Endpoint, Method, Repeat};
 use crate::error::{ApiError, ApiErrorCode, Ended, Error};
 use crate::lenient::{self, Extra};
 use crate::response::{RawAnswer, Reply};
+use crate::time::UtcTime;
 use crate::wait::{Look, Progress};
 
 /// Which credentials a restore uses (the reference's `roleName`).

@@ -11,13 +11,14 @@
 //! to be confirmed by other means.
 //!
 //! ```
-//! use jetpack_partner::monitor::{Answer, Notification, UtcTime};
+//! use jetpack_partner::monitor::{Answer, Notification};
+//! use jetpack_partner::UtcTime;
 //!
 //! let body = br#"{"ts":1385139152,"url":"http:\/\/example.com","code":403,"host":"example","type":"http"}"#;
 //! let notification = Notification::parse(body)?;
 //! assert!(notification.is_down());
-//! let now = UtcTime::parse("2017-11-05T12:00:00Z")?;
-//! let until = UtcTime::parse("2017-11-05T13:15:30Z")?;
+//! let now = UtcTime::parse_rfc3339("2017-11-05T12:00:00Z")?;
+//! let until = UtcTime::parse_rfc3339("2017-11-05T13:15:30Z")?;
 //! assert_eq!(Answer::choose(&notification, None, None, now).body(), "ok");
 //! assert_eq!(
 //!     Answer::choose(&notification, None, Some(until), now).body(),
@@ -27,7 +28,6 @@
 //! ```
 
 mod journal;
-mod time;
 
 use std::fmt;
 
@@ -35,11 +35,11 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use journal::Journal;
-pub use time::UtcTime;
 
 use crate::auth::Secret;
 use crate::batch::UniqueObject;
 use crate::error::Error;
+use crate::time::UtcTime;
 
 /// Largest body read, in bytes. The documented body is under 100 bytes.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -217,7 +217,7 @@ impl Answer {
     pub fn body(&self) -> String {
         match self {
             Answer::Ok => "ok".into(),
-            Answer::Until(time) => time.to_string(),
+            Answer::Until(time) => time.zulu().to_string(),
         }
     }
 }
@@ -226,7 +226,7 @@ impl Answer {
 /// ends around it are ignored), or nothing usable.
 pub fn hook_time(stdout: &[u8]) -> Option<UtcTime> {
     let text = std::str::from_utf8(stdout).ok()?.trim();
-    UtcTime::parse(text).ok()
+    UtcTime::parse_rfc3339(text).ok()
 }
 
 /// How the hook ran, as the journal records it.
@@ -458,7 +458,7 @@ mod tests {
 
     #[test]
     fn the_answer_is_the_hooks_time_then_quiet_until_while_still_to_come_else_ok() {
-        let at = |t: &str| UtcTime::parse(t).unwrap_or_else(|e| panic!("{e}"));
+        let at = |t: &str| UtcTime::parse_rfc3339(t).unwrap_or_else(|e| panic!("{e}"));
         let now = at("2017-11-05T12:00:00Z");
         let (soon, later, past) = (
             at("2017-11-05T13:15:30Z"),
@@ -484,7 +484,7 @@ mod tests {
 
     #[test]
     fn a_hook_prints_one_time_or_nothing_usable() {
-        let time = |out: &[u8]| hook_time(out).map(|t| t.to_string());
+        let time = |out: &[u8]| hook_time(out).map(|t| t.zulu().to_string());
         assert_eq!(
             time(b"2017-11-05T13:15:30Z\n").as_deref(),
             Some("2017-11-05T13:15:30Z")

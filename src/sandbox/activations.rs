@@ -89,7 +89,7 @@ impl Filter {
         let moment = |name: &str| -> Result<Option<u64>, Reply> {
             rq.query_value(name)
                 .map(|text| {
-                    dates::parse(text)
+                    dates::parse_seconds(text)
                         .ok_or_else(|| reporting::invalid_param(name, "not an ISO 8601 date"))
                 })
                 .transpose()

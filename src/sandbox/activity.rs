@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::rewind_dates;
+use super::dates;
 
 /// Entries a site's log keeps; the oldest go first.
 const MAX_ENTRIES: usize = 5000;
@@ -150,7 +150,7 @@ pub(crate) fn record_with(
     {
         at += 1;
     }
-    let rewind_id = rewind_dates::rewind_id(at);
+    let rewind_id = dates::rewind_id(at);
     let place = entries.partition_point(|e| e.published_ms <= at);
     entries.insert(
         place,
@@ -191,7 +191,7 @@ impl Entry {
             "name": e.name,
             "actor": actor,
             "type": "Announce",
-            "published": rewind_dates::iso_ms(self.published_ms),
+            "published": dates::iso_ms(self.published_ms),
             "generator": {"jetpack_version": 14.1, "blog_id": blog_id},
             "is_rewindable": e.rewindable,
             "rewind_id": self.rewind_id,

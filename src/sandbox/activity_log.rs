@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::activity::{group_name, Entry};
+use super::dates;
 use super::reply::Reply;
 use super::request::{Incoming, Params};
-use super::rewind_dates;
 use super::rewind_site::{invalid_param, site};
 use super::shared::Shared;
 
@@ -49,7 +49,7 @@ impl Filter {
         };
         let time = |name: &str| match rq.query_value(name) {
             None => Ok(None),
-            Some(text) => rewind_dates::parse(text).map(Some).ok_or_else(|| {
+            Some(text) => dates::parse_ms(text).map(Some).ok_or_else(|| {
                 invalid_param(
                     name,
                     &format!("{text:?} is not a date (e.g. 2020-11-05T14:01:13+00:00)"),
@@ -174,7 +174,7 @@ pub(crate) fn show(shared: &Shared, rq: &Incoming, params: &Params) -> Reply {
         Err(refusal) => return refusal,
     };
     let segment = params.get("rewind_id").unwrap_or_default();
-    let Some(at) = rewind_dates::parse_rewind_id(segment) else {
+    let Some(at) = dates::parse_rewind_id(segment) else {
         return invalid_param(
             "rewind_id",
             &format!("{segment:?} is not a rewind ID (e.g. 1605878792.626)"),

@@ -273,7 +273,7 @@ fn rewind_id(value: &Value) -> Result<u64, Reply> {
         Value::Number(n) => n.to_string(),
         _ => String::new(),
     };
-    super::rewind_dates::parse_rewind_id(text.trim())
+    super::dates::parse_rewind_id(text.trim())
         .ok_or_else(|| invalid_param("rewindId", &format!("{text:?} is not a rewind ID")))
 }
 

@@ -248,9 +248,9 @@ impl Front {
         };
         match answers {
             Ok(answers) => {
-                if let Some(refusal) = link.pump_requests() {
-                    self.count(refusal);
-                }
+                // Counted before its answer can go out, so that a client
+                // that has the answer sees it in the stats.
+                link.pump_requests(|refusal| self.count(refusal));
                 let _ = answers.join();
             }
             Err(_) => link.drop_both(),
@@ -461,15 +461,16 @@ impl Link {
     }
 
     /// Client -> inner server, until the client stops sending or a request
-    /// is refused (see [`Heads`]); returns the refusal. Once a fault has
+    /// is refused (see [`Heads`]); `refused` is told of the refusal before
+    /// its answer is queued. Once a fault has
     /// taken the connection over, what the client sends is read and
     /// dropped, so that its leaving is noticed.
-    fn pump_requests(&self) -> Option<Refusal> {
+    fn pump_requests(&self, refused: impl FnOnce(Refusal)) {
         let (mut from, mut to) = (&self.client, &self.inner);
         let mut heads = Heads::new(MAX_HEAD);
         let mut buf = vec![0u8; 16 * 1024];
         let mut forward = Vec::new();
-        let mut refused = None;
+        let mut refused = Some(refused);
         loop {
             let n = match from.read(&mut buf) {
                 Ok(0) | Err(_) => break,
@@ -500,14 +501,15 @@ impl Link {
                 // before, and closed: it sees the end of the requests.
                 let mut out = self.out();
                 if out.mode == Mode::Forward {
+                    if let Some(tell) = refused.take() {
+                        tell(refusal);
+                    }
                     out.refusal = Some(refusal);
-                    refused = Some(refusal);
                 }
                 break;
             }
         }
         let _ = self.inner.shutdown(Shutdown::Write);
-        refused
     }
 
     /// Inner server -> client, unless a fault took the connection over;

@@ -102,14 +102,13 @@
 //!                 request, rewind, routes, shared, state, stop, threats,
 //!                 tls, wpcom
 //! activations     dates, reply, reporting, request, shared, sites
-//! activity        rewind_dates
-//! activity_log    activity, reply, request, rewind_dates, rewind_site,
-//!                 shared
+//! activity        dates
+//! activity_log    activity, dates, reply, request, rewind_site, shared
 //! admin           reply, request, shared, sites
 //! archive         -
 //! authorize       reply, request, shared, state, wpcom
-//! backups         archive, reply, request, rewind, rewind_dates,
-//!                 rewind_site, shared, state
+//! backups         archive, dates, reply, request, rewind, rewind_site,
+//!                 shared, state
 //! bearer          reply, request, state
 //! cancel          activity, bearer, catalogue, reply, request, shared,
 //!                 sites, state
@@ -132,9 +131,8 @@
 //! reply           -
 //! reporting       reply, request, sites, state, wpcom
 //! request         reply
-//! restores        reply, request, rewind, rewind_dates, rewind_site, shared
-//! rewind          activity, rewind_dates
-//! rewind_dates    -
+//! restores        dates, reply, request, rewind, rewind_site, shared
+//! rewind          activity, dates
 //! rewind_site     reply, request, sites, state, wpcom
 //! routes          activations, activity_log, authorize, backups, cancel,
 //!                 errors, invoices, magic_link, oauth, partner_keys,
@@ -150,7 +148,7 @@
 //! state           activity, clock, rewind, sites, threats
 //! status          bearer, catalogue, reply, request, shared, sites
 //! stop            -
-//! threats         -
+//! threats         dates
 //! tls             error
 //! upgrade_paths   bearer, catalogue, reply, request, shared, sites
 //! users           bearer, reply, request, shared, state
@@ -187,7 +185,6 @@ mod reporting;
 mod request;
 mod restores;
 mod rewind;
-mod rewind_dates;
 mod rewind_site;
 mod routes;
 mod scan;

@@ -8,10 +8,10 @@
 
 use serde_json::{json, Value};
 
+use super::dates;
 use super::reply::{Reply, Shape};
 use super::request::{Incoming, Params};
 use super::rewind::{Refusal, RestoreAsk};
-use super::rewind_dates;
 use super::rewind_site::{invalid_param, no_restore_point, path_id, site};
 use super::shared::Shared;
 
@@ -32,7 +32,7 @@ fn run(shared: &Shared, rq: &Incoming, params: &Params) -> Result<Reply, Reply> 
     let mut state = shared.lock();
     let site = site(&mut state, rq, params)?;
     let target = params.get("timestamp").unwrap_or_default().to_owned();
-    let target_ms = rewind_dates::parse_rewind_id(&target).ok_or_else(|| {
+    let target_ms = dates::parse_rewind_id(&target).ok_or_else(|| {
         Reply::wp_error(
             400,
             "invalid_timestamp",

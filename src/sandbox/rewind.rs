@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::activity::{self, Event};
-use super::rewind_dates;
+use super::dates;
 
 /// How long each step takes. Short by default, so tests run fast; the
 /// backups' rhythm is the service's (daily).
@@ -428,8 +428,8 @@ impl Rewind {
         let mut answer = json!({
             "downloadId": download.id,
             "rewindId": download.snapshot.rewind_id,
-            "backupPoint": rewind_dates::iso(download.snapshot.end_ms / 1000),
-            "startedAt": rewind_dates::iso(download.created_ms / 1000),
+            "backupPoint": dates::iso(download.snapshot.end_ms / 1000),
+            "startedAt": dates::iso(download.created_ms / 1000),
             "progress": progress,
             "downloadCount": download.count,
         });
@@ -438,7 +438,7 @@ impl Rewind {
                 "{}/wpcom/v2/sites/{blog}/rewind/downloads/{}/data?token={}",
                 self.base_url, download.id, download.token
             ));
-            answer["validUntil"] = json!(rewind_dates::iso(download.valid_until_ms / 1000));
+            answer["validUntil"] = json!(dates::iso(download.valid_until_ms / 1000));
         }
         answer
     }
@@ -556,7 +556,7 @@ impl SiteRewind {
                     backup_id: id,
                     start_ms: start,
                     // A millisecond later when another entry had the moment.
-                    end_ms: rewind_dates::parse_rewind_id(&rewind_id).unwrap_or(end),
+                    end_ms: dates::parse_rewind_id(&rewind_id).unwrap_or(end),
                     rewind_id,
                 });
                 keep_newest(&mut self.snapshots);
@@ -683,8 +683,8 @@ fn backup_json(blog: u64, attempt: &Attempt, percent: u64) -> Value {
     let finished = attempt.status == "finished";
     json!({
         "id": attempt.id.to_string(),
-        "started": rewind_dates::sql(attempt.start_ms / 1000),
-        "last_updated": rewind_dates::sql(attempt.end_ms / 1000),
+        "started": dates::datetime(attempt.start_ms / 1000),
+        "last_updated": dates::datetime(attempt.end_ms / 1000),
         "status": attempt.status,
         "period": (attempt.start_ms / 1000).to_string(),
         "percent": percent.to_string(),
@@ -731,7 +731,7 @@ mod tests {
 
     fn ask(target_ms: u64) -> RestoreAsk {
         RestoreAsk {
-            target: rewind_dates::rewind_id(target_ms),
+            target: dates::rewind_id(target_ms),
             target_ms,
             role: "main".into(),
             parts: Vec::new(),

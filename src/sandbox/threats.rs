@@ -13,6 +13,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use super::dates;
+
 /// How long a scan takes by default, in milliseconds.
 pub(crate) const DEFAULT_SCAN_MS: u64 = 2_000;
 
@@ -662,35 +664,11 @@ enum Style {
 
 /// `ms` (since 1970, UTC) as the API writes times.
 fn iso(ms: u64, style: Style) -> String {
-    let (secs, millis) = (ms / 1000, ms % 1000);
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days);
-    let time = format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    );
     match style {
-        Style::Zulu => format!("{time}.{millis:03}Z"),
-        Style::Offset => format!("{time}+00:00"),
-        Style::OffsetMillis => format!("{time}.{millis:03}+00:00"),
+        Style::Zulu => dates::iso_ms_z(ms),
+        Style::Offset => dates::iso(ms / 1000),
+        Style::OffsetMillis => dates::iso_ms(ms),
     }
-}
-
-/// The date of a day counted from 1970-01-01 (H. Hinnant's algorithm, for
-/// days on or after 1970).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

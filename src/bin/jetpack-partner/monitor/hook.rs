@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use jetpack_partner::monitor::{hook_time, HookOutcome, UtcTime};
+use jetpack_partner::monitor::{hook_time, HookOutcome};
+use jetpack_partner::UtcTime;
 
 /// The most of a hook's standard output that is read: a time is 30 bytes.
 const MAX_OUTPUT: u64 = 4096;
@@ -138,7 +139,7 @@ impl Hook {
         match hook_time(&printed) {
             Some(time) => Ran {
                 time: Some(time),
-                ..Ran::new(HookOutcome::Time, format!("printed {time}"))
+                ..Ran::new(HookOutcome::Time, format!("printed {}", time.zulu()))
             },
             None => Ran::new(HookOutcome::NoTime, "printed no time"),
         }

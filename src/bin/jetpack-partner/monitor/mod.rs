@@ -17,7 +17,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use jetpack_partner::monitor::{Journal, Token, UtcTime};
+use jetpack_partner::monitor::{Journal, Token};
+use jetpack_partner::UtcTime;
 use jetpack_partner::{Error, Secret};
 
 use crate::args::{require, set, Args, Flag, Given};
@@ -106,7 +107,7 @@ const OWN: &[Flag] = &[
 ];
 
 fn time(v: &Given) -> Result<UtcTime, Problem> {
-    UtcTime::parse(&v.text).map_err(|_| {
+    UtcTime::parse_rfc3339(&v.text).map_err(|_| {
         Problem::new(
             format!("{} {:?} is not an RFC 3339 time", v.source, v.text),
             "give a UTC time such as 2030-01-01T06:00:00Z",
@@ -198,7 +199,8 @@ pub fn run(args: &Args, globals: &Globals) -> Result<(), Failure> {
     };
     if let Some(until) = o.quiet_until.filter(|&t| t <= UtcTime::now()) {
         log.problem(&format!(
-            "warning: --quiet-until {until} has passed: notifications are answered ok"
+            "warning: --quiet-until {} has passed: notifications are answered ok",
+            until.zulu()
         ));
     }
     let output = o.output.as_deref().unwrap_or_default();

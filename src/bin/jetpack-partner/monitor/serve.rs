@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use jetpack_partner::monitor::{
-    Answer, HookOutcome, Journal, Notification, Record, Token, UtcTime, MAX_BODY,
+    Answer, HookOutcome, Journal, Notification, Record, Token, MAX_BODY,
 };
+use jetpack_partner::UtcTime;
 
 use super::hook::Hook;
 use super::http::{Conn, Head, Refusal};
@@ -61,7 +62,7 @@ impl Log {
     fn line(&self, shown: bool, text: &str) {
         if shown {
             self.out
-                .note(&format!("monitor: {} {text}", UtcTime::now()));
+                .note(&format!("monitor: {} {text}", UtcTime::now().zulu()));
         }
     }
 }
@@ -188,7 +189,7 @@ impl Server {
         let hook_time = ran.as_ref().and_then(|r| r.time);
         let answer = Answer::choose(&notification, hook_time, self.quiet_until, UtcTime::now());
         let record = Record {
-            received: received.to_string(),
+            received: received.zulu().to_string(),
             remote: peer.to_string(),
             forwarded_for: head.forwarded_for,
             notification: &notification,
