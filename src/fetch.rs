@@ -125,12 +125,7 @@ impl ArchiveFile {
                 )))
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(Error::io(
-                    format!("cannot look at {}", path.display()),
-                    e,
-                ))
-            }
+            Err(e) => return Err(Error::io(format!("cannot look at {}", path.display()), e)),
         }
         let part_path = with_suffix(&path, ".part");
         let meta_path = with_suffix(&path, ".part.meta");
@@ -148,10 +143,7 @@ impl ArchiveFile {
                 ))
             }
             Err(TryLockError::Error(e)) => {
-                return Err(Error::io(
-                    format!("cannot lock {}", part_path.display()),
-                    e,
-                ))
+                return Err(Error::io(format!("cannot lock {}", part_path.display()), e))
             }
         }
         let len = check_part(&file, &part_path)?;
@@ -215,16 +207,30 @@ impl ArchiveFile {
         self.file.seek(SeekFrom::Start(self.len)).map(|_| ())
     }
 
-    fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.file.write_all(bytes)?;
-        self.len += bytes.len() as u64;
+    /// Writes `bytes` after the part's end. The part's length follows
+    /// every write, so a write that stops halfway (a full disk, a file
+    /// size limit) leaves it knowing the bytes that did go in: they are
+    /// kept, never taken for an empty part and removed.
+    fn append(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            match self.file.write(bytes) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.len += n as u64;
+                    bytes = &bytes[n..];
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
         Ok(())
     }
 
     /// The part's last byte.
     fn last_byte(&mut self) -> io::Result<u8> {
         let mut byte = [0u8];
-        self.file.seek(SeekFrom::Start(self.len.saturating_sub(1)))?;
+        self.file
+            .seek(SeekFrom::Start(self.len.saturating_sub(1)))?;
         self.file.read_exact(&mut byte)?;
         Ok(byte[0])
     }
@@ -248,7 +254,23 @@ impl ArchiveFile {
     }
 
     fn write_failed(&self, e: io::Error) -> Error {
-        Error::io(format!("cannot write {}", self.part_path.display()), e)
+        let why = match e.raw_os_error() {
+            #[cfg(unix)]
+            Some(libc::EFBIG) => " (the largest file this process may write: see ulimit -f)",
+            #[cfg(unix)]
+            Some(libc::ENOSPC) => " (the disk is full)",
+            #[cfg(unix)]
+            Some(libc::EDQUOT) => " (the disk quota is used up)",
+            _ => "",
+        };
+        let kept = match self.len {
+            0 => String::new(),
+            n => format!(" past its first {n} bytes, which are kept"),
+        };
+        Error::io(
+            format!("cannot write {}{kept}{why}", self.part_path.display()),
+            e,
+        )
     }
 
     /// Makes the whole archive durable and gives it its name: synced, then
@@ -785,8 +807,10 @@ impl FetchRun<'_> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(body_error(self.client, e)),
             };
-            file.append(&buf[..n]).map_err(|e| file.write_failed(e))?;
-            self.received += n as u64;
+            let before = file.len;
+            let written = file.append(&buf[..n]);
+            self.received += file.len - before;
+            written.map_err(|e| file.write_failed(e))?;
             progress(&self.progress(file));
         }
         match file.meta.total {
@@ -798,9 +822,9 @@ impl FetchRun<'_> {
                 ),
                 source: None,
             })),
-            Some(total) if file.len > total => Ok(self.restart(&format!(
-                "the archive ran past its size of {total} bytes"
-            ))),
+            Some(total) if file.len > total => {
+                Ok(self.restart(&format!("the archive ran past its size of {total} bytes")))
+            }
             _ => Ok(Step::Done),
         }
     }

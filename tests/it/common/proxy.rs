@@ -149,7 +149,11 @@ fn relay(mut client: TcpStream, target: &str, own: &str, shared: &Arc<Mutex<Shar
         s.most_in_flight = s.most_in_flight.max(s.in_flight);
     }
     let (request_line, mut headers) = split_head(&head);
-    let path = request_line.split(' ').nth(1).unwrap_or_default().to_owned();
+    let path = request_line
+        .split(' ')
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
     let is_data = path.contains("/data");
     let trick = if is_data {
         lock().tricks.pop_front().unwrap_or_default()
