@@ -724,29 +724,39 @@ impl FetchRun<'_> {
                          range, or the archive changed)",
                     );
                 }
-                file.start(etag, length).map_err(|e| file.write_failed(e))?;
-                self.copy(&mut reader, file, progress)
+                match file.start(etag, length) {
+                    Ok(()) => self.copy(&mut reader, file, progress),
+                    Err(e) => Err(file.write_failed(e)),
+                }
             }
-            (206, Some((at, kept_etag))) => {
+            (206, Some((at, kept_etag))) => 'rest: {
                 let total = file.meta.total;
                 if let Some(why) = not_the_rest(*at, total, range.as_deref(), length) {
-                    return Ok(self.restart(&why));
+                    break 'rest Ok(self.restart(&why));
                 }
                 if etag.as_ref().is_some_and(|theirs| theirs != kept_etag) {
-                    return Ok(self.restart("the archive's ETag changed"));
+                    break 'rest Ok(self.restart("the archive's ETag changed"));
                 }
                 let mut first = [0u8];
-                reader
-                    .read_exact(&mut first)
-                    .map_err(|e| failed(body_error(client, e)))?;
-                let ours = file.last_byte().map_err(|e| {
-                    Error::io(format!("cannot read {}", file.part_path.display()), e)
-                })?;
-                if first[0] != ours {
-                    return Ok(self.restart("the last byte kept differs from the archive's"));
+                if let Err(e) = reader.read_exact(&mut first) {
+                    break 'rest Err(body_error(client, e));
                 }
-                file.resume().map_err(|e| file.write_failed(e))?;
-                self.copy(&mut reader, file, progress)
+                let ours = match file.last_byte() {
+                    Ok(byte) => byte,
+                    Err(e) => {
+                        break 'rest Err(Error::io(
+                            format!("cannot read {}", file.part_path.display()),
+                            e,
+                        ))
+                    }
+                };
+                if first[0] != ours {
+                    break 'rest Ok(self.restart("the last byte kept differs from the archive's"));
+                }
+                match file.resume() {
+                    Ok(()) => self.copy(&mut reader, file, progress),
+                    Err(e) => Err(file.write_failed(e)),
+                }
             }
             (206, None) => {
                 Ok(self.restart("the server sent a part of the archive that was not asked for"))

@@ -710,3 +710,51 @@ fn the_library_fetches_through_cuts_and_reports_progress() {
     assert_eq!(seen.last().copied(), Some(r.bytes.len() as u64));
     assert_eq!(r.proxy.seen().len(), 3);
 }
+
+#[test]
+fn a_wait_that_runs_out_leaves_no_part_and_says_how_to_go_on() {
+    let sandbox = rewind_sandbox_with(|b| b.download_duration(Duration::from_secs(600)));
+    let blog = provision(&sandbox, "shop.example");
+    restore_point(&sandbox, blog);
+    let dir = scratch();
+    let file = dir.join("site.tar.gz");
+    let site = blog.to_string();
+    let path = file.to_string_lossy().into_owned();
+    let run = partner_cli(
+        &sandbox,
+        &[
+            "backup",
+            "download",
+            "--site",
+            &site,
+            "--output",
+            &path,
+            "--wait-timeout",
+            "0.3",
+            "--wait-interval",
+            "0.05",
+        ],
+    );
+    run.assert_code(3);
+    assert_eq!(run.error()["error_code"], "still_running", "{run:#?}");
+    let id = run.error()["id"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        run.stderr
+            .contains(&format!("--download-id {id} --output {path}")),
+        "the follow-up: {}",
+        run.stderr
+    );
+    assert!(!file.exists() && !with_suffix(&file, ".part").exists());
+    assert!(!with_suffix(&file, ".part.meta").exists());
+    // A directory that is not there: refused before anything is asked.
+    let before = requests(&sandbox);
+    let missing = dir.join("no-such-dir").join("site.tar.gz");
+    let missing = missing.to_string_lossy();
+    let run = partner_cli(
+        &sandbox,
+        &["backup", "download", "--site", &site, "--output", &missing],
+    );
+    run.assert_code(5);
+    assert_eq!(run.error()["error_code"], "io_error", "{run:#?}");
+    assert_eq!(requests(&sandbox), before, "nothing was sent");
+}

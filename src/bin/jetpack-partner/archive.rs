@@ -62,10 +62,10 @@ pub fn fetch(
             let kept = std::fs::metadata(&part).map_or(0, |m| m.len());
             if kept > 0 && !args.quiet {
                 globals.out.note(&format!(
-                    "jetpack-partner: {} keeps {} of the archive; run this again to resume, \
-                     or until the link expires: {}",
+                    "jetpack-partner: {} keeps {} of the archive; to resume, run{}: {}",
                     part.display(),
                     bytes(kept),
+                    until(answer),
                     follow_up(blog, id, &path)
                 ));
             }
@@ -88,6 +88,15 @@ pub fn fetch(
         );
     }
     globals.out.answer(&shown)
+}
+
+/// ` before VALID_UNTIL`, when the archive's answer said until when its
+/// link works.
+fn until(answer: &DownloadAnswer) -> String {
+    match answer.valid_until.trim() {
+        "" => String::new(),
+        when => format!(" before the link expires ({when})"),
+    }
 }
 
 /// A file-size limit (`ulimit -f`) reached while writing would kill the

@@ -127,7 +127,7 @@ impl Drop for Shown {
 /// Shows a fetch's progress: bytes, percent and rate, rewritten in place
 /// on a terminal (five times a second at most), a plain line every few
 /// seconds otherwise (a cron mail, a log), and nothing with `--quiet`.
-/// The first line says where the bytes go, the last where they ended.
+/// The first line says where the bytes go, the last how far they got.
 pub struct Fetching {
     label: String,
     quiet: bool,
@@ -178,7 +178,8 @@ impl Fetching {
             Duration::from_secs(5)
         };
         let due = self.shown_at.is_none_or(|at| at.elapsed() >= every);
-        self.last = Some(progress.clone());
+        // Kept for the last line only while it has not been shown.
+        self.last = (!due).then(|| progress.clone());
         if due {
             self.shown_at = Some(Instant::now());
             let text = self.describe(progress);
@@ -190,7 +191,8 @@ impl Fetching {
         }
     }
 
-    /// Shows the last progress, and ends the line rewritten in place.
+    /// Shows the last progress, unless it was shown already, and ends the
+    /// line rewritten in place.
     pub fn finish(&mut self) {
         if let Some(last) = self.last.take() {
             let text = self.describe(&last);
