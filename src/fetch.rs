@@ -193,13 +193,16 @@ impl ArchiveFile {
 
     /// Empties the part for the archive an answer describes, and records
     /// its ETag and size before any of its bytes.
-    fn start(&mut self, etag: Option<String>, total: Option<u64>) -> io::Result<()> {
-        self.file.set_len(0)?;
-        self.file.seek(SeekFrom::Start(0))?;
+    fn start(&mut self, etag: Option<String>, total: Option<u64>) -> Result<(), Error> {
+        self.file
+            .set_len(0)
+            .and_then(|()| self.file.seek(SeekFrom::Start(0)))
+            .map_err(|e| self.write_failed(e))?;
         self.len = 0;
         self.kept = 0;
         self.meta = Meta { etag, total };
         self.write_meta()
+            .map_err(|e| Error::io(format!("cannot write {}", self.meta_path.display()), e))
     }
 
     /// Appends to the part where it ends.
@@ -240,8 +243,11 @@ impl ArchiveFile {
     fn write_meta(&self) -> io::Result<()> {
         let text = serde_json::to_vec(&self.meta).map_err(io::Error::other)?;
         let new = with_suffix(&self.meta_path, ".new");
+        // One a killed run left is replaced, never written through: it
+        // could be a link, or another name of someone's file.
+        let _ = fs::remove_file(&new);
         let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        options.write(true).create_new(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
@@ -724,10 +730,8 @@ impl FetchRun<'_> {
                          range, or the archive changed)",
                     );
                 }
-                match file.start(etag, length) {
-                    Ok(()) => self.copy(&mut reader, file, progress),
-                    Err(e) => Err(file.write_failed(e)),
-                }
+                file.start(etag, length)
+                    .and_then(|()| self.copy(&mut reader, file, progress))
             }
             (206, Some((at, kept_etag))) => 'rest: {
                 let total = file.meta.total;
@@ -1007,7 +1011,7 @@ mod tests {
         let path = dir.join("b.tar.gz");
         let io = |e| Error::io("test", e);
         let mut file = ArchiveFile::create(&path)?;
-        file.start(Some("\"e1\"".into()), Some(6)).map_err(io)?;
+        file.start(Some("\"e1\"".into()), Some(6))?;
         file.append(b"abc").map_err(io)?;
         drop(file);
         let again = ArchiveFile::create(&path)?;
@@ -1020,7 +1024,7 @@ mod tests {
         let mut blind = ArchiveFile::create(&path)?;
         assert_eq!(blind.resume_point(), None);
         assert_eq!(blind.last_byte().map_err(io)?, b'c');
-        blind.start(None, None).map_err(io)?;
+        blind.start(None, None)?;
         blind.append(b"abcdef").map_err(io)?;
         assert_eq!(blind.finish()?, path);
         assert_eq!(fs::read(&path).map_err(io)?, b"abcdef");
@@ -1035,7 +1039,7 @@ mod tests {
         let path = dir.join("c.tar.gz");
         let io = |e| Error::io("test", e);
         let mut file = ArchiveFile::create(&path)?;
-        file.start(None, Some(3)).map_err(io)?;
+        file.start(None, Some(3))?;
         file.append(b"new").map_err(io)?;
         fs::write(&path, b"old").map_err(io)?;
         let refused = file.finish();

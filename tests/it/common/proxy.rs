@@ -234,13 +234,16 @@ fn relay(mut client: TcpStream, target: &str, own: &str, shared: &Arc<Mutex<Shar
     let _ = client.shutdown(Shutdown::Both);
 }
 
+/// A message's header fields, in order: (name, value).
+type Headers = Vec<(String, String)>;
+
 /// Sends the request to `target` and reads the whole answer.
 fn forward(
     target: &str,
     request_line: &str,
     headers: &[(String, String)],
     body: &[u8],
-) -> Option<(String, Vec<(String, String)>, Vec<u8>)> {
+) -> Option<(String, Headers, Vec<u8>)> {
     let mut server = TcpStream::connect(target.trim_start_matches("http://")).ok()?;
     let _ = server.set_read_timeout(Some(Duration::from_secs(30)));
     let mut out = format!("{request_line}\r\n").into_bytes();
@@ -293,7 +296,7 @@ fn read_message(stream: &mut TcpStream, request: bool) -> Option<(String, Vec<u8
     Some((head, body))
 }
 
-fn split_head(head: &str) -> (String, Vec<(String, String)>) {
+fn split_head(head: &str) -> (String, Headers) {
     let mut lines = head.split("\r\n");
     let first = lines.next().unwrap_or_default().to_owned();
     let headers = lines
