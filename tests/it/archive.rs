@@ -758,3 +758,61 @@ fn a_wait_that_runs_out_leaves_no_part_and_says_how_to_go_on() {
     assert_eq!(run.error()["error_code"], "io_error", "{run:#?}");
     assert_eq!(requests(&sandbox), before, "nothing was sent");
 }
+
+#[test]
+fn an_expired_link_keeps_the_part_and_says_to_ask_for_a_new_archive() {
+    let sandbox = rewind_sandbox_with(|b| {
+        b.download_duration(Duration::from_millis(50))
+            .download_lifetime(Duration::from_millis(300))
+    });
+    let blog = provision(&sandbox, "shop.example");
+    restore_point(&sandbox, blog);
+    let (id, token, bytes) = new_archive(&sandbox, blog, "sqls");
+    let dir = scratch();
+    let file = dir.join("db.tar.gz");
+    let part = with_suffix(&file, ".part");
+    // What a run cut short left, without its description.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(
+        &mut options.open(&part).unwrap_or_else(|e| panic!("{e}")),
+        &bytes[..1000],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // Until the link is over (an upper bound on a wait, not a timing
+    // assertion: the run below needs it expired).
+    let link = format!("/wpcom/v2/sites/{blog}/rewind/downloads/{id}/data?token={token}");
+    let started = Instant::now();
+    while raw_get(sandbox.base_url(), &link, "x").0 != 410 {
+        assert!(started.elapsed() < PATIENCE, "the link never expired");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let run = partner_cli(
+        &sandbox,
+        &[
+            "backup",
+            "download",
+            "--site",
+            &blog.to_string(),
+            "--download-id",
+            &id.to_string(),
+            "--output",
+            &file.to_string_lossy(),
+        ],
+    );
+    run.assert_code(1);
+    assert_eq!(run.error()["error_code"], "download_expired", "{run:#?}");
+    run.assert_hidden(&token);
+    assert!(
+        run.stderr.contains("the link has expired")
+            && run
+                .stderr
+                .contains(&format!("backup download --site {blog} --rewind-id ")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read(&part).unwrap_or_default(), &bytes[..1000]);
+    assert!(!file.exists());
+}

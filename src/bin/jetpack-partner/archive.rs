@@ -61,12 +61,24 @@ pub fn fetch(
         Err(e) => {
             let kept = std::fs::metadata(&part).map_or(0, |m| m.len());
             if kept > 0 && !args.quiet {
+                let how = if expired(&e) {
+                    format!(
+                        "the link has expired: ask for a new archive of the same backup \
+                         (with the --types it had) to the same file; the part is resumed if \
+                         the new archive is the same, started over if not: {}",
+                        new_archive(blog, answer, &path)
+                    )
+                } else {
+                    format!(
+                        "to resume, run{}: {}",
+                        until(answer),
+                        follow_up(blog, id, &path)
+                    )
+                };
                 globals.out.note(&format!(
-                    "jetpack-partner: {} keeps {} of the archive; to resume, run{}: {}",
+                    "jetpack-partner: {} keeps {} of the archive; {how}",
                     part.display(),
                     bytes(kept),
-                    until(answer),
-                    follow_up(blog, id, &path)
                 ));
             }
             return Err(Failure::from(e));
@@ -88,6 +100,25 @@ pub fn fetch(
         );
     }
     globals.out.answer(&shown)
+}
+
+/// The command that asks for a new archive of the backup `answer` packed,
+/// to `path`.
+fn new_archive(blog: BlogId, answer: &DownloadAnswer, path: &str) -> String {
+    let point = answer
+        .rewind_id
+        .as_ref()
+        .map(|r| format!(" --rewind-id {}", r.as_str()))
+        .unwrap_or_default();
+    format!(
+        "jetpack-partner backup download --site {blog}{point} --output {}",
+        shell_word(path)
+    )
+}
+
+/// The link refused because its time is over (410 Gone).
+fn expired(e: &Error) -> bool {
+    matches!(e, Error::Api(api) if api.status == 410 || api.code.as_str() == "download_expired")
 }
 
 /// ` before VALID_UNTIL`, when the archive's answer said until when its

@@ -152,8 +152,8 @@ const DOWNLOAD_OWN: &[Flag] = &[
         &["--output"],
         "FILE",
         "also fetch the archive to FILE once it is ready (implies --wait):\n\
-         streamed to FILE.part, renamed when whole; a FILE.part a cut run left\n\
-         is resumed. An existing FILE is refused",
+         streamed to FILE.part (0600, locked), renamed when whole; a FILE.part\n\
+         a cut run left is resumed. An existing FILE is refused",
         |a| &mut a.output,
     ),
 ];
@@ -170,14 +170,19 @@ error lines show it as ***. Fetch the archive from it with any HTTP client
 (curl -o backup.tar.gz \"$URL\"), or give --output FILE.
 
 --output FILE waits for the archive (as --wait does), then fetches it to
-FILE.part (private, locked) with its progress on stderr, and renames it FILE
+FILE.part (0600, locked) with its progress on stderr, and renames it FILE
 when it is whole; stdout gets the answer without its url, and the file. A run
-that is cut short (network, disk, kill) keeps FILE.part: run it again to
-resume where it stopped (Range and If-Range: only the same archive is
-resumed; another one starts over). Each read of the archive must bring bytes
-within --timeout; the transfer as a whole has no bound but that, so an
-archive of any size can be fetched. FILE itself is never replaced: a FILE
-that exists is refused before anything is asked for.
+that is cut short (network, stall, full disk, kill) keeps FILE.part and
+prints the command that resumes it (with --download-id), to run before the
+link expires. It asks for the rest (Range, with If-Range and the ETag kept in FILE.part.meta) and
+checks it continues the same archive; another archive, or a server that
+sends it all again, starts the part over. Each read of the archive must
+bring bytes within --timeout; the transfer as a whole has no other bound, so
+an archive of any size can be fetched. FILE itself is never replaced: a FILE
+that exists is refused (exit 2) before anything is asked for. A second run
+on the same FILE is refused while the first holds FILE.part (exit 5); a
+FILE.part that is a link or that others can read is refused and left alone.
+The link's token is never written to disk, and -v shows it as ***.
 
 Without --rewind-id, the newest backup is packed; --rewind-id packs the newest
 one at or before that point. --download-id N follows an archive asked for
