@@ -21,7 +21,7 @@ pub const DEFAULT_API_BASE: &str = "https://public-api.wordpress.com";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Longest wait for a connection within a call's budget.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Longest silence while reading an answer: a stalled connection fails
 /// (and may be retried) instead of eating the whole budget.
@@ -531,7 +531,73 @@ impl Client {
         self.emit(|| TraceEvent::Note(text));
     }
 
-    fn emit(&self, event: impl FnOnce() -> TraceEvent) {
+    /// The connection pool, for a call of this crate that reads its answer
+    /// itself (an archive, streamed to a file).
+    pub(crate) fn agent(&self) -> &Agent {
+        &self.agent
+    }
+
+    /// Extra attempts after a temporary failure.
+    pub(crate) fn retries(&self) -> u32 {
+        self.retries
+    }
+
+    /// The moment no call may run past, if one was set.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// A transport failure as an [`Error`] that names the API's host, as
+    /// [`send`](Self::send) reports it.
+    pub(crate) fn transport_error(&self, e: ureq::Error, redactor: &Redactor) -> Error {
+        match from_ureq(e, redactor) {
+            Error::Transport(mut t) => {
+                t.detail = format!("{} ({})", self.target(), t.detail);
+                Error::Transport(t)
+            }
+            other => other,
+        }
+    }
+
+    /// The absolute address of a link the API gave, checked to be on the
+    /// API base's own origin (scheme, host and port): a link that is a
+    /// path (`/wpcom/v2/…`, as the reference writes it) is taken on that
+    /// origin, and one on another origin is refused, so that what grants
+    /// an archive is only ever sent where the API said it is, over the
+    /// transport the API base was allowed. The error names origins only,
+    /// never the link (its query holds its token).
+    pub(crate) fn same_origin_url(&self, link: &str) -> Result<String, Error> {
+        let unexpected = |reason: String| {
+            Error::UnexpectedResponse(UnexpectedResponse {
+                status: None,
+                reason,
+                excerpt: String::new(),
+            })
+        };
+        if link.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(unexpected(
+                "the archive's link holds white space or control characters".into(),
+            ));
+        }
+        let ours = origin(&self.api_base)
+            .ok_or_else(|| unexpected("the API base has no origin".into()))?;
+        if link.starts_with('/') && !link.starts_with("//") {
+            return Ok(format!("{}{link}", ours.text));
+        }
+        match origin(link) {
+            Some(theirs) if theirs.same_as(&ours) => Ok(link.to_owned()),
+            Some(theirs) => Err(unexpected(format!(
+                "the archive's link is on {}, not on the API base's {}: it is not fetched \
+                 from another host",
+                theirs.text, ours.text
+            ))),
+            None => Err(unexpected(
+                "the archive's link is neither an http(s) address nor a path".into(),
+            )),
+        }
+    }
+
+    pub(crate) fn emit(&self, event: impl FnOnce() -> TraceEvent) {
         if let Some(trace) = &self.trace {
             trace(&event());
         }
@@ -606,7 +672,7 @@ fn read(mut answer: ureq::http::Response<ureq::Body>, redactor: &Redactor) -> Re
 /// A transport failure as an [`Error`]. ureq's texts can quote what the
 /// server sent (a malformed status line, a header): they are masked,
 /// cleaned and cut like any server-supplied text.
-fn from_ureq(e: ureq::Error, redactor: &Redactor) -> Error {
+pub(crate) fn from_ureq(e: ureq::Error, redactor: &Redactor) -> Error {
     let text = || crate::error::clean_text(&redactor.clean(&e.to_string()), EXCERPT_CHARS);
     use std::io::ErrorKind;
     use ureq::Error as U;
@@ -720,6 +786,45 @@ fn strip_scheme_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
         .then(|| &text[prefix.len()..])
+}
+
+/// The scheme, host and port of an `http(s)://` address, as the address
+/// wrote them (`text`) and in the form two are compared in.
+struct Origin {
+    text: String,
+    https: bool,
+    host: String,
+    port: u16,
+}
+
+impl Origin {
+    fn same_as(&self, other: &Origin) -> bool {
+        (self.https, &self.host, self.port) == (other.https, &other.host, other.port)
+    }
+}
+
+/// The origin of an `http://` or `https://` address; `None` for anything
+/// else, or an authority with user info.
+fn origin(url: &str) -> Option<Origin> {
+    let (https, rest) = match strip_scheme_ci(url, "https://") {
+        Some(rest) => (true, rest),
+        None => (false, strip_scheme_ci(url, "http://")?),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => (host, port.parse::<u16>().ok()?),
+        _ => (authority, if https { 443 } else { 80 }),
+    };
+    let scheme = if https { "https://" } else { "http://" };
+    Some(Origin {
+        text: format!("{scheme}{authority}"),
+        https,
+        host: host.to_ascii_lowercase(),
+        port,
+    })
 }
 
 /// Whether a URL host (without port) is this machine.
@@ -877,6 +982,40 @@ mod tests {
             let built = Client::builder().root_certificates_pem(pem).build();
             assert!(matches!(built, Err(Error::InvalidInput(_))), "{pem:?}");
         }
+    }
+
+    #[test]
+    fn an_archive_link_is_fetched_only_from_the_api_base_origin() -> Result<(), Error> {
+        let client = Client::builder()
+            .api_base("https://Public-API.wordpress.com/prefix")
+            .build()?;
+        let link = "/wpcom/v2/sites/1/rewind/downloads/2/data?token=t0k3n";
+        assert_eq!(
+            client.same_origin_url(link)?,
+            format!("https://Public-API.wordpress.com{link}")
+        );
+        for same in [
+            "https://public-api.wordpress.com/x/data?token=t0k3n",
+            "HTTPS://public-api.wordpress.com:443/x?token=t0k3n",
+        ] {
+            assert_eq!(client.same_origin_url(same)?, same);
+        }
+        for other in [
+            "http://public-api.wordpress.com/x?token=t0k3n",
+            "https://public-api.wordpress.com:8443/x?token=t0k3n",
+            "https://evil.example/x?token=t0k3n",
+            "https://public-api.wordpress.com@evil.example/x?token=t0k3n",
+            "//evil.example/x?token=t0k3n",
+            "ftp://public-api.wordpress.com/x",
+            "https://public-api.wordpress.com/x y",
+        ] {
+            let refused = client.same_origin_url(other);
+            assert!(
+                matches!(&refused, Err(Error::UnexpectedResponse(u)) if !u.reason.contains("t0k3n")),
+                "{other}: {refused:?}"
+            );
+        }
+        Ok(())
     }
 
     #[test]

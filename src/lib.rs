@@ -49,6 +49,7 @@ mod blog;
 mod client;
 mod endpoint;
 mod error;
+mod fetch;
 mod form;
 mod lenient;
 pub mod monitor;
@@ -117,6 +118,7 @@ pub use error::{
     ApiError, ApiErrorCode, Ended, Error, StillRunning, Transport, TransportKind, Unavailable,
     UnexpectedResponse,
 };
+pub use fetch::{ArchiveFile, FetchProgress, Fetched};
 pub use form::{Encoded, Form};
 pub use lenient::{parse_bool, Extra};
 pub use redact::{Redactor, MIN_SECRET_LEN};

@@ -7,6 +7,7 @@
 mod common;
 
 mod accounts;
+mod archive;
 mod batch;
 mod cli_endpoints;
 mod cli_help;

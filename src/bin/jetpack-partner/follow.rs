@@ -4,9 +4,11 @@
 //! nothing with `--quiet`.
 
 use std::io::{IsTerminal, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use jetpack_partner::{Progress, Wait, DEFAULT_WAIT_INTERVAL, DEFAULT_WAIT_TIMEOUT};
+use jetpack_partner::{
+    ArchiveFile, FetchProgress, Progress, Wait, DEFAULT_WAIT_INTERVAL, DEFAULT_WAIT_TIMEOUT,
+};
 
 use crate::args::{set, Args, Flag, Given};
 use crate::output::{Problem, Problems};
@@ -46,8 +48,10 @@ fn seconds(v: &Given, flag: &str) -> Result<Duration, Problem> {
     }
 }
 
-/// `--wait-timeout`, `--wait-interval` and `--quiet` without `--wait`:
-/// the command would not wait, which is likely not what was meant.
+/// `--wait-timeout`, `--wait-interval` and `--quiet` without `--wait`
+/// (given, or implied by an option that needs the end, such as `backup
+/// download --output`): the command would not wait, which is likely not
+/// what was meant.
 pub fn check(a: &Args, problems: &mut Problems) {
     for option in ["--wait-timeout", "--wait-interval", "--quiet"] {
         if a.given(option) && !a.wait {
@@ -117,5 +121,161 @@ impl Shown {
 impl Drop for Shown {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+/// Shows a fetch's progress: bytes, percent and rate, rewritten in place
+/// on a terminal (five times a second at most), a plain line every few
+/// seconds otherwise (a cron mail, a log), and nothing with `--quiet`.
+/// The first line says where the bytes go, the last how far they got.
+pub struct Fetching {
+    label: String,
+    quiet: bool,
+    terminal: bool,
+    shown_at: Option<Instant>,
+    last: Option<FetchProgress>,
+    /// A line is being rewritten in place.
+    open_line: bool,
+}
+
+impl Fetching {
+    /// The progress of `what` `id`, on stderr unless `--quiet`.
+    pub fn new(args: &Args, what: &str, id: &str) -> Fetching {
+        Fetching {
+            label: format!("{what} {id}"),
+            quiet: args.quiet,
+            terminal: std::io::stderr().is_terminal(),
+            shown_at: None,
+            last: None,
+            open_line: false,
+        }
+    }
+
+    /// Says where the archive goes, and what an earlier run left.
+    pub fn start(&mut self, file: &ArchiveFile) {
+        let text = if file.kept() > 0 {
+            format!(
+                "{}: resuming {} after {}",
+                self.label,
+                file.part_path().display(),
+                bytes(file.kept())
+            )
+        } else {
+            format!(
+                "{}: fetching the archive to {}",
+                self.label,
+                file.path().display()
+            )
+        };
+        self.line(&text);
+    }
+
+    /// Shows `progress` when it is time to.
+    pub fn show(&mut self, progress: &FetchProgress) {
+        let every = if self.terminal {
+            Duration::from_millis(200)
+        } else {
+            Duration::from_secs(5)
+        };
+        let due = self.shown_at.is_none_or(|at| at.elapsed() >= every);
+        // Kept for the last line only while it has not been shown.
+        self.last = (!due).then(|| progress.clone());
+        if due {
+            self.shown_at = Some(Instant::now());
+            let text = self.describe(progress);
+            if self.terminal {
+                self.redraw(&text);
+            } else {
+                self.line(&text);
+            }
+        }
+    }
+
+    /// Shows the last progress, unless it was shown already, and ends the
+    /// line rewritten in place.
+    pub fn finish(&mut self) {
+        if let Some(last) = self.last.take() {
+            let text = self.describe(&last);
+            if self.terminal {
+                self.redraw(&text);
+            } else {
+                self.line(&text);
+            }
+        }
+        if self.open_line && !self.quiet {
+            let _ = writeln!(std::io::stderr());
+        }
+        self.open_line = false;
+    }
+
+    fn describe(&self, p: &FetchProgress) -> String {
+        let mut text = format!("{}: {}", self.label, bytes(p.bytes));
+        if let Some(total) = p.total {
+            text.push_str(&format!(" of {}", bytes(total)));
+        }
+        if let Some(percent) = p.percent() {
+            text.push_str(&format!(" ({percent}%)"));
+        }
+        text.push_str(&format!(", {}/s", bytes(p.rate() as u64)));
+        text
+    }
+
+    fn redraw(&mut self, text: &str) {
+        if self.quiet {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[K{text}");
+        let _ = err.flush();
+        self.open_line = true;
+    }
+
+    fn line(&mut self, text: &str) {
+        if self.quiet {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        if self.open_line {
+            let _ = writeln!(err);
+            self.open_line = false;
+        }
+        let _ = writeln!(err, "{text}");
+    }
+}
+
+impl Drop for Fetching {
+    fn drop(&mut self) {
+        if self.open_line && !self.quiet {
+            let _ = writeln!(std::io::stderr());
+        }
+    }
+}
+
+/// A size for people: `812 B`, `39.1 KiB`, `1.2 GiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bytes;
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1024), "1.0 KiB");
+        assert_eq!(bytes(40_000), "39.1 KiB");
+        assert_eq!(bytes(5 * 1024 * 1024 * 1024), "5.0 GiB");
     }
 }

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod activity;
+mod archive;
 mod args;
 mod backup;
 mod batch;

@@ -8,6 +8,7 @@ use jetpack_partner::{
     RewindId, Session,
 };
 
+use crate::archive;
 use crate::args::{require, set, Args, Flag, Given};
 use crate::follow::{self, Shown, WAIT_FLAGS};
 use crate::globals::Globals;
@@ -147,8 +148,14 @@ const DOWNLOAD_OWN: &[Flag] = &[
         "follow an archive asked for earlier instead of asking for a new one",
         |a, v| set(&mut a.download_id, id(&v, "a download ID")),
     ),
-    // `--output FILE` (fetch the archive itself, resumably) goes here; it
-    // will write `Args::output`.
+    Flag::text(
+        &["--output"],
+        "FILE",
+        "also fetch the archive to FILE once it is ready (implies --wait):\n\
+         streamed to FILE.part (0600, locked), renamed when whole; a FILE.part\n\
+         a cut run left is resumed. An existing FILE is refused",
+        |a| &mut a.output,
+    ),
 ];
 
 pub const DOWNLOAD_HELP: &str = "\
@@ -160,7 +167,22 @@ progress on stderr, and print the answer with its url and validUntil.
 The url holds a token that lets anyone fetch the archive for 24 hours: treat
 it as a secret. It is printed on stdout because you asked for it; -v and the
 error lines show it as ***. Fetch the archive from it with any HTTP client
-(curl -o backup.tar.gz \"$URL\").
+(curl -o backup.tar.gz \"$URL\"), or give --output FILE.
+
+--output FILE waits for the archive (as --wait does), then fetches it to
+FILE.part (0600, locked) with its progress on stderr, and renames it FILE
+when it is whole; stdout gets the answer without its url, and the file. A run
+that is cut short (network, stall, full disk, kill) keeps FILE.part and
+prints the command that resumes it (with --download-id), to run before the
+link expires. It asks for the rest (Range, with If-Range and the ETag kept in FILE.part.meta) and
+checks it continues the same archive; another archive, or a server that
+sends it all again, starts the part over. Each read of the archive must
+bring bytes within --timeout; the transfer as a whole has no other bound, so
+an archive of any size can be fetched. FILE itself is never replaced: a FILE
+that exists is refused (exit 2) before anything is asked for. A second run
+on the same FILE is refused while the first holds FILE.part (exit 5); a
+FILE.part that is a link or that others can read is refused and left alone.
+The link's token is never written to disk, and -v shows it as ***.
 
 Without --rewind-id, the newest backup is packed; --rewind-id packs the newest
 one at or before that point. --download-id N follows an archive asked for
@@ -168,17 +190,33 @@ earlier (e.g. after a wait ran out: exit 3, still_running, with its id).
 
 Usage: jetpack-partner [global options] backup download --site SITE [--rewind-id R]
          [--types LIST] [--wait [--wait-timeout SECS] [--wait-interval SECS] [--quiet]]
+         [--output FILE]
        jetpack-partner [global options] backup download --site SITE --download-id N [--wait ...]
+         [--output FILE]
 
 Examples:
   jetpack-partner backup download --site example.com --types sqls --wait
   jetpack-partner backup download --site 12345 --download-id 277467 --wait --wait-timeout 600
+  jetpack-partner backup download --site example.com --output example.com.tar.gz
 ";
 
 /// A new archive is described by its point and parts; an archive asked
-/// for earlier already has them.
+/// for earlier already has them. `--output` needs the archive ready, so it
+/// waits as `--wait` does (and takes the wait's options).
 pub fn check_download(a: &mut Args, problems: &mut Problems) {
     check_site(a, problems);
+    match a.output.as_deref() {
+        Some("") => problems.push(Problem::new(
+            "--output needs a file name",
+            "give the file to fetch the archive to, e.g. --output backup.tar.gz",
+        )),
+        Some("-") => problems.push(Problem::new(
+            "--output - would write the archive to stdout, which cannot be resumed",
+            "give a file name; to pipe the archive, fetch the url of --wait with curl",
+        )),
+        Some(_) => a.wait = true,
+        None => {}
+    }
     if a.given("--download-id") {
         for option in ["--rewind-id", "--types"] {
             if a.given(option) {
@@ -193,6 +231,12 @@ pub fn check_download(a: &mut Args, problems: &mut Problems) {
 }
 
 pub fn download(args: &Args, globals: &Globals) -> Result<(), Failure> {
+    // The file first: one that cannot take the archive stops the command
+    // before an archive is packed for nothing.
+    let file = match args.output.as_deref() {
+        Some(path) => Some(archive::take(path)?),
+        None => None,
+    };
     let (session, blog) = open(args, globals, args.wait)?;
     let answer = match args.download_id {
         Some(id) => globals.send(&session, &DownloadStatus::new(blog, id))?,
@@ -214,8 +258,10 @@ pub fn download(args: &Args, globals: &Globals) -> Result<(), Failure> {
         return print(globals, &answer, asked_now);
     }
     let id = answer.download_id;
-    let follow_up =
-        format!("jetpack-partner backup download --site {blog} --download-id {id} --wait");
+    let follow_up = match args.output.as_deref() {
+        Some(path) => archive::follow_up(blog, id, path),
+        None => format!("jetpack-partner backup download --site {blog} --download-id {id} --wait"),
+    };
     let status = DownloadStatus::new(blog, id);
     let done = follow(
         args,
@@ -229,7 +275,10 @@ pub fn download(args: &Args, globals: &Globals) -> Result<(), Failure> {
             Ok(answer.into_look())
         },
     )?;
-    print(globals, &done, asked_now)
+    match file {
+        Some(file) => archive::fetch(args, globals, &session, blog, &done, file),
+        None => print(globals, &done, asked_now),
+    }
 }
 
 /// An archive asked for now cannot be had again without its ID: stdout

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use jetpack_partner::sandbox::Sandbox;
 use serde_json::Value;
 
+pub mod proxy;
 pub mod rewind;
 
 pub const PARTNER_ID: &str = "1234";
