@@ -8,6 +8,7 @@ mod common;
 
 mod accounts;
 mod batch;
+mod batch_health;
 mod cli_endpoints;
 mod cli_help;
 mod cli_token;
