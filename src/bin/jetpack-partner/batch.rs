@@ -100,8 +100,8 @@ pub const BACKUPS_FLAGS: &[&[Flag]] = &[&[
     ),
     Flag::value(
         &["--fail-on"],
-        "stale|failed|none",
-        "exit 1 when a site has one of these verdicts (comma-separated,\nor repeated)",
+        "VERDICTS",
+        "exit 1 when a site's verdict is one of these: stale, failed,\nnone (comma-separated, or repeated)",
         |a, v| {
             fail_on(
                 a,
@@ -125,8 +125,8 @@ pub const SCAN_FLAGS: &[&[Flag]] = &[&[
     QUIET,
     Flag::value(
         &["--fail-on"],
-        "threats|unavailable",
-        "exit 1 when a site has one of these verdicts (comma-separated,\nor repeated)",
+        "VERDICTS",
+        "exit 1 when a site's verdict is one of these: threats,\nunavailable (comma-separated, or repeated)",
         |a, v| fail_on(a, &v, Check::Scan),
     )
     .many(),
