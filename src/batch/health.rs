@@ -17,14 +17,14 @@ use std::fs::{OpenOptions, TryLockError};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::sync_channel;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
-use super::{is_credential_failure, pacer, Input, Job, Line, Options, Pacer, Row};
+use super::{is_credential_failure, next_line, pacer, Input, Job, Line, Options, Pacer, Row};
 use crate::api::backups::{Backup, BackupList, BackupListAnswer};
 use crate::api::scan::{ScanAnswer, ScanStatus, ScannerState, Severity, ThreatStatus};
 use crate::blog::BlogId;
@@ -652,7 +652,7 @@ pub fn run(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                while let Some(line) = next(&todo) {
+                while let Some(line) = next_line(&todo) {
                     // After a stop the queue is drained, so that the reader
                     // of the input is never left waiting to hand a line on.
                     if stop.load(Ordering::Relaxed) {
@@ -709,13 +709,6 @@ pub fn run(
         Some(e) => Err(e),
         None => Ok(()),
     }
-}
-
-fn next(todo: &Mutex<Receiver<Line>>) -> Option<Line> {
-    todo.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .recv()
-        .ok()
 }
 
 /// What checking one line gave: its blog ID when it was found, and its

@@ -200,7 +200,13 @@ pub fn run(
         for _ in 0..workers {
             scope.spawn(|| {
                 let worker = Worker::new(session);
-                while let Some(line) = next_line(&todo, &stop) {
+                while let Some(line) = next_line(&todo) {
+                    // After a stop the queue is drained, so that the reader
+                    // of the input, which may be waiting to hand on a line,
+                    // sees the stop instead of waiting for ever.
+                    if stop.load(Ordering::Relaxed) {
+                        continue;
+                    }
                     let in_doubt = previous.in_doubt(line.number).or_else(|| {
                         options
                             .retry_failed
@@ -234,10 +240,8 @@ pub fn run(
     }
 }
 
-pub(crate) fn next_line(todo: &Mutex<Receiver<Line>>, stop: &AtomicBool) -> Option<Line> {
-    if stop.load(Ordering::Relaxed) {
-        return None;
-    }
+/// The next line of the queue; `None` once the reader of the input is done.
+pub(crate) fn next_line(todo: &Mutex<Receiver<Line>>) -> Option<Line> {
     todo.lock()
         .unwrap_or_else(PoisonError::into_inner)
         .recv()
