@@ -160,6 +160,14 @@ impl Session {
     /// site lookup ([`SiteLookup`]), asked once per site for the session's
     /// life. The lookup shows in the trace.
     pub fn blog_id(&self, site: &SiteRef) -> Result<BlogId, Error> {
+        self.blog_id_via(&self.client, site)
+    }
+
+    /// [`blog_id`](Self::blog_id) through another view of the session's
+    /// client (one with a deadline, say): a batch gives each site's lookup
+    /// that site's budget. The blog IDs found are the session's, whichever
+    /// view found them.
+    pub fn blog_id_via(&self, client: &Client, site: &SiteRef) -> Result<BlogId, Error> {
         if let SiteRef::BlogId(id) = site {
             return BlogId::new(*id);
         }
@@ -172,9 +180,8 @@ impl Session {
         if let Some(id) = known {
             return Ok(id);
         }
-        let id = self.client.send(&SiteLookup::new(site.clone()), None)?.id;
-        self.client
-            .note(format!("site {site} is blog {id} (the public site lookup)"));
+        let id = client.send(&SiteLookup::new(site.clone()), None)?.id;
+        client.note(format!("site {site} is blog {id} (the public site lookup)"));
         self.blogs
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

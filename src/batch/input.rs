@@ -24,6 +24,11 @@ pub enum Action {
     Provision,
     /// `POST partner-cancel` per line.
     Cancel,
+    /// Only reads, per line: the fleet checks `batch backups` and
+    /// `batch scan` ([`super::health`]). A line names a site; the fields of
+    /// the other actions' inputs are accepted and ignored, so that the
+    /// input of `batch provision` (or its journal) can be read as it is.
+    Read,
 }
 
 /// How the input is written.
@@ -54,6 +59,8 @@ pub enum Job {
     Provision(Box<Provision>),
     /// A cancel request.
     Cancel(Cancel),
+    /// A site to read (and nothing to send that changes anything).
+    Read(SiteRef),
 }
 
 /// One valid input line.
@@ -100,6 +107,9 @@ const PROVISION_FIELDS: &[&str] = &[
     "ftp_host",
     "ftp_port",
 ];
+
+/// The fields that name the site of a line (one of them, once).
+const SITE_FIELDS: &[&str] = &["site", "siteurl", "url", "blog_id"];
 
 const CANCEL_FIELDS: &[&str] = &[
     "partner-tracking-id",
@@ -304,6 +314,9 @@ fn journal_record(
     if fields.contains_key("journal") {
         return Ok(None);
     }
+    if action == Action::Read {
+        return Ok(read_record(fields));
+    }
     if action != Action::Cancel || !fields.contains_key("outcome") {
         return Ok(Some(fields));
     }
@@ -332,18 +345,32 @@ fn journal_record(
     Ok(Some(cancel))
 }
 
+/// For [`Action::Read`]: a record of a batch journal names its site when
+/// it is an `ok` one (a provision's `started` record is skipped, so each
+/// site comes once), and a record of a fleet check's report names its
+/// site; anything else is a line of input as it is.
+fn read_record(fields: Map<String, Value>) -> Option<Map<String, Value>> {
+    let keep = if fields.contains_key("outcome") {
+        fields.get("outcome").and_then(Value::as_str) == Some("ok")
+    } else if fields.contains_key("verdict") && fields.contains_key("line") {
+        fields.get("site").is_some_and(Value::is_string)
+    } else {
+        return Some(fields);
+    };
+    let site = fields.get("site").filter(|_| keep)?.clone();
+    Some(Map::from_iter([("site".to_owned(), site)]))
+}
+
 /// The site a line names, when it can be read, for the `invalid` record.
 fn site_named(fields: &Map<String, Value>) -> Option<String> {
-    ["site", "siteurl", "url", "blog_id"]
-        .iter()
-        .find_map(|key| {
-            let text = match fields.get(*key)? {
-                Value::String(s) => s.clone(),
-                Value::Number(n) => n.to_string(),
-                _ => return None,
-            };
-            SiteRef::parse(&text).ok().map(|site| site.to_string())
-        })
+    SITE_FIELDS.iter().find_map(|key| {
+        let text = match fields.get(*key)? {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => return None,
+        };
+        SiteRef::parse(&text).ok().map(|site| site.to_string())
+    })
 }
 
 /// A JSON Lines line: one object, each key once.
@@ -500,8 +527,16 @@ fn line(action: Action, number: usize, fields: &Map<String, Value>) -> Result<Li
     let known = match action {
         Action::Provision => PROVISION_FIELDS,
         Action::Cancel => CANCEL_FIELDS,
+        Action::Read => SITE_FIELDS,
     };
-    if let Some(unknown) = fields.keys().find(|k| !known.contains(&k.as_str())) {
+    // A read takes the other inputs' fields too, and ignores them.
+    let ignored = |k: &str| {
+        action == Action::Read && (PROVISION_FIELDS.contains(&k) || CANCEL_FIELDS.contains(&k))
+    };
+    if let Some(unknown) = fields
+        .keys()
+        .find(|k| !known.contains(&k.as_str()) && !ignored(k))
+    {
         return Err(format!(
             "unknown field {unknown:?} (the fields are: {})",
             known.join(", ")
@@ -511,6 +546,10 @@ fn line(action: Action, number: usize, fields: &Map<String, Value>) -> Result<Li
     let (site, job) = match action {
         Action::Provision => provision(&f)?,
         Action::Cancel => cancel(&f)?,
+        Action::Read => {
+            let site = one_site(&f)?;
+            (site.to_string(), Job::Read(site))
+        }
     };
     Ok(Line { number, site, job })
 }
@@ -576,15 +615,17 @@ fn provision(f: &Fields) -> Result<(String, Job), String> {
     Ok((site.to_string(), Job::Provision(Box::new(p))))
 }
 
-fn cancel(f: &Fields) -> Result<(String, Job), String> {
-    let named: Vec<String> = ["site", "siteurl", "url", "blog_id"]
-        .iter()
-        .filter_map(|k| f.text(k))
-        .collect();
+/// The site a line names: one of [`SITE_FIELDS`], once.
+fn one_site(f: &Fields) -> Result<SiteRef, String> {
+    let named: Vec<String> = SITE_FIELDS.iter().filter_map(|k| f.text(k)).collect();
     let [given] = named.as_slice() else {
         return Err("give the site once, as site, siteurl, url or blog_id".into());
     };
-    let site = SiteRef::parse(given).map_err(|e| e.to_string())?;
+    SiteRef::parse(given).map_err(|e| e.to_string())
+}
+
+fn cancel(f: &Fields) -> Result<(String, Job), String> {
+    let site = one_site(f)?;
     f.one_of(&["cancel-all", "cancel_all"])?;
     let mut c =
         Cancel::new(site.clone()).cancel_all(f.flag("cancel-all")? || f.flag("cancel_all")?);
@@ -636,7 +677,7 @@ mod tests {
         );
         let describe = |l: &Line| match &l.job {
             Job::Provision(p) => p.form().map(|f| f.describe()).unwrap_or_default(),
-            Job::Cancel(_) => Vec::new(),
+            Job::Cancel(_) | Job::Read(_) => Vec::new(),
         };
         assert_eq!(describe(&a[0]), describe(&b[0]));
         assert_eq!(describe(&a[1]), describe(&b[1]));
@@ -699,6 +740,37 @@ mod tests {
         );
         assert_eq!(bad.len(), 1);
         assert_eq!(bad[0].number, 4);
+    }
+
+    #[test]
+    fn read_lines_name_a_site_and_take_the_other_inputs_as_they_are() {
+        let csv =
+            "\u{feff}local_user,siteurl,plan,ssh_pass\r\nadmin,https://A.test/blog,free,pw\r\n";
+        let (good, bad) = parse(Action::Read, Format::Csv, csv);
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(good[0].site, "a.test::blog");
+        assert!(matches!(&good[0].job, Job::Read(SiteRef::Url { .. })));
+        let jsonl = "{\"journal\":\"jetpack-partner batch\",\"version\":1,\"action\":\"provision\"}\n\
+                     {\"line\":1,\"site\":\"one.test\",\"outcome\":\"started\",\"at\":1}\n\
+                     {\"line\":1,\"site\":\"one.test\",\"outcome\":\"ok\",\"plan\":\"free\",\"answer\":{}}\n\
+                     {\"line\":2,\"site\":\"two.test\",\"outcome\":\"refused\"}\n\
+                     {\"line\":1,\"site\":\"12345\",\"blog_id\":12345,\"verdict\":\"ok\"}\n\
+                     {\"line\":2,\"site\":null,\"verdict\":\"error\"}\n\
+                     {\"blog_id\":\"777\"}\n\
+                     {\"site\":\"x.test\",\"sitee\":\"y.test\"}\n\
+                     {\"site\":\"x.test\",\"url\":\"y.test\"}\n";
+        let (good, bad) = parse(Action::Read, Format::JsonLines, jsonl);
+        assert_eq!(
+            good.iter().map(|l| l.site.clone()).collect::<Vec<_>>(),
+            ["one.test", "12345", "777"]
+        );
+        let numbers: Vec<usize> = bad.iter().map(|b| b.number).collect();
+        assert_eq!(numbers, [8, 9]);
+        assert!(
+            bad[0].message.contains("unknown field \"sitee\""),
+            "{bad:?}"
+        );
+        assert!(bad[1].message.contains("give the site once"), "{bad:?}");
     }
 
     #[test]

@@ -321,6 +321,7 @@ fn action_name(action: Action) -> &'static str {
     match action {
         Action::Provision => "provision",
         Action::Cancel => "cancel",
+        Action::Read => "read",
     }
 }
 

@@ -16,6 +16,7 @@
 //! read stays in doubt for the next resume.
 
 mod csv;
+pub mod health;
 mod input;
 mod journal;
 
@@ -142,7 +143,7 @@ impl Counts {
 }
 
 /// Checks options before anything is sent.
-fn pacer(options: &Options) -> Result<Option<Pacer>, Error> {
+pub(crate) fn pacer(options: &Options) -> Result<Option<Pacer>, Error> {
     let Some(rate) = options.rate else {
         return Ok(None);
     };
@@ -199,7 +200,13 @@ pub fn run(
         for _ in 0..workers {
             scope.spawn(|| {
                 let worker = Worker::new(session);
-                while let Some(line) = next_line(&todo, &stop) {
+                while let Some(line) = next_line(&todo) {
+                    // After a stop the queue is drained, so that the reader
+                    // of the input, which may be waiting to hand on a line,
+                    // sees the stop instead of waiting for ever.
+                    if stop.load(Ordering::Relaxed) {
+                        continue;
+                    }
                     let in_doubt = previous.in_doubt(line.number).or_else(|| {
                         options
                             .retry_failed
@@ -233,10 +240,8 @@ pub fn run(
     }
 }
 
-fn next_line(todo: &Mutex<Receiver<Line>>, stop: &AtomicBool) -> Option<Line> {
-    if stop.load(Ordering::Relaxed) {
-        return None;
-    }
+/// The next line of the queue; `None` once the reader of the input is done.
+pub(crate) fn next_line(todo: &Mutex<Receiver<Line>>) -> Option<Line> {
     todo.lock()
         .unwrap_or_else(PoisonError::into_inner)
         .recv()
@@ -412,6 +417,7 @@ impl<'a> Worker<'a> {
         let plan = match &line.job {
             Job::Provision(p) => Some(p.plan()),
             Job::Cancel(c) => c.plan_slug(),
+            Job::Read(_) => None,
         };
         let record = |outcome| Record {
             plan,
@@ -467,6 +473,7 @@ impl<'a> Worker<'a> {
                 .send_via(&client, c)
                 .and_then(|outcome| outcome.cancelled(c.site()))
                 .map(|a| a.raw.get().map_or_else(|| raw(&a), raw_text)),
+            Job::Read(_) => Err(read_only()),
         };
         let attempts = Some(self.attempts.load(Ordering::Relaxed));
         let result = match result {
@@ -549,6 +556,7 @@ impl<'a> Worker<'a> {
                 .any(|p| p.slug == slug && p.is_provisioned_by_calling_partner)
         };
         let done = match &line.job {
+            Job::Read(_) => return Err(read_only()),
             Job::Provision(p) => ours(p.plan()),
             Job::Cancel(c) => match c.plan_slug() {
                 Some(plan) => !ours(plan),
@@ -564,6 +572,14 @@ impl<'a> Worker<'a> {
         };
         Ok(done.then(|| serde_json::to_value(&status).unwrap_or_default()))
     }
+}
+
+/// A line that only reads has no place in a journal's batch: it is read by
+/// [`health::run`].
+fn read_only() -> Error {
+    Error::InvalidInput(
+        "a site to read is checked by batch backups or batch scan, not sent in a batch".into(),
+    )
 }
 
 /// A refusal that says the partner's credentials or key are no good, not
@@ -583,7 +599,7 @@ fn is_plan(slug: &str) -> bool {
 }
 
 /// Spaces request starts evenly: at most `rate` per second over all workers.
-struct Pacer {
+pub(crate) struct Pacer {
     interval: Duration,
     next: Mutex<Instant>,
 }
@@ -596,7 +612,7 @@ impl Pacer {
         }
     }
 
-    fn wait(&self) {
+    pub(crate) fn wait(&self) {
         let slot = {
             let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
             let now = Instant::now();

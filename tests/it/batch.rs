@@ -119,6 +119,32 @@ fn provision_many_sites_from_json_lines_and_csv() {
 }
 
 #[test]
+fn fail_fast_stops_at_a_refused_site_while_lines_wait_in_the_queue() {
+    let sandbox = sandbox();
+    let text = format!("{}{}", sites_jsonl(1, "gold"), sites_jsonl(40, "free"));
+    let input = temp_file("refused-first.jsonl", text.as_bytes());
+    let output = out_path("refused-first-out.jsonl");
+    let run = batch(
+        &sandbox,
+        &[
+            "provision",
+            "--input",
+            &input.to_string_lossy(),
+            "--output",
+            &output.to_string_lossy(),
+            "--concurrency",
+            "1",
+            "--fail-fast",
+        ],
+    );
+    run.assert_code(1);
+    assert!(run.elapsed < Duration::from_secs(20), "{run:#?}");
+    let finals = finals(&records(&output));
+    assert_eq!(finals[&1]["outcome"], "refused");
+    assert!(finals.len() < 41, "the run stopped: {}", finals.len());
+}
+
+#[test]
 fn bad_lines_are_reported_recorded_and_skipped() {
     let sandbox = sandbox();
     let text = format!(

@@ -515,7 +515,10 @@ fn the_completion_scripts_load_and_the_man_page_renders() {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     };
     assert_eq!(complete("jetpack-partner provi"), "provision");
-    assert_eq!(complete("jetpack-partner batch ''"), "provision cancel");
+    assert_eq!(
+        complete("jetpack-partner batch ''"),
+        "provision cancel backups scan"
+    );
     assert_eq!(
         complete("jetpack-partner --timeout 3 batch provision --res"),
         "--resume"

@@ -110,6 +110,7 @@ fn every_code_of_the_program_is_in_the_readme_with_its_exit() {
         "authorization_failure",
         "authorization_skipped",
         "batch_incomplete",
+        "unhealthy_sites",
     ] {
         assert_eq!(table.get(code), Some(&1), "{code} in the README table");
         let in_source = [
@@ -125,7 +126,7 @@ fn every_code_of_the_program_is_in_the_readme_with_its_exit() {
     let listed = table.len();
     assert_eq!(
         listed,
-        library_codes().len() + 5,
+        library_codes().len() + 6,
         "no row the code does not give: {table:?}"
     );
     // An API error keeps the API's own code.

@@ -9,6 +9,7 @@ mod common;
 mod accounts;
 mod archive;
 mod batch;
+mod batch_health;
 mod cli_endpoints;
 mod cli_help;
 mod cli_token;

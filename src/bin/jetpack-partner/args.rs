@@ -129,6 +129,9 @@ pub struct Args {
     pub retry_failed: bool,
     pub fail_fast: bool,
     pub quiet: bool,
+    // batch backups, batch scan
+    pub max_age: Option<Duration>,
+    pub fail_on: Vec<jetpack_partner::batch::health::Verdict>,
     // scan, threat (scan.rs)
     pub threats: Vec<jetpack_partner::ThreatId>,
     // login, logout

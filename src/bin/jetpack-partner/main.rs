@@ -288,6 +288,20 @@ const COMMANDS: &[Command] = &[
         run: Run::Api(batch::check, batch::cancel),
     },
     Command {
+        name: "batch backups",
+        summary: "check many sites' backups from a file: last status and age",
+        help: batch::HELP_BACKUPS,
+        flags: batch::BACKUPS_FLAGS,
+        run: Run::Api(batch::check_health, batch::backups),
+    },
+    Command {
+        name: "batch scan",
+        summary: "check many sites' Jetpack Scan from a file: open threats",
+        help: batch::HELP_SCAN,
+        flags: batch::SCAN_FLAGS,
+        run: Run::Api(batch::check_health, batch::scan),
+    },
+    Command {
         name: "scan status",
         summary: "show a site's Jetpack Scan: scanner state, threats, last scan",
         help: scan::STATUS_HELP,
@@ -804,7 +818,15 @@ mod tests {
             ]
         );
         let batch: Vec<&str> = subcommands("batch").iter().map(|c| c.name).collect();
-        assert_eq!(batch, ["batch provision", "batch cancel"]);
+        assert_eq!(
+            batch,
+            [
+                "batch provision",
+                "batch cancel",
+                "batch backups",
+                "batch scan"
+            ]
+        );
     }
 
     #[test]
