@@ -264,12 +264,22 @@ impl Client {
         endpoint: &E,
         token: Option<&AccessToken>,
     ) -> Result<E::Answer, Error> {
-        let path = endpoint.path()?;
-        let body = match E::METHOD {
-            Method::Post => Some(endpoint.body()?),
-            Method::Get => None,
-        };
-        let bearer = match E::TOKEN {
+        let reply = self.call(&|| prepare_request(endpoint), E::TOKEN, E::REPEAT, token)?;
+        endpoint.decode(reply)
+    }
+
+    /// [`send`](Self::send) up to the answer's decoding: the part that is
+    /// the same for every endpoint, compiled once. `request` gives the
+    /// endpoint's path and body.
+    pub(crate) fn call(
+        &self,
+        request: Prepare<'_>,
+        kind: Token,
+        repeat: Repeat,
+        token: Option<&AccessToken>,
+    ) -> Result<Reply, Error> {
+        let (path, body) = request()?;
+        let bearer = match kind {
             Token::None => None,
             Token::Partner => Some(token.ok_or_else(|| {
                 Error::InvalidInput("this request needs the partner's access token".into())
@@ -280,8 +290,7 @@ impl Client {
                 )
             })?),
         };
-        let reply = self.transmit(&path, bearer, body.as_ref(), E::REPEAT)?;
-        endpoint.decode(reply)
+        self.transmit(&path, bearer, body.as_ref(), repeat)
     }
 
     /// The part of [`send`](Self::send) that is the same for every
@@ -602,6 +611,20 @@ impl Client {
             trace(&event());
         }
     }
+}
+
+/// Builds an endpoint's path and, for a `POST`, its body: what is checked
+/// before anything is sent.
+pub(crate) type Prepare<'a> = &'a dyn Fn() -> Result<(String, Option<Body>), Error>;
+
+/// The path and body of `endpoint`, as [`Prepare`] gives them.
+pub(crate) fn prepare_request<E: Endpoint>(endpoint: &E) -> Result<(String, Option<Body>), Error> {
+    let path = endpoint.path()?;
+    let body = match E::METHOD {
+        Method::Post => Some(endpoint.body()?),
+        Method::Get => None,
+    };
+    Ok((path, body))
 }
 
 /// What every attempt carries: its share of the budget, shorter connect and

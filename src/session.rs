@@ -12,9 +12,10 @@ use crate::api::site_lookup::SiteLookup;
 use crate::api::token::{TokenAnswer, TokenGrant};
 use crate::auth::{AccessToken, Credentials};
 use crate::blog::BlogId;
-use crate::client::Client;
-use crate::endpoint::{Endpoint, Token};
+use crate::client::{prepare_request, Client, Prepare};
+use crate::endpoint::{Endpoint, Repeat, Token};
 use crate::error::Error;
+use crate::response::Reply;
 use crate::site::SiteRef;
 use crate::token_cache::TokenCache;
 
@@ -131,8 +132,22 @@ impl Session {
     /// [`Client::with_deadline`] or [`Client::with_trace`]); the token
     /// requests still go through the session's own client.
     pub fn send_via<E: Endpoint>(&self, client: &Client, endpoint: &E) -> Result<E::Answer, Error> {
-        match E::TOKEN {
-            Token::None => return client.send(endpoint, None),
+        let reply = self.call_via(client, &|| prepare_request(endpoint), E::TOKEN, E::REPEAT)?;
+        endpoint.decode(reply)
+    }
+
+    /// [`send_via`](Self::send_via) up to the answer's decoding, compiled
+    /// once for every endpoint: the token the request needs, and one more
+    /// try with a fresh token when a kept one is refused.
+    fn call_via(
+        &self,
+        client: &Client,
+        request: Prepare<'_>,
+        kind: Token,
+        repeat: Repeat,
+    ) -> Result<Reply, Error> {
+        match kind {
+            Token::None => return client.call(request, kind, repeat, None),
             Token::User => {
                 let token = self.user_token.as_ref().ok_or_else(|| {
                     Error::InvalidInput(
@@ -141,16 +156,16 @@ impl Session {
                             .into(),
                     )
                 })?;
-                return client.send(endpoint, Some(token));
+                return client.call(request, kind, repeat, Some(token));
             }
             Token::Partner => {}
         }
         let (token, origin) = self.token_with_origin()?;
-        match client.send(endpoint, Some(&token)) {
+        match client.call(request, kind, repeat, Some(&token)) {
             Err(e) if e.is_token_refused() && origin == Origin::Kept => {
                 self.forget(&token);
                 let (fresh, _) = self.token_with_origin()?;
-                client.send(endpoint, Some(&fresh))
+                client.call(request, kind, repeat, Some(&fresh))
             }
             other => other,
         }

@@ -5,13 +5,13 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::query::Query;
 use super::JETPACK_PARTNERS;
 use crate::endpoint::{Endpoint, Method, Token};
 use crate::error::Error;
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 
 /// The length of a period of [`ActivationCounts`].
@@ -128,20 +128,30 @@ pub struct ActivationCountsAnswer {
 crate::response::keeps_raw!(ActivationCountsAnswer);
 
 /// One period's activations.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct ActivationCount {
     /// The period, as the API names it.
-    #[serde(default, deserialize_with = "lenient::string")]
     pub date: String,
     /// Activations made in the period.
-    #[serde(default, deserialize_with = "lenient::count")]
     pub new: u64,
     /// Activations up to the period's end.
-    #[serde(default, deserialize_with = "lenient::count")]
     pub total: u64,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl<'de> Deserialize<'de> for ActivationCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(ActivationCount {
+                date: f.get("date", lenient::string)?,
+                new: f.get("new", lenient::count)?,
+                total: f.get("total", lenient::count)?,
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 #[cfg(test)]

@@ -2,14 +2,14 @@
 //! the sites a partner key activated, a page at a time (reference 5.1).
 //! Takes a token a WordPress.com user approved.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use super::query::Query;
 use super::{check_datetime, partner_key_path};
 use crate::endpoint::{Endpoint, Method, Token};
 use crate::error::Error;
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 
 /// Most sites a page may hold: the WordPress REST convention the
@@ -133,13 +133,11 @@ impl Endpoint for Activations {
 }
 
 /// A page of a key's activations.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct ActivationsAnswer {
     /// How many activations match, over every page.
-    #[serde(default, deserialize_with = "lenient::count")]
     pub total: u64,
     /// This page's sites.
-    #[serde(default, deserialize_with = "lenient::list")]
     pub activations: Vec<SiteActivation>,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -149,60 +147,83 @@ pub struct ActivationsAnswer {
     pub raw: RawAnswer,
 }
 
+impl<'de> Deserialize<'de> for ActivationsAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(ActivationsAnswer {
+                total: f.get("total", lenient::count)?,
+                activations: f.get("activations", lenient::list)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
+}
+
 crate::response::keeps_raw!(ActivationsAnswer);
 
 /// One site a key activated (reference 5.1). Every field may be missing:
 /// the reference lists them without types.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct SiteActivation {
     /// The activation's (the site's) ID.
-    #[serde(default, deserialize_with = "lenient::opt_integer")]
     pub id: Option<i64>,
     /// The partner key (the reference: "your partner ID").
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub jetpack_partner_key_id: Option<String>,
     /// The site's WordPress.com blog ID.
-    #[serde(default, deserialize_with = "lenient::opt_integer")]
     pub wpcom_blog_id: Option<i64>,
     /// The owner's WordPress.com user ID.
-    #[serde(default, deserialize_with = "lenient::opt_integer")]
     pub wpcom_user_id: Option<i64>,
     /// Undocumented (the reference writes "?").
-    #[serde(default)]
     pub external_user_id: Value,
     /// The Jetpack product the site holds.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub product_id: Option<String>,
     /// The same as `product_id`, by the reference.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub current_product_id: Option<String>,
     /// When the activation was made.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub created_on: Option<String>,
     /// When it became active (none while pending).
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub activated_on: Option<String>,
     /// When it was cancelled, if it was.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub cancelled_on: Option<String>,
     /// When it was disputed, if it was.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub disputed_on: Option<String>,
     /// When the site was registered with WordPress.com.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub site_registered: Option<String>,
     /// The site's address.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub site_url: Option<String>,
     /// The site's title.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub site_name: Option<String>,
     /// The site's icon, if it has one.
-    #[serde(default)]
     pub site_icon: Value,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl<'de> Deserialize<'de> for SiteActivation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(SiteActivation {
+                id: f.get("id", lenient::opt_integer)?,
+                jetpack_partner_key_id: f.get("jetpack_partner_key_id", lenient::opt_string)?,
+                wpcom_blog_id: f.get("wpcom_blog_id", lenient::opt_integer)?,
+                wpcom_user_id: f.get("wpcom_user_id", lenient::opt_integer)?,
+                external_user_id: f.get("external_user_id", Deserialize::deserialize)?,
+                product_id: f.get("product_id", lenient::opt_string)?,
+                current_product_id: f.get("current_product_id", lenient::opt_string)?,
+                created_on: f.get("created_on", lenient::opt_string)?,
+                activated_on: f.get("activated_on", lenient::opt_string)?,
+                cancelled_on: f.get("cancelled_on", lenient::opt_string)?,
+                disputed_on: f.get("disputed_on", lenient::opt_string)?,
+                site_registered: f.get("site_registered", lenient::opt_string)?,
+                site_url: f.get("site_url", lenient::opt_string)?,
+                site_name: f.get("site_name", lenient::opt_string)?,
+                site_icon: f.get("site_icon", Deserialize::deserialize)?,
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 #[cfg(test)]

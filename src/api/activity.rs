@@ -23,7 +23,7 @@ use super::rewind::{loose, RewindId, WPCOM_V2_SITES};
 use crate::blog::BlogId;
 use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 use crate::session::Session;
 use crate::time::UtcTime;
@@ -161,25 +161,23 @@ impl Endpoint for ActivityList {
 }
 
 /// The answer to [`ActivityList`]: an ActivityStreams collection.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ActivityListAnswer {
     /// Entries matching, on every page.
-    #[serde(rename = "totalItems", default, deserialize_with = "loose::number")]
+    #[serde(rename = "totalItems")]
     pub total_items: Option<u64>,
     /// This page's number.
-    #[serde(default, deserialize_with = "loose::number")]
     pub page: Option<u64>,
     /// How many pages there are.
-    #[serde(rename = "totalPages", default, deserialize_with = "loose::number")]
+    #[serde(rename = "totalPages")]
     pub total_pages: Option<u64>,
     /// Entries a page holds.
-    #[serde(rename = "itemsPerPage", default, deserialize_with = "loose::number")]
+    #[serde(rename = "itemsPerPage")]
     pub items_per_page: Option<u64>,
     /// When the oldest entry was published, in Unix *milliseconds*.
-    #[serde(rename = "oldestItemTs", default, deserialize_with = "loose::number")]
+    #[serde(rename = "oldestItemTs")]
     pub oldest_item_ts: Option<u64>,
     /// This page.
-    #[serde(default)]
     pub current: ActivityPage,
     /// Fields this version does not know (`@context`, `first`, `last`, …).
     #[serde(flatten)]
@@ -187,6 +185,23 @@ pub struct ActivityListAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for ActivityListAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(ActivityListAnswer {
+                total_items: f.get("totalItems", loose::number)?,
+                page: f.get("page", loose::number)?,
+                total_pages: f.get("totalPages", loose::number)?,
+                items_per_page: f.get("itemsPerPage", loose::number)?,
+                oldest_item_ts: f.get("oldestItemTs", loose::number)?,
+                current: f.get("current", Deserialize::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 crate::response::keeps_raw!(ActivityListAnswer);
@@ -207,61 +222,60 @@ impl ActivityListAnswer {
 }
 
 /// One page of the log.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ActivityPage {
     /// Entries on it.
-    #[serde(rename = "totalItems", default, deserialize_with = "loose::number")]
+    #[serde(rename = "totalItems")]
     pub total_items: Option<u64>,
     /// The entries.
-    #[serde(rename = "orderedItems", default)]
+    #[serde(rename = "orderedItems")]
     pub ordered_items: Vec<Activity>,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
+impl<'de> Deserialize<'de> for ActivityPage {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(ActivityPage {
+                total_items: f.get("totalItems", loose::number)?,
+                ordered_items: f.get("orderedItems", Deserialize::deserialize)?,
+                extra: f.rest(),
+            })
+        })
+    }
+}
+
 /// One entry of the activity log.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Activity {
     /// Its ID.
-    #[serde(default, deserialize_with = "loose::text")]
     pub activity_id: String,
     /// What happened, as a name (`rewind__backup_complete_full`,
     /// `user__added`).
-    #[serde(default, deserialize_with = "loose::text")]
     pub name: String,
     /// What happened, for people (`Backup and scan complete`).
-    #[serde(default, deserialize_with = "loose::text")]
     pub summary: String,
     /// When (ISO 8601 with milliseconds).
-    #[serde(default, deserialize_with = "loose::text")]
     pub published: String,
     /// Whether a restore can go back to it.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_rewindable: bool,
     /// Its restore point.
-    #[serde(default, deserialize_with = "loose::rewind_id")]
     pub rewind_id: Option<RewindId>,
     /// Whether a restore to an earlier point discarded it.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_discarded: bool,
     /// Its status, when it has one (`success`, `error`).
-    #[serde(default, deserialize_with = "optional_text")]
     pub status: Option<String>,
     /// Its icon's name.
-    #[serde(default, deserialize_with = "loose::text")]
     pub gridicon: String,
     /// Who did it (a person or an application), as sent.
-    #[serde(default)]
     pub actor: Value,
     /// What it was done to, as sent.
-    #[serde(default)]
     pub object: Value,
     /// `{"text": …}`: more about it.
-    #[serde(default)]
     pub content: Value,
     /// The Jetpack version and blog that wrote it, as sent.
-    #[serde(default)]
     pub generator: Value,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -270,6 +284,30 @@ pub struct Activity {
     /// empty for the entries of a list).
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for Activity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(Activity {
+                activity_id: f.get("activity_id", loose::text)?,
+                name: f.get("name", loose::text)?,
+                summary: f.get("summary", loose::text)?,
+                published: f.get("published", loose::text)?,
+                is_rewindable: f.get("is_rewindable", lenient::boolean)?,
+                rewind_id: f.get("rewind_id", loose::rewind_id)?,
+                is_discarded: f.get("is_discarded", lenient::boolean)?,
+                status: f.get("status", optional_text)?,
+                gridicon: f.get("gridicon", loose::text)?,
+                actor: f.get("actor", Deserialize::deserialize)?,
+                object: f.get("object", Deserialize::deserialize)?,
+                content: f.get("content", Deserialize::deserialize)?,
+                generator: f.get("generator", Deserialize::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 crate::response::keeps_raw!(Activity);
@@ -348,17 +386,15 @@ impl Endpoint for ActivityCounts {
 }
 
 /// The answer to [`ActivityCounts`].
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ActivityCountsAnswer {
     /// Group slug to its name and count. (An empty `[]`, as PHP writes an
     /// empty map, is read as none.)
-    #[serde(default, deserialize_with = "groups")]
     pub groups: BTreeMap<String, GroupCount>,
     /// Entries counted.
-    #[serde(rename = "totalItems", default, deserialize_with = "loose::number")]
+    #[serde(rename = "totalItems")]
     pub total_items: Option<u64>,
     /// How long counting took, in seconds.
-    #[serde(default)]
     pub took: Option<f64>,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -368,20 +404,44 @@ pub struct ActivityCountsAnswer {
     pub raw: RawAnswer,
 }
 
+impl<'de> Deserialize<'de> for ActivityCountsAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(ActivityCountsAnswer {
+                groups: f.get("groups", groups)?,
+                total_items: f.get("totalItems", loose::number)?,
+                took: f.get("took", Deserialize::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
+}
+
 crate::response::keeps_raw!(ActivityCountsAnswer);
 
 /// One group of [`ActivityCountsAnswer`].
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GroupCount {
     /// Its name for people (`Backups and Restores`).
-    #[serde(default, deserialize_with = "loose::text")]
     pub name: String,
     /// Its entries.
-    #[serde(default, deserialize_with = "count")]
     pub count: u64,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl<'de> Deserialize<'de> for GroupCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(GroupCount {
+                name: f.get("name", loose::text)?,
+                count: f.get("count", count)?,
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 /// A count: a number or a numeric string; anything else is 0.

@@ -10,7 +10,7 @@ use crate::auth::{AccessToken, Secret, WpcomApp};
 use crate::endpoint::{Endpoint, Method, Repeat, Token};
 use crate::error::Error;
 use crate::form::Form;
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{not_documented, RawAnswer, Reply};
 
 /// The authorization-code grant: the app's client ID and secret, the
@@ -103,33 +103,23 @@ impl Endpoint for AuthorizationCodeGrant<'_> {
 /// standard OAuth 2 answer (RFC 6749, section 5.1) and the partner's own
 /// token grant carry `access_token`. Both are read: [`token`](Self::token)
 /// is `access_token` when it is a non-empty string, else `secret`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 pub struct UserTokenAnswer {
     /// The standard OAuth field.
-    #[serde(
-        default,
-        deserialize_with = "token_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<AccessToken>,
     /// The field the reporting README names.
-    #[serde(
-        default,
-        deserialize_with = "token_text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<AccessToken>,
     /// `bearer`.
-    #[serde(default)]
     pub token_type: String,
     /// `global`, when the service says.
-    #[serde(default)]
     pub scope: String,
     /// `None` when the server sent `0`, `false` or nothing.
-    #[serde(default, with = "lenient::id")]
+    #[serde(serialize_with = "lenient::id::serialize")]
     pub blog_id: Option<u64>,
     /// `None` when the server sent `0`, `false` or nothing.
-    #[serde(default, with = "lenient::text")]
+    #[serde(serialize_with = "lenient::text::serialize")]
     pub blog_url: Option<String>,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -137,6 +127,23 @@ pub struct UserTokenAnswer {
     /// The answer's JSON text as the API sent it (it holds the token).
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for UserTokenAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(UserTokenAnswer {
+                access_token: f.get("access_token", token_text)?,
+                secret: f.get("secret", token_text)?,
+                token_type: f.get("token_type", Deserialize::deserialize)?,
+                scope: f.get("scope", Deserialize::deserialize)?,
+                blog_id: f.get("blog_id", lenient::id::deserialize)?,
+                blog_url: f.get("blog_url", lenient::text::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 crate::response::keeps_raw!(UserTokenAnswer);

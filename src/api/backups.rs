@@ -10,7 +10,7 @@ use super::rewind::{loose, WPCOM_V2_SITES};
 use crate::blog::BlogId;
 use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 
 /// The recent backup attempts of a site.
@@ -91,41 +91,51 @@ impl BackupListAnswer {
 /// One backup attempt. The reference types several fields as numbers and
 /// booleans that its example sends as strings (`"134296140"`, `"1"`): they
 /// are read either way.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Backup {
     /// The backup's ID (kept as text: the example sends a string).
-    #[serde(default, deserialize_with = "lenient::string")]
     pub id: String,
     /// When the attempt began, as the API writes it
     /// (`"2020-11-05 13:18:40"`).
-    #[serde(default, deserialize_with = "lenient::string")]
     pub started: String,
     /// Its last event, or when it ended.
-    #[serde(default, deserialize_with = "lenient::string")]
     pub last_updated: String,
     /// Where it stands.
-    #[serde(default)]
     pub status: BackupStatus,
     /// When it began, in Unix seconds.
-    #[serde(default, deserialize_with = "lenient::id::deserialize")]
     pub period: Option<u64>,
     /// Whether a security scan ran with it.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_scan: bool,
     /// Whether it succeeded and a snapshot was kept.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub has_snapshot: bool,
     /// How far it got, in percent (only in the reference's example).
-    #[serde(default, deserialize_with = "loose::number")]
     pub percent: Option<u64>,
     /// Counts of themes, plugins, uploads and tables, the table prefix and
     /// the WordPress version, as the API sent them (their layout changed
     /// between drafts of the reference).
-    #[serde(default)]
     pub stats: Value,
     /// Fields this version does not know (`is_backup`, …).
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl<'de> Deserialize<'de> for Backup {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(Backup {
+                id: f.get("id", lenient::string)?,
+                started: f.get("started", lenient::string)?,
+                last_updated: f.get("last_updated", lenient::string)?,
+                status: f.get("status", Deserialize::deserialize)?,
+                period: f.get("period", lenient::id::deserialize)?,
+                is_scan: f.get("is_scan", lenient::boolean)?,
+                has_snapshot: f.get("has_snapshot", lenient::boolean)?,
+                percent: f.get("percent", loose::number)?,
+                stats: f.get("stats", Deserialize::deserialize)?,
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 /// Where a backup attempt stands (reference 2.1). The reference gives the

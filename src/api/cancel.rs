@@ -1,14 +1,14 @@
 //! `POST /rest/v1.3/jpphp/{site}/partner-cancel`: cancel what this partner
 //! provisioned for a site.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use super::{form_bool, with_tracking_id, JPPHP_V13};
 use crate::endpoint::{Endpoint, Method};
 use crate::error::{ApiError, ApiErrorCode, Error};
 use crate::form::Form;
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{not_documented, RawAnswer, Reply};
 use crate::site::SiteRef;
 
@@ -97,16 +97,15 @@ impl Cancel {
 }
 
 /// The answer to a cancel request.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct CancelAnswer {
     /// `true` when something was cancelled.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub success: bool,
     /// With `cancel-all`: the activations that were cancelled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activations: Option<Vec<Value>>,
     /// With `cancel-all`: the pending activations that were cancelled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_activations: Option<Vec<Value>>,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -114,6 +113,20 @@ pub struct CancelAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for CancelAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(CancelAnswer {
+                success: f.get("success", lenient::boolean)?,
+                activations: f.get("activations", Deserialize::deserialize)?,
+                pending_activations: f.get("pending_activations", Deserialize::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 /// What a cancel request did.

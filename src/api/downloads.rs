@@ -19,7 +19,7 @@ use super::rewind::{loose, BackupParts, RewindId, WPCOM_V2_SITES};
 use crate::blog::BlogId;
 use crate::endpoint::{Body, Endpoint, Method, Repeat};
 use crate::error::Error;
-use crate::lenient::Extra;
+use crate::lenient::{Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 use crate::wait::{Look, Progress};
 
@@ -163,37 +163,30 @@ impl Endpoint for DownloadList {
 }
 
 /// An archive: what [`NewDownload`] and [`DownloadStatus`] answer.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DownloadAnswer {
     /// Its ID, to follow it with [`DownloadStatus`].
-    #[serde(rename = "downloadId", deserialize_with = "loose::required_id")]
+    #[serde(rename = "downloadId")]
     pub download_id: u64,
     /// The backup it packs.
-    #[serde(
-        rename = "rewindId",
-        default,
-        deserialize_with = "loose::rewind_id",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "rewindId", skip_serializing_if = "Option::is_none")]
     pub rewind_id: Option<RewindId>,
     /// When that backup was taken (ISO 8601).
-    #[serde(rename = "backupPoint", default, deserialize_with = "loose::text")]
+    #[serde(rename = "backupPoint")]
     pub backup_point: String,
     /// When packing began (ISO 8601).
-    #[serde(rename = "startedAt", default, deserialize_with = "loose::text")]
+    #[serde(rename = "startedAt")]
     pub started_at: String,
     /// How far packing is, in percent.
-    #[serde(default, deserialize_with = "loose::number")]
     pub progress: Option<u64>,
     /// How many times the archive was downloaded.
-    #[serde(rename = "downloadCount", default, deserialize_with = "loose::number")]
+    #[serde(rename = "downloadCount")]
     pub download_count: Option<u64>,
     /// The link, once the archive is ready. A secret: see [`DownloadUrl`].
-    #[serde(default, deserialize_with = "download_url")]
     pub url: Option<DownloadUrl>,
     /// Until when the link works (ISO 8601): 24 hours after packing
     /// finished.
-    #[serde(rename = "validUntil", default, deserialize_with = "loose::text")]
+    #[serde(rename = "validUntil")]
     pub valid_until: String,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -201,6 +194,25 @@ pub struct DownloadAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for DownloadAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(DownloadAnswer {
+                download_id: f.required("downloadId", loose::required_id)?,
+                rewind_id: f.get("rewindId", loose::rewind_id)?,
+                backup_point: f.get("backupPoint", loose::text)?,
+                started_at: f.get("startedAt", loose::text)?,
+                progress: f.get("progress", loose::number)?,
+                download_count: f.get("downloadCount", loose::number)?,
+                url: f.get("url", download_url)?,
+                valid_until: f.get("validUntil", loose::text)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 crate::response::keeps_raw!(DownloadAnswer);

@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::query::Query;
 use super::JPPHP_V13;
 use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
-use crate::lenient::Extra;
+use crate::lenient::{Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 
 /// The API's error catalogue; `verbose` adds each error's cause and
@@ -34,11 +34,10 @@ impl Endpoint for ErrorCatalogue {
 }
 
 /// The catalogue: error code to what it means.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct ErrorCatalogueAnswer {
     /// Code to description (terse) or to description, cause and solution
     /// (verbose).
-    #[serde(default)]
     pub errors: BTreeMap<String, ErrorInfo>,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -46,6 +45,18 @@ pub struct ErrorCatalogueAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for ErrorCatalogueAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(ErrorCatalogueAnswer {
+                errors: f.get("errors", Deserialize::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 /// One entry of the catalogue.

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::partner_key_path;
 use crate::endpoint::{Endpoint, Method, Token};
 use crate::error::Error;
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 
 /// The past invoices of one partner key.
@@ -96,49 +96,69 @@ impl<'de> Deserialize<'de> for InvoicesAnswer {
 /// One invoice. The reference gives no schema: every field may be
 /// missing, and amounts are whatever unit the API uses (the sandbox:
 /// cents).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Invoice {
     /// Its ID.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub id: Option<String>,
     /// Its state (`paid`, `open`, `upcoming`, …).
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub status: Option<String>,
     /// Its currency.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub currency: Option<String>,
     /// Its total.
-    #[serde(default, deserialize_with = "lenient::opt_integer")]
     pub total: Option<i64>,
     /// The first day it covers.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub period_start: Option<String>,
     /// The last day it covers.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub period_end: Option<String>,
     /// What it charges for.
-    #[serde(default, deserialize_with = "lenient::list")]
     pub lines: Vec<InvoiceLine>,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
+impl<'de> Deserialize<'de> for Invoice {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(Invoice {
+                id: f.get("id", lenient::opt_string)?,
+                status: f.get("status", lenient::opt_string)?,
+                currency: f.get("currency", lenient::opt_string)?,
+                total: f.get("total", lenient::opt_integer)?,
+                period_start: f.get("period_start", lenient::opt_string)?,
+                period_end: f.get("period_end", lenient::opt_string)?,
+                lines: f.get("lines", lenient::list)?,
+                extra: f.rest(),
+            })
+        })
+    }
+}
+
 /// One line of an [`Invoice`].
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct InvoiceLine {
     /// The product.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub product_id: Option<String>,
     /// How many.
-    #[serde(default, deserialize_with = "lenient::opt_integer")]
     pub quantity: Option<i64>,
     /// The line's amount.
-    #[serde(default, deserialize_with = "lenient::opt_integer")]
     pub amount: Option<i64>,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl<'de> Deserialize<'de> for InvoiceLine {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(InvoiceLine {
+                product_id: f.get("product_id", lenient::opt_string)?,
+                quantity: f.get("quantity", lenient::opt_integer)?,
+                amount: f.get("amount", lenient::opt_integer)?,
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 #[cfg(test)]

@@ -7,13 +7,13 @@
 //! its link works (one hour, once, by the reference's screenshot) are the
 //! service's.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{check_email, JPPHP_V13};
 use crate::endpoint::{Endpoint, Method, Repeat};
 use crate::error::Error;
 use crate::form::Form;
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 
 /// How many links one address may be sent in an hour.
@@ -67,10 +67,9 @@ impl Endpoint for MagicLink {
 }
 
 /// The answer to [`MagicLink`].
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct MagicLinkAnswer {
     /// Whether the e-mail was sent.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub success: bool,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -78,6 +77,18 @@ pub struct MagicLinkAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for MagicLinkAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(MagicLinkAnswer {
+                success: f.get("success", lenient::boolean)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 crate::response::keeps_raw!(MagicLinkAnswer);

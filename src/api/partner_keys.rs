@@ -1,6 +1,6 @@
 //! `POST /rest/v1.3/jpphp/partner-keys/new`: resellers create sub-keys.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use super::JPPHP_V13;
@@ -8,7 +8,7 @@ use crate::auth::Secret;
 use crate::endpoint::{Endpoint, Method, Repeat};
 use crate::error::Error;
 use crate::form::Form;
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 
 /// A request for a new partner key for a bundle.
@@ -100,28 +100,21 @@ impl Endpoint for NewPartnerKey {
 
 /// A new partner key. Its `client_secret` is a [`Secret`]: treat it like the
 /// partner secret.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 pub struct PartnerKeyAnswer {
     /// The key's ID.
-    #[serde(default)]
     pub id: Value,
     /// Its name.
-    #[serde(default)]
     pub name: String,
     /// Allowances.
-    #[serde(default)]
     pub allowed_personal_plans: Value,
     /// Allowances.
-    #[serde(default)]
     pub allowed_premium_plans: Value,
     /// Allowances.
-    #[serde(default)]
     pub allowed_professional_plans: Value,
     /// Notes.
-    #[serde(default)]
     pub notes: Value,
     /// The new key's partner ID.
-    #[serde(deserialize_with = "lenient::string")]
     pub client_id: String,
     /// The new key's secret.
     pub client_secret: Secret,
@@ -131,6 +124,27 @@ pub struct PartnerKeyAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for PartnerKeyAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(PartnerKeyAnswer {
+                id: f.get("id", Deserialize::deserialize)?,
+                name: f.get("name", Deserialize::deserialize)?,
+                allowed_personal_plans: f
+                    .get("allowed_personal_plans", Deserialize::deserialize)?,
+                allowed_premium_plans: f.get("allowed_premium_plans", Deserialize::deserialize)?,
+                allowed_professional_plans: f
+                    .get("allowed_professional_plans", Deserialize::deserialize)?,
+                notes: f.get("notes", Deserialize::deserialize)?,
+                client_id: f.required("client_id", lenient::string)?,
+                client_secret: f.required("client_secret", Deserialize::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 #[cfg(test)]

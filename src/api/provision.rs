@@ -1,6 +1,6 @@
 //! `POST /rest/v1.3/jpphp/provision`: give a site a plan or a product.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::partner_redirect::{PartnerRedirect, RedirectOutcome};
 use super::ssh::{FtpCredentials, SshCredentials};
@@ -9,7 +9,7 @@ use crate::auth::Secret;
 use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
 use crate::form::Form;
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 use crate::site::SiteRef;
 
@@ -256,27 +256,24 @@ fn check_siteurl(siteurl: &str) -> Result<(), Error> {
 }
 
 /// The answer to a provision request.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 pub struct ProvisionAnswer {
     /// Whether the plan was provisioned (or recorded as pending).
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub success: bool,
     /// Whether the user must still authorize the connection at `next_url`.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub auth_required: bool,
     /// Where to send the user to finish. Empty when WordPress.com could not
     /// reach the site: the user then finishes from wp-admin.
-    #[serde(default, deserialize_with = "lenient::string")]
     pub next_url: String,
     /// A token for `wp jetpack authorize_user --token=…`, when a
     /// WordPress.com user was connected non-interactively.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<Secret>,
     /// With SSH fields: whether the credentials were stored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ssh_set: Option<bool>,
     /// With SSH fields: why they were not stored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ssh_error: Option<String>,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -284,6 +281,23 @@ pub struct ProvisionAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for ProvisionAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(ProvisionAnswer {
+                success: f.get("success", lenient::boolean)?,
+                auth_required: f.get("auth_required", lenient::boolean)?,
+                next_url: f.get("next_url", lenient::string)?,
+                access_token: f.get("access_token", Deserialize::deserialize)?,
+                ssh_set: f.get("ssh_set", Deserialize::deserialize)?,
+                ssh_error: f.get("ssh_error", Deserialize::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 impl ProvisionAnswer {

@@ -24,14 +24,14 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use super::rewind::{loose, BackupParts, RewindId, ACTIVITY_LOG_V11};
 use crate::blog::BlogId;
 use crate::endpoint::{Body, Endpoint, Method, Repeat};
 use crate::error::{ApiError, ApiErrorCode, Ended, Error};
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 use crate::time::UtcTime;
 use crate::wait::{Look, Progress};
@@ -209,19 +209,15 @@ impl Endpoint for Restore {
 }
 
 /// The answer to [`Restore`].
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RestoreAnswer {
     /// `true` (a `false` is an error instead).
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub ok: bool,
     /// Empty.
-    #[serde(default, deserialize_with = "loose::text")]
     pub error: String,
     /// The restore's ID, to follow it with [`RestoreStatus`].
-    #[serde(deserialize_with = "loose::required_id")]
     pub restore_id: u64,
     /// The job behind it.
-    #[serde(default, deserialize_with = "lenient::id::deserialize")]
     pub job_id: Option<u64>,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -229,6 +225,21 @@ pub struct RestoreAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for RestoreAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(RestoreAnswer {
+                ok: f.get("ok", lenient::boolean)?,
+                error: f.get("error", loose::text)?,
+                restore_id: f.required("restore_id", loose::required_id)?,
+                job_id: f.get("job_id", lenient::id::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 crate::response::keeps_raw!(RestoreAnswer);
@@ -277,13 +288,11 @@ impl Endpoint for RestoreStatus {
 }
 
 /// The answer to [`RestoreStatus`].
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RestoreStatusAnswer {
     /// `true` (a `false` is an error instead).
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub ok: bool,
     /// Empty.
-    #[serde(default, deserialize_with = "loose::text")]
     pub error: String,
     /// The restore.
     pub restore_status: RestoreState,
@@ -295,40 +304,64 @@ pub struct RestoreStatusAnswer {
     pub raw: RawAnswer,
 }
 
+impl<'de> Deserialize<'de> for RestoreStatusAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(RestoreStatusAnswer {
+                ok: f.get("ok", lenient::boolean)?,
+                error: f.get("error", loose::text)?,
+                restore_status: f.required("restore_status", Deserialize::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
+}
+
 crate::response::keeps_raw!(RestoreStatusAnswer);
 
 /// A restore's state (reference 3.2). Values typed as numbers but sent as
 /// text (`rewind_id`, `error_code`) are read either way.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RestoreState {
     /// `queued`, `running`, `finished`, `fail`, `aborted` or `killed`.
-    #[serde(default, deserialize_with = "loose::text")]
     pub status: String,
     /// How far, in percent.
-    #[serde(default, deserialize_with = "loose::number")]
     pub percent: Option<u64>,
     /// The point restored to. The reference calls it "the restore ID", but
     /// its example is a timestamp: it is read as the restore point.
-    #[serde(default, deserialize_with = "loose::rewind_id")]
     pub rewind_id: Option<RewindId>,
     /// Whether the notice of it was dismissed (bookkeeping of the web UI).
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_dismissed: bool,
     /// The credentials' role: `main`, `alternate` or `import`.
-    #[serde(default, deserialize_with = "loose::text")]
     pub context: String,
     /// More about its state.
-    #[serde(default, deserialize_with = "loose::text")]
     pub message: String,
     /// A code when it failed (the example sends `""`).
-    #[serde(default, deserialize_with = "loose::text")]
     pub error_code: String,
     /// Why it failed.
-    #[serde(default, deserialize_with = "loose::text")]
     pub failure_reason: String,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl<'de> Deserialize<'de> for RestoreState {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(RestoreState {
+                status: f.get("status", loose::text)?,
+                percent: f.get("percent", loose::number)?,
+                rewind_id: f.get("rewind_id", loose::rewind_id)?,
+                is_dismissed: f.get("is_dismissed", lenient::boolean)?,
+                context: f.get("context", loose::text)?,
+                message: f.get("message", loose::text)?,
+                error_code: f.get("error_code", loose::text)?,
+                failure_reason: f.get("failure_reason", loose::text)?,
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 /// The states a restore ends in without success.

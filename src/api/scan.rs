@@ -27,7 +27,7 @@ use super::WPCOM_V2_SITES;
 use crate::blog::BlogId;
 use crate::endpoint::{Body, Endpoint, Method, Repeat, Token};
 use crate::error::{ApiErrorCode, Error};
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 
 /// An enum of the words the API answers with: the documented ones by name,
@@ -246,23 +246,34 @@ impl<'de> Deserialize<'de> for Severity {
 
 /// What a fixer does (reference 4.1 `fixable` and `fixer`): its kind, and
 /// what it touches.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Fixer {
     /// The kind of fix: `replace`, `delete`, `update`, `edit`…
-    #[serde(default)]
     pub fixer: Option<String>,
     /// The file it changes or deletes.
-    #[serde(default)]
     pub file: Option<String>,
     /// What it updates to (a plugin's fixed version).
-    #[serde(default)]
     pub target: Option<String>,
     /// For a plugin or theme: `active` or `inactive`.
-    #[serde(rename = "extensionStatus", default)]
+    #[serde(rename = "extensionStatus")]
     pub extension_status: Option<String>,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl<'de> Deserialize<'de> for Fixer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(Fixer {
+                fixer: f.get("fixer", Deserialize::deserialize)?,
+                file: f.get("file", Deserialize::deserialize)?,
+                target: f.get("target", Deserialize::deserialize)?,
+                extension_status: f.get("extensionStatus", Deserialize::deserialize)?,
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 /// A fixer object, or none: `false`, `null` or an absent field (a threat
@@ -278,124 +289,171 @@ fn fixer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Fixer>, D::Error> {
 
 /// The plugin or theme a threat is a vulnerable version of (reference 4.1
 /// `extension`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ThreatExtension {
     /// Whether it is a premium (paid) one.
-    #[serde(rename = "isPremium", default, deserialize_with = "lenient::boolean")]
+    #[serde(rename = "isPremium")]
     pub is_premium: bool,
     /// Its name.
-    #[serde(default, deserialize_with = "lenient::string")]
     pub name: String,
     /// Its slug.
-    #[serde(default, deserialize_with = "lenient::string")]
     pub slug: String,
     /// `plugin` or `theme`.
-    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
+    #[serde(rename = "type")]
     pub kind: String,
     /// The version the site has.
-    #[serde(default, deserialize_with = "lenient::string")]
     pub version: String,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
+impl<'de> Deserialize<'de> for ThreatExtension {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(ThreatExtension {
+                is_premium: f.get("isPremium", lenient::boolean)?,
+                name: f.get("name", lenient::string)?,
+                slug: f.get("slug", lenient::string)?,
+                kind: f.get("type", lenient::string)?,
+                version: f.get("version", lenient::string)?,
+                extra: f.rest(),
+            })
+        })
+    }
+}
+
 /// One threat (reference 4.1). The fields the reference marks "tbd" are
 /// kept as text; `context` is kept as it came (lines keyed by number, and
 /// `marks`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Threat {
     /// Its ID, for `threat fix` and `threat ignore`.
     pub id: ThreatId,
     /// The signature that matched (`EICAR_AV_Test`).
-    #[serde(default, deserialize_with = "lenient::string")]
     pub signature: String,
     /// A headline.
-    #[serde(default, deserialize_with = "lenient::string")]
     pub title: String,
     /// A longer explanation.
-    #[serde(default, deserialize_with = "lenient::string")]
     pub description: String,
     /// "tbd" in the reference.
-    #[serde(default)]
     pub vulnerability_description: Option<String>,
     /// What the fixer will do.
-    #[serde(default)]
     pub fix_description: Option<String>,
     /// "tbd" in the reference; `null` in its example.
-    #[serde(default)]
     pub payload_subtitle: Option<String>,
     /// "tbd" in the reference; `null` in its example.
-    #[serde(default)]
     pub payload_description: Option<String>,
     /// When it was first found (`2022-11-27T20:06:54.000Z`).
-    #[serde(default, deserialize_with = "lenient::string")]
     pub first_detected: String,
     /// How serious it is.
-    #[serde(default)]
     pub severity: Severity,
     /// The fixer (same shape as `fixable`).
-    #[serde(default, deserialize_with = "fixer")]
     pub fixer: Option<Fixer>,
     /// Where it stands.
-    #[serde(default)]
     pub status: ThreatStatus,
     /// How it can be fixed automatically; `None` when it cannot.
-    #[serde(default, deserialize_with = "fixer")]
     pub fixable: Option<Fixer>,
     /// The file it was found in.
-    #[serde(default)]
     pub filename: Option<String>,
     /// The offending lines keyed by line number, and `marks`.
-    #[serde(default)]
     pub context: Option<Value>,
     /// For a vulnerable plugin or theme version: which one.
-    #[serde(default)]
     pub extension: Option<ThreatExtension>,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
+impl<'de> Deserialize<'de> for Threat {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(Threat {
+                id: f.required("id", Deserialize::deserialize)?,
+                signature: f.get("signature", lenient::string)?,
+                title: f.get("title", lenient::string)?,
+                description: f.get("description", lenient::string)?,
+                vulnerability_description: f
+                    .get("vulnerability_description", Deserialize::deserialize)?,
+                fix_description: f.get("fix_description", Deserialize::deserialize)?,
+                payload_subtitle: f.get("payload_subtitle", Deserialize::deserialize)?,
+                payload_description: f.get("payload_description", Deserialize::deserialize)?,
+                first_detected: f.get("first_detected", lenient::string)?,
+                severity: f.get("severity", Deserialize::deserialize)?,
+                fixer: f.get("fixer", fixer)?,
+                status: f.get("status", Deserialize::deserialize)?,
+                fixable: f.get("fixable", fixer)?,
+                filename: f.get("filename", Deserialize::deserialize)?,
+                context: f.get("context", Deserialize::deserialize)?,
+                extension: f.get("extension", Deserialize::deserialize)?,
+                extra: f.rest(),
+            })
+        })
+    }
+}
+
 /// Credentials Scan holds for the site (reference 4.1 `credentials`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScanCredential {
     /// Whether they still work.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub still_valid: bool,
     /// Their kind (`managed`).
-    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
+    #[serde(rename = "type")]
     pub kind: String,
     /// Their role (`main`).
-    #[serde(default, deserialize_with = "lenient::string")]
     pub role: String,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
+impl<'de> Deserialize<'de> for ScanCredential {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(ScanCredential {
+                still_valid: f.get("still_valid", lenient::boolean)?,
+                kind: f.get("type", lenient::string)?,
+                role: f.get("role", lenient::string)?,
+                extra: f.rest(),
+            })
+        })
+    }
+}
+
 /// The most recent scan (reference 4.1 `most_recent`): while the scanner
 /// is `scanning`, the one under way.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MostRecentScan {
     /// Whether it is the site's first scan.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_initial: bool,
     /// When it ran (`2022-11-27T20:41:27+00:00`).
-    #[serde(default, deserialize_with = "lenient::string")]
     pub timestamp: String,
     /// How long it took, in seconds.
-    #[serde(default, with = "lenient::count")]
+    #[serde(serialize_with = "lenient::count::serialize")]
     pub duration: Option<u64>,
     /// How far it got, in percent.
-    #[serde(default, with = "lenient::count")]
+    #[serde(serialize_with = "lenient::count::serialize")]
     pub progress: Option<u64>,
     /// Whether it failed.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub error: bool,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl<'de> Deserialize<'de> for MostRecentScan {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(MostRecentScan {
+                is_initial: f.get("is_initial", lenient::boolean)?,
+                timestamp: f.get("timestamp", lenient::string)?,
+                duration: f.get("duration", lenient::count::deserialize)?,
+                progress: f.get("progress", lenient::count::deserialize)?,
+                error: f.get("error", lenient::boolean)?,
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 /// The scanner's state and threats of one site.
@@ -427,22 +485,18 @@ impl Endpoint for ScanStatus {
 }
 
 /// The answer to [`ScanStatus`].
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScanAnswer {
     /// What the scanner is doing.
     pub state: ScannerState,
     /// The threats the scans found, whatever their status (a fixed one
     /// stays listed as `fixed`).
-    #[serde(default)]
     pub threats: Vec<Threat>,
     /// Whether the site has Jetpack Cloud access.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub has_cloud: bool,
     /// The credentials Scan holds for the site.
-    #[serde(default)]
     pub credentials: Vec<ScanCredential>,
     /// The last scan, or the one under way.
-    #[serde(default)]
     pub most_recent: Option<MostRecentScan>,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -450,6 +504,22 @@ pub struct ScanAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for ScanAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(ScanAnswer {
+                state: f.required("state", Deserialize::deserialize)?,
+                threats: f.get("threats", Deserialize::deserialize)?,
+                has_cloud: f.get("has_cloud", lenient::boolean)?,
+                credentials: f.get("credentials", Deserialize::deserialize)?,
+                most_recent: f.get("most_recent", Deserialize::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 crate::response::keeps_raw!(ScanAnswer);
@@ -514,10 +584,9 @@ impl Endpoint for EnqueueScan {
 
 /// The answer to [`EnqueueScan`]: a scan was queued (a `"success": false`
 /// is an [`Error::Api`] instead).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EnqueueScanAnswer {
     /// Whether the scan was queued.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub success: bool,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -525,6 +594,18 @@ pub struct EnqueueScanAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for EnqueueScanAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(EnqueueScanAnswer {
+                success: f.get("success", lenient::boolean)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 crate::response::keeps_raw!(EnqueueScanAnswer);

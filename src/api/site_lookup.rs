@@ -3,12 +3,12 @@
 //! to WordPress.com (reference 7.2: a heuristic, as a connected site with
 //! the JSON API module off lacks the field).
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::blog::BlogId;
 use crate::endpoint::{Endpoint, Method, Token};
 use crate::error::Error;
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 use crate::site::SiteRef;
 
@@ -43,21 +43,19 @@ impl Endpoint for SiteLookup {
 }
 
 /// The answer to [`SiteLookup`].
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct SiteLookupAnswer {
     /// The site's WordPress.com blog ID.
     #[serde(rename = "ID")]
     pub id: BlogId,
     /// The site's title.
-    #[serde(default, deserialize_with = "lenient::string")]
     pub name: String,
     /// The site's address.
-    #[serde(rename = "URL", default, deserialize_with = "lenient::string")]
+    #[serde(rename = "URL")]
     pub url: String,
     /// `Some(true)` when Jetpack connects the site; absent for a site that
     /// is not a Jetpack site, and for a connected one with the JSON API
     /// module off.
-    #[serde(default)]
     pub jetpack: Option<bool>,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -65,6 +63,21 @@ pub struct SiteLookupAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for SiteLookupAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(SiteLookupAnswer {
+                id: f.required("ID", Deserialize::deserialize)?,
+                name: f.get("name", lenient::string)?,
+                url: f.get("URL", lenient::string)?,
+                jetpack: f.get("jetpack", Deserialize::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 crate::response::keeps_raw!(SiteLookupAnswer);

@@ -1,13 +1,13 @@
 //! SSH and FTP credentials for Jetpack Backup, and
 //! `POST /rest/v1.3/jpphp/{blog_id}/ssh-credentials`.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::auth::Secret;
 use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
 use crate::form::Form;
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 
 /// SSH access for Jetpack Backup: a user, and a password or a private key.
@@ -203,10 +203,9 @@ impl Endpoint for SetSshCredentials {
 }
 
 /// The answer to [`SetSshCredentials`].
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct SshCredentialsAnswer {
     /// Whether the credentials were stored.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub success: bool,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -214,6 +213,18 @@ pub struct SshCredentialsAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for SshCredentialsAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(SshCredentialsAnswer {
+                success: f.get("success", lenient::boolean)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,13 @@
 //! `GET /rest/v1.4/jpphp/{site}/status`: a site's connection and products;
 //! and the deprecated flat v1.3 form.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use super::{JPPHP_V13, JPPHP_V14};
 use crate::endpoint::{Endpoint, Method};
 use crate::error::Error;
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 use crate::site::SiteRef;
 
@@ -64,13 +64,11 @@ impl Endpoint for StatusV13 {
 }
 
 /// The answer to [`Status`].
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct StatusAnswer {
     /// The site's connection.
-    #[serde(default)]
     pub blog: Blog,
     /// The Jetpack products the site has.
-    #[serde(default)]
     pub products: Vec<Product>,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -80,63 +78,90 @@ pub struct StatusAnswer {
     pub raw: RawAnswer,
 }
 
+impl<'de> Deserialize<'de> for StatusAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(StatusAnswer {
+                blog: f.get("blog", Deserialize::deserialize)?,
+                products: f.get("products", Deserialize::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
+}
+
 /// A site's connection, in [`StatusAnswer`].
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Blog {
     /// Whether Jetpack is connected to WordPress.com.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_connected: bool,
     /// Whether Jetpack Backup has SSH or FTP credentials.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub has_backups_credentials: bool,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
+impl<'de> Deserialize<'de> for Blog {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(Blog {
+                is_connected: f.get("is_connected", lenient::boolean)?,
+                has_backups_credentials: f.get("has_backups_credentials", lenient::boolean)?,
+                extra: f.rest(),
+            })
+        })
+    }
+}
+
 /// A product on a site, in [`StatusAnswer`].
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Product {
     /// The product slug.
-    #[serde(default)]
     pub slug: String,
     /// Whether a partner provisioned it.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_provisioned_by_partner: bool,
     /// Whether this partner provisioned it.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_provisioned_by_calling_partner: bool,
     /// Whether it waits for the site to connect.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_pending: bool,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
+impl<'de> Deserialize<'de> for Product {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(Product {
+                slug: f.get("slug", Deserialize::deserialize)?,
+                is_provisioned_by_partner: f.get("is_provisioned_by_partner", lenient::boolean)?,
+                is_provisioned_by_calling_partner: f
+                    .get("is_provisioned_by_calling_partner", lenient::boolean)?,
+                is_pending: f.get("is_pending", lenient::boolean)?,
+                extra: f.rest(),
+            })
+        })
+    }
+}
+
 /// The answer to [`StatusV13`].
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct StatusV13Answer {
     /// The site's plan slug.
-    #[serde(default)]
     pub plan: String,
     /// Whether a partner provisioned the plan.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_partner_plan: bool,
     /// Whether this partner provisioned the plan.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_provisioned_by_calling_partner: bool,
     /// Whether Jetpack is connected.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_connected: bool,
     /// Whether a plan waits for the site to connect.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub has_pending_plan: bool,
     /// Whether Jetpack Backup has credentials.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub has_backups_credentials: bool,
     /// The products, in the v1.3 shape (kept as sent).
-    #[serde(default)]
     pub products: Vec<Value>,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -144,6 +169,25 @@ pub struct StatusV13Answer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for StatusV13Answer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(StatusV13Answer {
+                plan: f.get("plan", Deserialize::deserialize)?,
+                is_partner_plan: f.get("is_partner_plan", lenient::boolean)?,
+                is_provisioned_by_calling_partner: f
+                    .get("is_provisioned_by_calling_partner", lenient::boolean)?,
+                is_connected: f.get("is_connected", lenient::boolean)?,
+                has_pending_plan: f.get("has_pending_plan", lenient::boolean)?,
+                has_backups_credentials: f.get("has_backups_credentials", lenient::boolean)?,
+                products: f.get("products", Deserialize::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Value};
 
 use super::query::Query;
@@ -40,7 +40,7 @@ use super::WPCOM_V2_SITES;
 use crate::blog::BlogId;
 use crate::endpoint::{Body, Endpoint, Method, Repeat, Token};
 use crate::error::{Ended, Error};
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 use crate::wait::{Look, Progress};
 
@@ -147,23 +147,18 @@ impl Endpoint for IgnoreThreat {
 }
 
 /// The answer to [`FixThreat`] and [`IgnoreThreat`] (reference 4.3).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AlertsAnswer {
     /// The site's threats after the action.
-    #[serde(default)]
     pub alerts: Alerts,
     /// The credentials Scan holds for the site.
-    #[serde(default)]
     pub credentials: Vec<ScanCredential>,
     /// Undocumented (`[]` in the reference's example); kept as it came.
-    #[serde(default)]
     pub downloads: Vec<Value>,
     /// Undocumented: the reference "does not know yet" (its example says
     /// `active`); kept as text.
-    #[serde(default, deserialize_with = "lenient::string")]
     pub state: String,
     /// When the alerts last changed (`2022-11-27T21:36:51.593+00:00`).
-    #[serde(default, deserialize_with = "lenient::string")]
     pub last_updated: String,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -171,6 +166,22 @@ pub struct AlertsAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for AlertsAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(AlertsAnswer {
+                alerts: f.get("alerts", Deserialize::deserialize)?,
+                credentials: f.get("credentials", Deserialize::deserialize)?,
+                downloads: f.get("downloads", Deserialize::deserialize)?,
+                state: f.get("state", lenient::string)?,
+                last_updated: f.get("last_updated", lenient::string)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 crate::response::keeps_raw!(AlertsAnswer);
@@ -183,14 +194,24 @@ impl AlertsAnswer {
 }
 
 /// The `alerts` object of an [`AlertsAnswer`].
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Alerts {
     /// The threats, as [`ScanStatus`](crate::ScanStatus) lists them.
-    #[serde(default)]
     pub threats: Vec<Threat>,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl<'de> Deserialize<'de> for Alerts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(Alerts {
+                threats: f.get("threats", Deserialize::deserialize)?,
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 /// A list of threat IDs for one request: at least one, each once.
@@ -281,13 +302,11 @@ impl Endpoint for FixStatus {
 
 /// The answer to [`FixThreats`] and [`FixStatus`]: each threat's fixer.
 /// An `"ok": false` is an [`Error::Api`] instead.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FixStatusAnswer {
     /// Whether the request as a whole went through.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub ok: bool,
     /// Each threat's fixer, by ID.
-    #[serde(default)]
     pub threats: BTreeMap<ThreatId, ThreatFix>,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -295,6 +314,19 @@ pub struct FixStatusAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for FixStatusAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(FixStatusAnswer {
+                ok: f.get("ok", lenient::boolean)?,
+                threats: f.get("threats", Deserialize::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 crate::response::keeps_raw!(FixStatusAnswer);
@@ -352,20 +384,30 @@ impl FixStatusAnswer {
 
 /// One threat's fixer (reference 4.4 `threats.<id>`): a state, or an
 /// `error` instead of one.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ThreatFix {
     /// The fixer's state.
-    #[serde(default)]
     pub status: Option<FixerState>,
     /// When it last changed.
-    #[serde(default)]
     pub last_updated: Option<String>,
     /// Why there is no fixer for it (no such threat, no automatic fix).
-    #[serde(default)]
     pub error: Option<String>,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl<'de> Deserialize<'de> for ThreatFix {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(ThreatFix {
+                status: f.get("status", Deserialize::deserialize)?,
+                last_updated: f.get("last_updated", Deserialize::deserialize)?,
+                error: f.get("error", Deserialize::deserialize)?,
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 impl ThreatFix {

@@ -1,13 +1,13 @@
 //! `POST /oauth2/token`: the client-credentials grant, which exchanges the
 //! partner ID and secret for an access token.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::auth::{AccessToken, Credentials};
 use crate::endpoint::{Endpoint, Method, Token};
 use crate::error::Error;
 use crate::form::Form;
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::response::{RawAnswer, Reply};
 
 /// The token grant for a partner's credentials.
@@ -66,21 +66,19 @@ impl Endpoint for TokenGrant<'_> {
 ///
 /// `blog_id` and `blog_url` are documented as the number `0` but arrive as
 /// numbers, strings or `false`; all of these decode.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 pub struct TokenAnswer {
     /// The bearer token for every partner call.
     pub access_token: AccessToken,
     /// `bearer`.
-    #[serde(default)]
     pub token_type: String,
     /// Unused by partners; `None` when the server sent `0`, `false` or nothing.
-    #[serde(default, with = "lenient::id")]
+    #[serde(serialize_with = "lenient::id::serialize")]
     pub blog_id: Option<u64>,
     /// Unused by partners; `None` when the server sent `0`, `false` or nothing.
-    #[serde(default, with = "lenient::text")]
+    #[serde(serialize_with = "lenient::text::serialize")]
     pub blog_url: Option<String>,
     /// `jetpack-partner`.
-    #[serde(default)]
     pub scope: String,
     /// Fields this version does not know.
     #[serde(flatten)]
@@ -88,6 +86,22 @@ pub struct TokenAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for TokenAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(TokenAnswer {
+                access_token: f.required("access_token", Deserialize::deserialize)?,
+                token_type: f.get("token_type", Deserialize::deserialize)?,
+                blog_id: f.get("blog_id", lenient::id::deserialize)?,
+                blog_url: f.get("blog_url", lenient::text::deserialize)?,
+                scope: f.get("scope", Deserialize::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 crate::response::keeps_raw!(TokenAnswer);

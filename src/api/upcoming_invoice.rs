@@ -3,7 +3,7 @@
 //! a WordPress.com user approved. The reference documents no answer: it is
 //! read as one [`Invoice`], everything else kept as it came.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::invoices::Invoice;
 use super::partner_key_path;
@@ -52,7 +52,7 @@ impl Endpoint for UpcomingInvoice {
 }
 
 /// The next invoice, as far as it could be read.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct UpcomingInvoiceAnswer {
     /// The invoice (its unknown fields in its `extra`).
     #[serde(flatten)]
@@ -60,6 +60,16 @@ pub struct UpcomingInvoiceAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+/// The whole object is the invoice.
+impl<'de> Deserialize<'de> for UpcomingInvoiceAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(UpcomingInvoiceAnswer {
+            invoice: Invoice::deserialize(d)?,
+            raw: RawAnswer::default(),
+        })
+    }
 }
 
 crate::response::keeps_raw!(UpcomingInvoiceAnswer);

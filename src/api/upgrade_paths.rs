@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::JPPHP_V13;
 use crate::endpoint::{Endpoint, Method};
@@ -38,7 +38,7 @@ impl Endpoint for UpgradePaths {
 
 /// Product family (`jetpack-plans`, `jetpack-backup`, …) to the slugs that
 /// may be provisioned now. Provision one of them; the answer changes after.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct UpgradePathsAnswer {
     /// Family to slugs.
     #[serde(flatten)]
@@ -46,6 +46,16 @@ pub struct UpgradePathsAnswer {
     /// The answer's JSON text as the API sent it.
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+/// Every field is a family: read as the map it is.
+impl<'de> Deserialize<'de> for UpgradePathsAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(UpgradePathsAnswer {
+            families: BTreeMap::deserialize(d)?,
+            raw: RawAnswer::default(),
+        })
+    }
 }
 
 crate::response::keeps_raw!(UpgradePathsAnswer);

@@ -4,14 +4,14 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{check_email, JPPHP_V13};
 use crate::auth::AccessToken;
 use crate::endpoint::{Endpoint, Method, Repeat};
 use crate::error::Error;
 use crate::form::Form;
-use crate::lenient::{self, Extra};
+use crate::lenient::{self, Extra, Fields};
 use crate::redact::{Redactor, MIN_SECRET_LEN};
 use crate::response::{not_documented, RawAnswer, Reply};
 
@@ -164,10 +164,9 @@ impl Endpoint for NewUser {
 
 /// The new account: its token. The token is a secret: `Debug` hides it,
 /// and [`masked`](Self::masked) gives the answer to print without it.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 pub struct NewUserAnswer {
     /// Whether the account was made.
-    #[serde(default, deserialize_with = "lenient::boolean")]
     pub success: bool,
     /// An access token for the new user. What it may be used for, the
     /// reference does not say.
@@ -178,6 +177,19 @@ pub struct NewUserAnswer {
     /// The answer's JSON text as the API sent it (token included).
     #[serde(skip)]
     pub raw: RawAnswer,
+}
+
+impl<'de> Deserialize<'de> for NewUserAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Fields::read(d, |f| {
+            Ok(NewUserAnswer {
+                success: f.get("success", lenient::boolean)?,
+                bearer_token: f.required("bearer_token", Deserialize::deserialize)?,
+                raw: Default::default(),
+                extra: f.rest(),
+            })
+        })
+    }
 }
 
 crate::response::keeps_raw!(NewUserAnswer);

@@ -180,17 +180,17 @@ impl Output {
             };
             return self.line(&text);
         }
-        let text = if self.pretty {
-            serde_json::to_string_pretty(value)
-        } else {
-            serde_json::to_string(value)
-        }
-        .map_err(|e| {
+        // Written compact once and laid out by `pretty`, which gives what
+        // serde_json's pretty writer would: one serializer per answer type.
+        let text = serde_json::to_string(value).map_err(|e| {
             Failure::Lib(Error::Io {
                 context: "cannot print the answer".into(),
                 source: std::io::Error::other(e),
             })
         })?;
+        if self.pretty {
+            return self.line(&pretty(&text));
+        }
         self.line(&text)
     }
 
