@@ -27,6 +27,15 @@ pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// (and may be retried) instead of eating the whole budget.
 const READ_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// The transport's input buffer, which also bounds an answer's head: 16
+/// KiB, as nginx's and Apache's limits on a request head (ureq's default,
+/// 128 KiB, costs a zero-fill per client that is most of a short run).
+const INPUT_BUFFER: usize = 16 * 1024;
+
+/// The transport's output buffer: a request head and a body go out
+/// through it in pieces of at most this size.
+const OUTPUT_BUFFER: usize = 16 * 1024;
+
 /// Configures a [`Client`].
 #[derive(Clone)]
 pub struct ClientBuilder {
@@ -168,6 +177,13 @@ impl ClientBuilder {
             config = config.proxy(None);
         }
         let config = config
+            // ureq zero-fills each buffer before the first request (128 KiB
+            // by default, 73 % of a token request's instructions). An answer
+            // head here is small and a body is read through a bound anyway;
+            // the head bound stays within the input buffer.
+            .input_buffer_size(INPUT_BUFFER)
+            .max_response_header_size(INPUT_BUFFER)
+            .output_buffer_size(OUTPUT_BUFFER)
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(self.timeout))
