@@ -10,7 +10,7 @@
 #   out);
 # - the .deb's control fields (no Depends: the binary is static), its file
 #   list with modes and owners (`dpkg-deb -c`), the binary from
-#   `dpkg-deb -x`;
+#   `dpkg-deb -x`; dpkg installs and removes it in a private root;
 # - `lintian --fail-on error` on the .deb (warnings and infos are shown).
 #
 # Usage: scripts/test-package.sh [ARGS FOR package.sh]   e.g. --stable, --allow-dirty
@@ -168,6 +168,16 @@ cmp "deb/usr/share/fish/vendor_completions.d/$name.fish" "tar/$base/completions/
 grep -q '^Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/$' \
     "deb/usr/share/doc/$name/copyright" || fail "the copyright file is not DEP-5"
 (cd deb && md5sum --quiet -c <(dpkg-deb --ctrl-tarfile "../$deb_name" | tar -xOf - ./md5sums))
+
+# dpkg installs and removes it, in a dpkg root of its own (not the machine's).
+say "dpkg -i and -r in a private root"
+root="$work/root"
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
+touch "$root/var/lib/dpkg/status"
+dpkg --root="$root" --force-not-root --log=/dev/null -i "$deb_name" >/dev/null
+[ "$("$root/usr/bin/$name" --version)" = "$name $version" ] || fail "the installed binary's --version"
+dpkg --root="$root" --force-not-root --log=/dev/null -r "$name" >/dev/null
+[ -z "$(find "$root/usr" -type f 2>/dev/null)" ] || fail "dpkg -r left files: $(find "$root/usr" -type f)"
 
 say "lintian (errors fail; warnings, infos and overrides are shown)"
 # Two runs: with --show-overrides, lintian counts an overridden error as a
