@@ -9,6 +9,12 @@
 # against the 2 MB budget, and checks that it is statically linked. If the
 # musl target cannot be installed, it falls back to a static glibc build and
 # says so.
+#
+# Exit status: 0 built; 1 not static (or the binary does not run); 2 bad
+# option; 3 over the size budget. With BUILD_STATIC_BUDGET=report in the
+# environment the size is still reported against the budget, but being over
+# it is a warning and the exit status is 0 (scripts/package.sh does this: the
+# budget is a release gate, not a packaging one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -92,5 +98,9 @@ fi
 "$bin" --version >/dev/null
 if [ "$size" -gt "$budget" ]; then
     say "over the budget by $((size - budget)) bytes"
-    exit 3
+    if [ "${BUILD_STATIC_BUDGET:-enforce}" = report ]; then
+        say "BUILD_STATIC_BUDGET=report: not enforced"
+    else
+        exit 3
+    fi
 fi
