@@ -193,6 +193,7 @@ impl ClientBuilder {
         Ok(Client {
             agent: Agent::new_with_config(config),
             api_base,
+            loopback,
             timeout: self.timeout,
             deadline: self.deadline,
             retries: self.retries,
@@ -208,6 +209,8 @@ impl ClientBuilder {
 pub struct Client {
     agent: Agent,
     api_base: String,
+    /// The API base's host is this machine: no proxy is used.
+    loopback: bool,
     timeout: Duration,
     deadline: Option<Instant>,
     retries: u32,
@@ -263,6 +266,12 @@ impl Client {
     /// The API base this client talks to, without a trailing `/`.
     pub fn api_base(&self) -> &str {
         &self.api_base
+    }
+
+    /// Whether the API base is this machine (loopback), which no proxy
+    /// is used for.
+    pub(crate) fn is_loopback(&self) -> bool {
+        self.loopback
     }
 
     /// The redactor this client masks errors with.
@@ -503,7 +512,7 @@ impl Client {
     }
 
     /// The API's host and port, as failures name it.
-    fn target(&self) -> String {
+    pub(crate) fn target(&self) -> String {
         let (rest, port) = match strip_scheme_ci(&self.api_base, "https://") {
             Some(rest) => (rest, "443"),
             None => (
@@ -527,7 +536,7 @@ impl Client {
     /// once, it was the handshake that got no answer (a plain-http server,
     /// such as the sandbox, behind an https:// base), and that is a TLS
     /// failure, not something to wait for again.
-    fn connect_timed_out(&self, e: ureq::Error, redactor: &Redactor) -> Error {
+    pub(crate) fn connect_timed_out(&self, e: ureq::Error, redactor: &Redactor) -> Error {
         if strip_scheme_ci(&self.api_base, "https://").is_none() {
             return from_ureq(e, redactor);
         }
@@ -645,7 +654,7 @@ pub(crate) fn prepare_request<E: Endpoint>(endpoint: &E) -> Result<(String, Opti
 
 /// What every attempt carries: its share of the budget, shorter connect and
 /// read limits within it, `Accept`, and the bearer token if any.
-fn prepare<B>(
+pub(crate) fn prepare<B>(
     request: ureq::RequestBuilder<B>,
     budget: Duration,
     bearer: Option<&AccessToken>,
@@ -867,7 +876,7 @@ fn origin(url: &str) -> Option<Origin> {
 }
 
 /// Whether a URL host (without port) is this machine.
-fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     host == "localhost"
         || host == "[::1]"
         || host

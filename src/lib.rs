@@ -47,6 +47,7 @@ mod auth;
 pub mod batch;
 mod blog;
 mod client;
+mod diagnose;
 mod endpoint;
 mod error;
 mod fetch;
@@ -113,6 +114,7 @@ pub use api::user::{NewUser, NewUserAnswer, ProductType, LANGUAGES};
 pub use auth::{AccessToken, Credentials, Secret, WpcomApp};
 pub use blog::BlogId;
 pub use client::{Client, ClientBuilder, DEFAULT_API_BASE, DEFAULT_TIMEOUT};
+pub use diagnose::{Bypass, Probe, ProxyInfo, Route, NO_PROXY_VARIABLES, PROXY_VARIABLES};
 pub use endpoint::{Body, Endpoint, Method, Repeat, Token};
 pub use error::{
     ApiError, ApiErrorCode, Ended, Error, StillRunning, Transport, TransportKind, Unavailable,
@@ -129,7 +131,7 @@ pub use secret_file::SecretFile;
 pub use session::Session;
 pub use site::SiteRef;
 pub use time::UtcTime;
-pub use token_cache::{CachedUserToken, TokenCache};
+pub use token_cache::{CacheDir, CachedUserToken, TokenCache};
 pub use trace::TraceEvent;
 pub use wait::{Look, Progress, Wait, DEFAULT_WAIT_INTERVAL, DEFAULT_WAIT_TIMEOUT};
 

@@ -47,6 +47,17 @@ pub struct TokenCache {
     dir: PathBuf,
 }
 
+/// What [`TokenCache::check`] found: a cache that can be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CacheDir {
+    /// The directory is there and safe to use; its path, links resolved.
+    Ready(PathBuf),
+    /// The directory is not there yet; the first store makes it (0700,
+    /// with any missing parents) inside this directory, which exists and
+    /// is safe to hold it (links resolved).
+    WouldCreate(PathBuf),
+}
+
 /// What a user token's cache file holds.
 #[derive(Serialize, Deserialize)]
 struct UserEntry {
@@ -223,6 +234,64 @@ impl TokenCache {
                 io::Error::from(io::ErrorKind::NotFound),
             )
         })
+    }
+
+    /// Whether the cache can be used, as [`load`](Self::load) and
+    /// [`store`](Self::store) would decide, without creating or changing
+    /// anything: the directory (links resolved) when it is there and safe,
+    /// or the existing directory a first store would create it in (0700)
+    /// when that one is safe to hold it. An error says why the cache would
+    /// not be used (see the module documentation).
+    pub fn check(&self) -> Result<CacheDir, Error> {
+        if let Some(resolved) = self.trusted_dir()? {
+            return Ok(CacheDir::Ready(resolved));
+        }
+        // Missing: the nearest directory that exists will hold it.
+        let mut nearest = None;
+        for ancestor in self.dir.ancestors().skip(1) {
+            let ancestor = if ancestor.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                ancestor
+            };
+            match fs::canonicalize(ancestor) {
+                Ok(resolved) => {
+                    nearest = Some(resolved);
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(Error::io(
+                        format!(
+                            "cannot find {}, which would hold the token cache",
+                            ancestor.display()
+                        ),
+                        e,
+                    ))
+                }
+            }
+        }
+        let Some(nearest) = nearest else {
+            return Err(refused(
+                format!(
+                    "no directory above the token cache directory {} exists",
+                    self.dir.display()
+                ),
+                "not used",
+            ));
+        };
+        if !fs::metadata(&nearest).is_ok_and(|m| m.is_dir()) {
+            return Err(refused(
+                format!(
+                    "the token cache directory {} cannot be made: {} is not a directory",
+                    self.dir.display(),
+                    nearest.display()
+                ),
+                "not used",
+            ));
+        }
+        check_holder(&self.dir, &nearest)?;
+        Ok(CacheDir::WouldCreate(nearest))
     }
 
     /// The file for the WordPress.com user's token of one API base and
@@ -529,7 +598,20 @@ fn check_dir(given: &Path, resolved: &Path) -> Result<(), Error> {
             ),
         ));
     }
-    for parent in resolved.ancestors().skip(1) {
+    check_parents(resolved.ancestors().skip(1), uid, &name)
+}
+
+/// The rules for the directories that hold the cache directory (`name`
+/// in messages): owned by you or root, and not writable by group or others
+/// unless sticky.
+#[cfg(unix)]
+fn check_parents<'a>(
+    parents: impl Iterator<Item = &'a Path>,
+    uid: u32,
+    name: &str,
+) -> Result<(), Error> {
+    use std::os::unix::fs::MetadataExt;
+    for parent in parents {
         let meta = fs::symlink_metadata(parent).map_err(|e| {
             Error::io(
                 format!(
@@ -562,6 +644,19 @@ fn check_dir(given: &Path, resolved: &Path) -> Result<(), Error> {
             ));
         }
     }
+    Ok(())
+}
+
+/// The parents' rules for `nearest`, the existing directory a missing
+/// cache directory `given` would be made in, and for everything above it.
+#[cfg(unix)]
+fn check_holder(given: &Path, nearest: &Path) -> Result<(), Error> {
+    let uid = current_uid()?;
+    check_parents(nearest.ancestors(), uid, &given.display().to_string())
+}
+
+#[cfg(not(unix))]
+fn check_holder(_: &Path, _: &Path) -> Result<(), Error> {
     Ok(())
 }
 
@@ -942,6 +1037,35 @@ mod tests {
         assert!(removed.contains("writable by group or others"), "{removed}");
         assert!(names_in(&dir).is_empty());
         assert_eq!(mode_of(&dir), 0o777);
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn check_tells_whether_the_cache_would_be_used_and_changes_nothing() -> Result<(), Error> {
+        let dir = temp_dir("check");
+        dir_with_mode(&dir, 0o700)?;
+        let resolved = fs::canonicalize(&dir).map_err(|e| Error::io("test", e))?;
+        assert_eq!(
+            TokenCache::new(&dir).check()?,
+            CacheDir::Ready(resolved.clone())
+        );
+        let missing = TokenCache::new(dir.join("a/b"));
+        assert_eq!(missing.check()?, CacheDir::WouldCreate(resolved));
+        assert!(!dir.join("a").exists(), "nothing is created");
+        dir_with_mode(&dir, 0o777)?;
+        let open = TokenCache::new(&dir)
+            .check()
+            .map(|_| ())
+            .err()
+            .map(|e| e.to_string());
+        assert!(open.is_some_and(|m| m.contains("chmod 700")));
+        let inside = missing.check().map(|_| ()).err().map(|e| e.to_string());
+        assert!(
+            inside.as_deref().is_some_and(|m| m.contains("not sticky")),
+            "{inside:?}"
+        );
+        assert_eq!(mode_of(&dir), 0o777, "nothing is changed");
         Ok(())
     }
 

@@ -109,6 +109,19 @@ pub(crate) fn datetime(at: u64) -> String {
     format!("{} {}", date(at), clock(at))
 }
 
+/// `Sun, 06 Nov 1994 08:49:37 GMT`: an HTTP date (IMF-fixdate), as the
+/// `Date` header of every answer writes the sandbox's clock.
+pub(crate) fn http_date(at: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, m, d) = date_of(at);
+    let weekday = DAYS[usize::try_from(at / DAY % 7).unwrap_or(0)];
+    let month = MONTHS[usize::try_from(m.saturating_sub(1)).unwrap_or(0) % 12];
+    format!("{weekday}, {d:02} {month} {y:04} {} GMT", clock(at))
+}
+
 /// `2020-11-05T14:01:13+00:00`.
 pub(crate) fn iso(seconds: u64) -> String {
     format!("{}T{}+00:00", date(seconds), clock(seconds))
@@ -302,6 +315,13 @@ fn date_days(date: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates_are_imf_fixdates() {
+        assert_eq!(http_date(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date(1_835_438_400), "Tue, 29 Feb 2028 12:00:00 GMT");
+    }
 
     #[test]
     fn moments_read_and_write_back() {

@@ -98,9 +98,9 @@
 //! fails when they and this drawing differ, or when they form a cycle.
 //!
 //! ```text
-//! mod.rs          admin, clock, error, faults, front, persist, reply,
-//!                 request, rewind, routes, shared, state, stop, threats,
-//!                 tls, wpcom
+//! mod.rs          admin, clock, dates, error, faults, front, persist,
+//!                 reply, request, rewind, routes, shared, state, stop,
+//!                 threats, tls, wpcom
 //! activations     dates, reply, reporting, request, shared, sites
 //! activity        dates
 //! activity_log    activity, dates, reply, request, rewind_site, shared
@@ -816,7 +816,7 @@ fn answer(ctx: &Arc<Context>, mut rq: tiny_http::Request) {
         if let Err(e) = ctx.shared.persist() {
             reply = not_saved(&e);
         }
-        return respond(rq, &incoming, reply);
+        return respond(ctx, rq, &incoming, reply);
     }
     if !ctx.stop.sleep(ctx.faults.latency()) {
         return;
@@ -831,7 +831,7 @@ fn answer(ctx: &Arc<Context>, mut rq: tiny_http::Request) {
         // Never read a form cut short: the whole request is refused.
         let endpoint = routes::endpoint(&incoming);
         record(&ctx.shared, &endpoint, reply.status, None);
-        return respond(rq, &incoming, reply);
+        return respond(ctx, rq, &incoming, reply);
     }
     let (endpoint, mut reply) = routes::dispatch(&ctx.shared, &incoming);
     if let Err(e) = ctx.shared.persist() {
@@ -843,7 +843,7 @@ fn answer(ctx: &Arc<Context>, mut rq: tiny_http::Request) {
             let answer = reply.render(incoming.format());
             faults::mangle(&ctx.faults, &ctx.front, &ctx.stop, rq, answer, fault);
         }
-        None => respond(rq, &incoming, reply),
+        None => respond(ctx, rq, &incoming, reply),
     }
 }
 
@@ -874,7 +874,11 @@ fn record(shared: &Shared, endpoint: &str, status: u16, fault: Option<Fault>) {
     }
 }
 
-fn respond(rq: tiny_http::Request, incoming: &Incoming, reply: Reply) {
+/// Sends `reply`, dated by the sandbox's clock (`Date`), so that a client
+/// that compares clocks sees the time the sandbox keeps.
+fn respond(ctx: &Context, rq: tiny_http::Request, incoming: &Incoming, reply: Reply) {
+    let now = ctx.shared.lock().now();
+    let reply = reply.with_header("Date", dates::http_date(now));
     let (status, body, headers) = reply.render(incoming.format());
     reply::send(rq, status, body, &headers);
 }

@@ -111,6 +111,7 @@ fn every_code_of_the_program_is_in_the_readme_with_its_exit() {
         "authorization_skipped",
         "batch_incomplete",
         "unhealthy_sites",
+        "checks_failed",
     ] {
         assert_eq!(table.get(code), Some(&1), "{code} in the README table");
         let in_source = [
@@ -118,6 +119,7 @@ fn every_code_of_the_program_is_in_the_readme_with_its_exit() {
             include_str!("../../src/bin/jetpack-partner/wp_cli.rs"),
             include_str!("../../src/bin/jetpack-partner/provision.rs"),
             include_str!("../../src/bin/jetpack-partner/batch.rs"),
+            include_str!("../../src/bin/jetpack-partner/doctor.rs"),
         ]
         .iter()
         .any(|source| source.contains(&format!("\"{code}\"")));
@@ -126,7 +128,7 @@ fn every_code_of_the_program_is_in_the_readme_with_its_exit() {
     let listed = table.len();
     assert_eq!(
         listed,
-        library_codes().len() + 6,
+        library_codes().len() + 7,
         "no row the code does not give: {table:?}"
     );
     // An API error keeps the API's own code.

@@ -15,6 +15,7 @@ mod cli_help;
 mod cli_token;
 mod credentials;
 mod demo;
+mod doctor;
 mod error_codes;
 mod examples;
 mod form_roundtrip;

@@ -8,7 +8,7 @@ fn fail<T>(e: rcgen::Error) -> T {
 }
 
 /// A CA and a certificate it signed for `names`: (CA PEM, chain PEM, key PEM).
-fn certificates(names: &[&str]) -> (String, String, String) {
+pub fn certificates(names: &[&str]) -> (String, String, String) {
     let ca_key = rcgen::KeyPair::generate().unwrap_or_else(fail);
     let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap_or_else(fail);
     ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);

@@ -164,6 +164,8 @@ pub struct Args {
     /// The options set so far, by [`Flag::label`]: a weaker place does not
     /// set them again, and the command line not twice.
     seen: Vec<&'static str>,
+    /// Where each option set so far came from, by [`Flag::label`].
+    sources: Vec<(&'static str, Source)>,
 }
 
 /// A value as it was given, and where: for the settings whose messages
@@ -316,6 +318,7 @@ impl Flag {
     /// Writes `given` into `args`; a value it refuses is a problem.
     fn set(&self, args: &mut Args, given: Given, problems: &mut Problems) {
         args.seen.push(self.label());
+        args.sources.push((self.label(), given.source));
         match self.update {
             Update::Switch(field) => *field(args) = true,
             Update::Text(field) => *field(args) = Some(given.text),
@@ -365,6 +368,16 @@ impl Args {
     /// wherever, even with a value it refused.
     pub fn given(&self, name: &str) -> bool {
         self.seen.contains(&name)
+    }
+
+    /// Where the option `name` (its first spelling, or its variable for
+    /// one without an option) was set: the command line, the environment
+    /// or the config file.
+    pub fn source(&self, name: &str) -> Option<Source> {
+        self.sources
+            .iter()
+            .find(|(label, _)| *label == name)
+            .map(|&(_, source)| source)
     }
 
     /// Sets the option of `flag` from a weaker place than the command line

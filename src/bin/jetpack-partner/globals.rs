@@ -205,7 +205,7 @@ fn keep_strongest(a: &mut Option<Given>, b: &mut Option<Given>) {
 
 /// The API base: `--api-base`, `$JETPACK_API_BASE`,
 /// `https://$JETPACK_START_API_HOST`, or production.
-fn api_base(a: &Args) -> String {
+pub fn api_base(a: &Args) -> String {
     if let Some(base) = &a.api_base {
         return base.text.clone();
     }
@@ -274,28 +274,59 @@ impl<'a> Globals<'a> {
     }
 
     fn client_builder(&self, timeout: Duration) -> Result<jetpack_partner::ClientBuilder, Failure> {
+        Ok(self.builder_trusting(timeout, self.roots()?))
+    }
+
+    /// The PEM roots the options and the environment name, if any.
+    /// `--ca-file` is read and checked whatever the base, as a mistake in
+    /// an option given is worth saying; the environment's roots only for
+    /// HTTPS (as curl does): a system bundle from $SSL_CERT_FILE is a
+    /// quarter megabyte to read and parse, most of a plain-http call.
+    pub fn roots(&self) -> Result<Option<Vec<u8>>, Failure> {
+        let https = api_base(self.args)
+            .to_ascii_lowercase()
+            .starts_with("https://");
+        if https || self.args.ca_file.is_some() {
+            return Ok(crate::trust::roots(self.args.ca_file.as_deref())?.map(|(pem, _)| pem));
+        }
+        Ok(None)
+    }
+
+    /// A client as [`client`](Self::client) makes it, trusting `roots`
+    /// (the bundled ones for `None`): for `doctor`, which reads the roots
+    /// itself to report on them.
+    pub fn client_trusting(&self, roots: Option<Vec<u8>>) -> Result<Client, Failure> {
+        let timeout = self.timeout();
+        self.builder_trusting(timeout, roots)
+            .deadline(self.started + timeout)
+            .build()
+            .map_err(|e| client_failure(self.args, e))
+    }
+
+    fn builder_trusting(
+        &self,
+        timeout: Duration,
+        roots: Option<Vec<u8>>,
+    ) -> jetpack_partner::ClientBuilder {
         let mut builder = Client::builder()
             .api_base(api_base(self.args))
             .timeout(timeout)
             .retries(self.args.retries.unwrap_or(DEFAULT_RETRIES))
             .allow_insecure_http(self.args.allow_insecure_http)
             .redactor(self.out.redactor.clone());
-        // `--ca-file` is read and checked whatever the base, as a mistake in
-        // an option given is worth saying; the environment's roots only for
-        // HTTPS (as curl does): a system bundle from $SSL_CERT_FILE is a
-        // quarter megabyte to read and parse, most of a plain-http call.
-        let https = api_base(self.args)
-            .to_ascii_lowercase()
-            .starts_with("https://");
-        if https || self.args.ca_file.is_some() {
-            if let Some((pem, _)) = crate::trust::roots(self.args.ca_file.as_deref())? {
-                builder = builder.root_certificates_pem(pem);
-            }
+        if let Some(pem) = roots {
+            builder = builder.root_certificates_pem(pem);
         }
         if self.args.verbose {
             builder = builder.trace(self.out.tracer());
         }
-        Ok(builder)
+        builder
+    }
+
+    /// The moment the whole command's budget (`--timeout`, counted from
+    /// the program's start) runs out.
+    pub fn deadline(&self) -> Instant {
+        self.started + self.timeout()
     }
 
     /// The partner's session: `--access-token` as given, or the partner's
@@ -329,7 +360,7 @@ impl<'a> Globals<'a> {
 
     /// `--token-cache`, `$JETPACK_TOKEN_CACHE`, or the default place;
     /// `None` when neither HOME nor XDG_CACHE_HOME is set.
-    fn token_cache_dir(&self) -> Option<PathBuf> {
+    pub fn token_cache_dir(&self) -> Option<PathBuf> {
         self.args
             .token_cache
             .as_ref()

@@ -16,6 +16,7 @@ mod config;
 mod connection;
 #[cfg(feature = "sandbox")]
 mod demo;
+mod doctor;
 mod errors;
 mod follow;
 mod globals;
@@ -125,6 +126,13 @@ const COMMANDS: &[Command] = &[
         help: login::LOGOUT_HELP,
         flags: login::LOGOUT_FLAGS,
         run: Run::Api(args::unchecked, login::logout),
+    },
+    Command {
+        name: "doctor",
+        summary: "check what calls need on this machine, and say how to fix what fails",
+        help: doctor::HELP,
+        flags: doctor::FLAGS,
+        run: Run::Api(doctor::check, doctor::run),
     },
     Command {
         name: "provision",

@@ -151,6 +151,27 @@ impl WpCli {
         ))
     }
 
+    /// The scripts' probe, `wp option get home`: the site's home URL, or
+    /// why WP-CLI did not give it (it cannot run, or WordPress did not
+    /// answer: not its directory, no database…).
+    pub fn probe(&self) -> Result<String, String> {
+        let (ok, stdout, stderr) =
+            self.run(Load::Core, &["option", "get", "home"])
+                .map_err(|failure| match failure {
+                    Failure::Usage { message, .. } => message,
+                    other => format!("{other:?}"),
+                })?;
+        let home = stdout.trim();
+        if ok && !home.is_empty() {
+            return Ok(home.to_owned());
+        }
+        Err(format!(
+            "{} --skip-plugins --skip-themes option get home gave no home URL: {}",
+            self.program,
+            excerpt(format!("{stdout} {stderr}").trim().as_bytes())
+        ))
+    }
+
     /// `wp plugin activate jetpack`, silently: its own failure does not stop
     /// the provision (the API then says what is wrong), but a WP-CLI that
     /// cannot run at all does.
