@@ -27,10 +27,15 @@ pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// (and may be retried) instead of eating the whole budget.
 const READ_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// The transport's input buffer, which also bounds an answer's head: 16
-/// KiB, as nginx's and Apache's limits on a request head (ureq's default,
-/// 128 KiB, costs a zero-fill per client that is most of a short run).
+/// The transport's input buffer: 16 KiB (ureq's default, 128 KiB, costs a
+/// zero-fill per client that is most of a short run).
 const INPUT_BUFFER: usize = 16 * 1024;
+
+/// The longest answer head taken: 12 KiB, over the 4 or 8 KiB a default
+/// nginx passes from the server behind it. It must stay below
+/// [`INPUT_BUFFER`]: a head that fills the buffer is then refused as too
+/// large, rather than read as a connection closed mid-answer.
+const MAX_HEAD: usize = 12 * 1024;
 
 /// The transport's output buffer: a request head and a body go out
 /// through it in pieces of at most this size.
@@ -180,9 +185,9 @@ impl ClientBuilder {
             // ureq zero-fills each buffer before the first request (128 KiB
             // by default, 73 % of a token request's instructions). An answer
             // head here is small and a body is read through a bound anyway;
-            // the head bound stays within the input buffer.
+            // the head bound stays below the input buffer.
             .input_buffer_size(INPUT_BUFFER)
-            .max_response_header_size(INPUT_BUFFER)
+            .max_response_header_size(MAX_HEAD)
             .output_buffer_size(OUTPUT_BUFFER)
             .http_status_as_error(false)
             .max_redirects(0)
@@ -743,7 +748,17 @@ pub(crate) fn from_ureq(e: ureq::Error, redactor: &Redactor) -> Error {
         U::BadUri(_) | U::Http(_) => {
             return Error::InvalidInput(format!("cannot build the request: {}", text()))
         }
-        U::Protocol(_) | U::LargeResponseHeader(..) => {
+        U::LargeResponseHeader(_, limit) => {
+            return Error::UnexpectedResponse(UnexpectedResponse {
+                status: None,
+                reason: format!(
+                    "the answer's head is larger than {limit} bytes (its status line and \
+                     headers; no API answer has one so long)"
+                ),
+                excerpt: String::new(),
+            })
+        }
+        U::Protocol(_) => {
             return Error::UnexpectedResponse(UnexpectedResponse {
                 status: None,
                 reason: format!("the answer is not valid HTTP: {}", text()),

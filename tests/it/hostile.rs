@@ -377,6 +377,26 @@ fn a_wait_longer_than_any_budget_fails_at_once_without_aborting() {
 }
 
 #[test]
+fn redirects_name_their_target_cut_and_clean() {
+    let location = format!("https://elsewhere.test/{}", "a".repeat(4_000));
+    let redirect = format!(
+        "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    let run = run_against(&fixed_server(redirect.into_bytes()), &["token"]);
+    run.assert_code(4);
+    assert!(
+        run.stderr.contains("redirects to https://elsewhere.test/"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr.len() < 2_000,
+        "{} bytes on stderr",
+        run.stderr.len()
+    );
+    assert!(!run.stderr.contains('\u{202e}'), "{run:#?}");
+}
+
+#[test]
 fn huge_server_texts_are_cut_and_cleaned() {
     let location = format!("https://elsewhere.test/{}", "a".repeat(60_000));
     let redirect = format!(
@@ -387,9 +407,15 @@ fn huge_server_texts_are_cut_and_cleaned() {
         400,
         &serde_json::json!({"error": "invalid_client\u{202e}", "error_description": message}),
     );
-    for (answer, code) in [(redirect.into_bytes(), 4), (refusal, 1)] {
+    // A 60 KB head is refused as too large (a 4 KB one is read: see
+    // `redirects_name_their_target_cut_and_clean`).
+    for (answer, code, says) in [
+        (redirect.into_bytes(), 4, "head is larger than 12288 bytes"),
+        (refusal, 1, "invalid_client"),
+    ] {
         let run = run_against(&fixed_server(answer), &["token"]);
         run.assert_code(code);
+        assert!(run.stderr.contains(says), "{run:#?}");
         assert!(
             run.stderr.len() < 2_000,
             "{} bytes on stderr",
