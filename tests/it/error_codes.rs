@@ -191,6 +191,9 @@ fn the_exit_code_table_has_every_exit_and_6_is_given_for_changes() {
         &["reconcile", "--desired", &desired, "--detailed-exitcode"],
     );
     changes.assert_code(6);
-    assert!(changes.stdout.contains("\"action\":\"provision\""), "{changes:#?}");
+    assert!(
+        changes.stdout.contains("\"action\":\"provision\""),
+        "{changes:#?}"
+    );
     crate::common::partner_cli(&sandbox, &["reconcile", "--desired", &desired]).assert_code(0);
 }
