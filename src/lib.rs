@@ -55,6 +55,7 @@ mod form;
 mod lenient;
 pub mod monitor;
 mod random;
+pub mod reconcile;
 mod redact;
 mod redirect;
 mod response;

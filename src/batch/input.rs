@@ -29,6 +29,10 @@ pub enum Action {
     /// the other actions' inputs are accepted and ignored, so that the
     /// input of `batch provision` (or its journal) can be read as it is.
     Read,
+    /// The apply of a `reconcile` plan ([`crate::reconcile`]): its journal
+    /// says so in its header, so that it is never resumed as a batch of
+    /// another action. As an input it reads as [`Action::Read`] does.
+    Reconcile,
 }
 
 /// How the input is written.
@@ -85,7 +89,7 @@ pub struct BadLine {
     pub message: String,
 }
 
-const PROVISION_FIELDS: &[&str] = &[
+pub(crate) const PROVISION_FIELDS: &[&str] = &[
     "local_user",
     "siteurl",
     "plan",
@@ -221,6 +225,16 @@ impl Input {
         Ok(checked)
     }
 
+    /// The lines from the start, one at a time, as their fields: each
+    /// with its line number, or why it cannot be read. Nothing is checked
+    /// beyond the format (JSON objects with each key once, CSV rows as
+    /// wide as the header), and nothing is skipped; for readers with their
+    /// own fields (`reconcile`'s desired state).
+    pub(crate) fn records(&mut self) -> Result<FieldRows<'_>, Error> {
+        let rows = self.rows()?;
+        Ok(FieldRows(rows.source))
+    }
+
     /// The lines from the start, one at a time.
     pub fn rows(&mut self) -> Result<Rows<'_>, Error> {
         self.file
@@ -255,16 +269,29 @@ enum Source<R> {
     },
 }
 
-impl Iterator for Rows<'_> {
-    type Item = Result<Row, Error>;
+/// The lines of an [`Input`] as their fields (see [`Input::records`]).
+pub(crate) struct FieldRows<'a>(Source<BufReader<&'a File>>);
+
+/// A line's number, and its fields or why they cannot be read.
+pub(crate) type LineFields = (usize, Result<Map<String, Value>, String>);
+
+impl Iterator for FieldRows<'_> {
+    type Item = Result<LineFields, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let read = |e| Error::io("cannot read the batch input", e);
-        let (number, fields) = match &mut self.source {
+        next_fields(&mut self.0)
+    }
+}
+
+/// The next line of `source` as its fields.
+fn next_fields<R: std::io::BufRead>(source: &mut Source<R>) -> Option<Result<LineFields, Error>> {
+    let read = |e| Error::io("cannot read the batch input", e);
+    loop {
+        return match source {
             Source::Json(lines) => match lines.next_line() {
-                Err(e) => return Some(Err(read(e))),
-                Ok(None) => return None,
-                Ok(Some((number, line))) => (number, line.and_then(|l| json_object(&l))),
+                Err(e) => Some(Err(read(e))),
+                Ok(None) => None,
+                Ok(Some((number, line))) => Some(Ok((number, line.and_then(|l| json_object(&l))))),
             },
             Source::Csv { records, header } => {
                 let (number, cells) = match records.next_record() {
@@ -273,16 +300,30 @@ impl Iterator for Rows<'_> {
                     Ok(Some(record)) => record,
                 };
                 match header {
-                    Some(names) => (number, cells.and_then(|cells| csv_fields(names, cells))),
+                    Some(names) => Some(Ok((
+                        number,
+                        cells.and_then(|cells| csv_fields(names, cells)),
+                    ))),
                     None => {
                         match csv_header(number, cells) {
                             Ok(names) => *header = Some(names),
                             Err(e) => return Some(Err(e)),
                         }
-                        return self.next();
+                        continue;
                     }
                 }
             }
+        };
+    }
+}
+
+impl Iterator for Rows<'_> {
+    type Item = Result<Row, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (number, fields) = match next_fields(&mut self.source)? {
+            Ok(read) => read,
+            Err(e) => return Some(Err(e)),
         };
         let fields = match fields.and_then(|f| journal_record(self.action, f)) {
             // A journal's header, or a record that is not an `ok` to undo.
@@ -314,7 +355,7 @@ fn journal_record(
     if fields.contains_key("journal") {
         return Ok(None);
     }
-    if action == Action::Read {
+    if matches!(action, Action::Read | Action::Reconcile) {
         return Ok(read_record(fields));
     }
     if action != Action::Cancel || !fields.contains_key("outcome") {
@@ -527,11 +568,12 @@ fn line(action: Action, number: usize, fields: &Map<String, Value>) -> Result<Li
     let known = match action {
         Action::Provision => PROVISION_FIELDS,
         Action::Cancel => CANCEL_FIELDS,
-        Action::Read => SITE_FIELDS,
+        Action::Read | Action::Reconcile => SITE_FIELDS,
     };
     // A read takes the other inputs' fields too, and ignores them.
     let ignored = |k: &str| {
-        action == Action::Read && (PROVISION_FIELDS.contains(&k) || CANCEL_FIELDS.contains(&k))
+        matches!(action, Action::Read | Action::Reconcile)
+            && (PROVISION_FIELDS.contains(&k) || CANCEL_FIELDS.contains(&k))
     };
     if let Some(unknown) = fields
         .keys()
@@ -546,12 +588,21 @@ fn line(action: Action, number: usize, fields: &Map<String, Value>) -> Result<Li
     let (site, job) = match action {
         Action::Provision => provision(&f)?,
         Action::Cancel => cancel(&f)?,
-        Action::Read => {
+        Action::Read | Action::Reconcile => {
             let site = one_site(&f)?;
             (site.to_string(), Job::Read(site))
         }
     };
     Ok(Line { number, site, job })
+}
+
+/// A provision request from a line's fields, as `batch provision` reads
+/// them (`reconcile` builds one per product it provisions).
+pub(crate) fn provision_request(fields: &Map<String, Value>) -> Result<Provision, String> {
+    match provision(&Fields(fields))? {
+        (_, Job::Provision(p)) => Ok(*p),
+        _ => Err("not a provision".into()),
+    }
 }
 
 fn provision(f: &Fields) -> Result<(String, Job), String> {

@@ -54,6 +54,9 @@ pub enum Outcome {
     Failed,
     /// The input line could not be sent.
     Invalid,
+    /// `reconcile`: the site's decision, computed again just before
+    /// acting, was no longer the plan's; nothing was sent.
+    Changed,
 }
 
 impl Outcome {
@@ -65,6 +68,7 @@ impl Outcome {
             Outcome::Refused => "refused",
             Outcome::Failed => "failed",
             Outcome::Invalid => "invalid",
+            Outcome::Changed => "changed",
         }
     }
 
@@ -75,6 +79,7 @@ impl Outcome {
             Outcome::Refused,
             Outcome::Failed,
             Outcome::Invalid,
+            Outcome::Changed,
         ]
         .get(usize::from(code).checked_sub(1)?)
         .copied()
@@ -322,6 +327,7 @@ fn action_name(action: Action) -> &'static str {
         Action::Provision => "provision",
         Action::Cancel => "cancel",
         Action::Read => "read",
+        Action::Reconcile => "reconcile",
     }
 }
 

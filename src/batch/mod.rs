@@ -30,6 +30,7 @@ use serde_json::{json, Value};
 
 /// A JSON object with each key once; the monitor reads its bodies so too.
 pub(crate) use input::UniqueObject;
+pub(crate) use input::{provision_request, PROVISION_FIELDS};
 pub use input::{Action, BadLine, Checked, Format, Input, Job, Line, Row, Rows};
 pub use journal::{Damaged, Found, Journal, Outcome, Previous, Started};
 
@@ -41,7 +42,7 @@ use crate::trace::TraceEvent;
 
 /// Margin past a started line's budget before its earlier attempt is taken
 /// as unable to arrive: clock granularity, and the last bytes in flight.
-const SETTLE_MARGIN_MS: u64 = 1000;
+pub(crate) const SETTLE_MARGIN_MS: u64 = 1000;
 
 /// Slowest rate accepted: one request a day.
 const SLOWEST_INTERVAL: Duration = Duration::from_secs(86_400);
@@ -134,6 +135,11 @@ impl Counts {
             Outcome::Failed => &self.failed,
             Outcome::Started => {
                 self.in_doubt.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            // Only `reconcile` records it: done, and not ok.
+            Outcome::Changed => {
+                self.done.fetch_add(1, Ordering::Relaxed);
                 return;
             }
         };
@@ -354,16 +360,16 @@ impl<'a> Record<'a> {
 }
 
 /// A value as JSON text for a record.
-fn raw(value: &impl serde::Serialize) -> Option<Box<RawValue>> {
+pub(crate) fn raw(value: &impl serde::Serialize) -> Option<Box<RawValue>> {
     serde_json::value::to_raw_value(value).ok()
 }
 
 /// JSON text that came from the API, kept as it is.
-fn raw_text(text: &str) -> Option<Box<RawValue>> {
+pub(crate) fn raw_text(text: &str) -> Option<Box<RawValue>> {
     RawValue::from_string(text.to_owned()).ok()
 }
 
-fn unix_ms(at: SystemTime) -> u64 {
+pub(crate) fn unix_ms(at: SystemTime) -> u64 {
     at.duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

@@ -158,3 +158,44 @@ fn a_dns_failure_is_dns_failed() {
     run.assert_code(3);
     assert_eq!(run.error()["error_code"], "dns_failed", "{run:#?}");
 }
+
+/// The README's "Exit codes" table lists every exit the program gives,
+/// 6 included (`reconcile --detailed-exitcode`), and so does `--help`.
+#[test]
+fn the_exit_code_table_has_every_exit_and_6_is_given_for_changes() {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("## Exit codes")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no Exit codes section"));
+    let exits: Vec<u8> = section
+        .lines()
+        .skip_while(|l| !l.starts_with("| code"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| l.split('|').nth(1)?.trim().parse().ok())
+        .collect();
+    assert_eq!(exits, [0, 1, 2, 3, 4, 5, 6]);
+    let help = crate::common::cli(&["--help"], &[], None);
+    assert!(
+        help.stdout.contains("6  reconcile --detailed-exitcode"),
+        "{}",
+        help.stdout
+    );
+    let sandbox = crate::common::sandbox();
+    let desired = crate::common::temp_file(
+        "exit6.csv",
+        b"site,plan,local_user\nhttps://six.test,personal,admin\n",
+    );
+    let desired = desired.to_string_lossy();
+    let changes = crate::common::partner_cli(
+        &sandbox,
+        &["reconcile", "--desired", &desired, "--detailed-exitcode"],
+    );
+    changes.assert_code(6);
+    assert!(
+        changes.stdout.contains("\"action\":\"provision\""),
+        "{changes:#?}"
+    );
+    crate::common::partner_cli(&sandbox, &["reconcile", "--desired", &desired]).assert_code(0);
+}

@@ -23,6 +23,7 @@ mod hardening;
 mod hostile;
 mod login;
 mod monitor;
+mod reconcile;
 mod reporting;
 mod retries;
 mod rewind_activity;

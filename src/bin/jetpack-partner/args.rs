@@ -129,6 +129,17 @@ pub struct Args {
     pub retry_failed: bool,
     pub fail_fast: bool,
     pub quiet: bool,
+    // reconcile
+    pub desired: Option<String>,
+    pub known: Vec<String>,
+    pub prune: bool,
+    pub allow_cancel: bool,
+    pub allow_downgrade: bool,
+    pub max_cancel: Option<jetpack_partner::reconcile::MaxCancel>,
+    pub save_plan: Option<String>,
+    pub detailed_exitcode: bool,
+    pub apply: bool,
+    pub plan_file: Option<String>,
     // batch backups, batch scan
     pub max_age: Option<Duration>,
     pub fail_on: Vec<jetpack_partner::batch::health::Verdict>,

@@ -26,28 +26,28 @@ const INPUT: Flag = Flag::text(
     |a| &mut a.input,
 );
 
-const FORMAT: Flag = Flag::value(
+pub const FORMAT: Flag = Flag::value(
     &["--format"],
     "jsonl|csv",
     "the input's format (default: by extension; stdin: jsonl)",
     |a, v| set(&mut a.format, format(&v.text)),
 );
 
-const CONCURRENCY: Flag = Flag::value(
+pub const CONCURRENCY: Flag = Flag::value(
     &["--concurrency"],
     "N",
     "requests in flight at once (default 4)",
     |a, v| set(&mut a.concurrency, concurrency(&v)),
 );
 
-const RATE: Flag = Flag::value(
+pub const RATE: Flag = Flag::value(
     &["--rate"],
     "N/s",
     "start at most N requests per second",
     |a, v| set(&mut a.rate, rate(&v.text)),
 );
 
-const QUIET: Flag = Flag::switch(&["--quiet"], "no progress and no summary on stderr", |a| {
+pub const QUIET: Flag = Flag::switch(&["--quiet"], "no progress and no summary on stderr", |a| {
     &mut a.quiet
 });
 
@@ -578,7 +578,7 @@ fn run(action: Action, args: &Args, globals: &Globals) -> Result<(), Failure> {
 
 /// A refusal of the partner's credentials, said as what it means for the
 /// batch; any other error as it is.
-fn credentials_refused(e: jetpack_partner::Error) -> Failure {
+pub fn credentials_refused(e: jetpack_partner::Error) -> Failure {
     if !batch::is_credential_failure(&e) {
         return Failure::Lib(e);
     }
@@ -599,7 +599,7 @@ fn credentials_refused(e: jetpack_partner::Error) -> Failure {
 }
 
 /// `--output` naming the input would lose the input.
-fn refuse_same_file(input: &str, output: &str) -> Result<(), Failure> {
+pub fn refuse_same_file(input: &str, output: &str) -> Result<(), Failure> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -617,7 +617,7 @@ fn refuse_same_file(input: &str, output: &str) -> Result<(), Failure> {
 
 /// The journal can hold per-site access tokens (provision answers): an
 /// existing output file that others can read gets a warning.
-fn warn_if_others_can_read(globals: &Globals, path: &str) {
+pub fn warn_if_others_can_read(globals: &Globals, path: &str) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -635,7 +635,7 @@ fn warn_if_others_can_read(globals: &Globals, path: &str) {
 }
 
 /// Says what an earlier run left that is not a clean record.
-fn report_previous(globals: &Globals, output: &str, previous: &Previous) {
+pub fn report_previous(globals: &Globals, output: &str, previous: &Previous) {
     for damaged in &previous.damaged {
         globals.out.note(&format!(
             "jetpack-partner: {output}: line {} is not a record and was skipped: {:?}",
@@ -666,7 +666,7 @@ fn report_previous(globals: &Globals, output: &str, previous: &Previous) {
 
 /// On a terminal, one line redrawn in place; otherwise a line every few
 /// seconds.
-fn show_progress(finished: &AtomicBool, line: impl Fn(Duration) -> String) {
+pub fn show_progress(finished: &AtomicBool, line: impl Fn(Duration) -> String) {
     let started = Instant::now();
     let terminal = std::io::stderr().is_terminal();
     let every = if terminal {

@@ -1029,6 +1029,7 @@ fn message(failure: Failure) -> String {
             .join("; "),
         Failure::Lib(e) => e.to_string(),
         Failure::Refused { message, .. } | Failure::TimedOut(message) => message,
+        Failure::Changes => "changes to apply".to_owned(),
     }
 }
 

@@ -28,6 +28,7 @@ mod monitor;
 mod output;
 mod partner_key;
 mod provision;
+mod reconcile;
 mod report;
 mod restore;
 mod rewind;
@@ -310,6 +311,13 @@ const COMMANDS: &[Command] = &[
         run: Run::Api(batch::check_health, batch::scan),
     },
     Command {
+        name: "reconcile",
+        summary: "bring many sites to a desired state: the plan, then --apply",
+        help: reconcile::HELP,
+        flags: reconcile::FLAGS,
+        run: Run::Api(reconcile::check, reconcile::run),
+    },
+    Command {
         name: "scan status",
         summary: "show a site's Jetpack Scan: scanner state, threats, last scan",
         help: scan::STATUS_HELP,
@@ -412,6 +420,7 @@ Exit codes:
      or --wait ran out (still_running: the operation goes on)
   4  unexpected answer (not JSON, malformed, too large)
   5  local I/O failure
+  6  reconcile --detailed-exitcode: the plan has changes to apply
 ";
 
 fn main() -> ExitCode {

@@ -14,6 +14,8 @@ pub mod exit {
     pub const TEMPORARY: u8 = 3;
     pub const UNEXPECTED: u8 = 4;
     pub const LOCAL_IO: u8 = 5;
+    /// `reconcile --detailed-exitcode`: the plan has changes to apply.
+    pub const CHANGES: u8 = 6;
 }
 
 /// Why the program stops early.
@@ -37,6 +39,9 @@ pub enum Failure {
     /// redirect, nothing pasted): exit 3 with the usual JSON line, code
     /// `timeout`. Trying again may do.
     TimedOut(String),
+    /// Not a failure: `reconcile --detailed-exitcode` found changes to
+    /// apply (exit 6); the plan is already printed.
+    Changes,
 }
 
 impl Failure {
@@ -308,6 +313,7 @@ impl Output {
                 self.note(&line.to_string());
                 ExitCode::from(exit::TEMPORARY)
             }
+            Failure::Changes => ExitCode::from(exit::CHANGES),
         }
     }
 
