@@ -15,6 +15,7 @@
 //! its status read again, before it is sent. A line whose status cannot be
 //! read stays in doubt for the next resume.
 
+mod commit;
 mod csv;
 pub mod health;
 mod input;
@@ -33,6 +34,7 @@ pub(crate) use input::UniqueObject;
 pub use input::{Action, BadLine, Checked, Format, Input, Job, Line, Row, Rows};
 pub use journal::{Damaged, Found, Journal, Outcome, Previous, Started};
 
+use self::commit::{Committer, Ticket};
 use crate::api::status::{Status, StatusAnswer};
 use crate::error::{ApiErrorCode, Error};
 use crate::session::Session;
@@ -177,13 +179,8 @@ pub fn run(
     if previous.has_records() {
         same_input(input, previous)?;
     }
-    let journal = Mutex::new(journal);
-    let write = |record: &Record| {
-        journal
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .append(record)
-    };
+    let journal = journal.into_committer();
+    let write = |record: &Record| journal.commit(record);
     let workers = options.concurrency.max(1);
     let (queue, todo) = sync_channel::<Line>(workers * 2);
     let todo = Mutex::new(todo);
@@ -199,7 +196,7 @@ pub fn run(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                let worker = Worker::new(session);
+                let mut worker = Worker::new(session);
                 while let Some(line) = next_line(&todo) {
                     // After a stop the queue is drained, so that the reader
                     // of the input, which may be waiting to hand on a line,
@@ -213,13 +210,16 @@ pub fn run(
                             .then(|| previous.failed_attempt(line.number))
                             .flatten()
                     });
-                    match worker.process(&line, in_doubt, pacer.as_ref(), counts, &write) {
+                    match worker.process(&line, in_doubt, pacer.as_ref(), counts, &journal) {
                         Ok(outcome) if outcome != Outcome::Ok && options.fail_fast => {
                             stop.store(true, Ordering::Relaxed)
                         }
                         Ok(_) => {}
                         Err(e) => fail(e),
                     }
+                }
+                if let Err(e) = worker.finish_last(&journal, counts) {
+                    fail(e);
                 }
             });
         }
@@ -374,6 +374,10 @@ struct Worker<'a> {
     session: &'a Session,
     client: crate::client::Client,
     attempts: Arc<AtomicU32>,
+    /// The final record of this worker's last line, written but not yet
+    /// known to be durable, and so not yet counted. The sync that makes the
+    /// next line's `started` record durable covers it too.
+    last: Option<(Ticket, Outcome)>,
 }
 
 /// What the status of a line in doubt says.
@@ -397,7 +401,18 @@ impl<'a> Worker<'a> {
             session,
             client,
             attempts,
+            last: None,
         }
+    }
+
+    /// Waits until the final record of this worker's last line is durable,
+    /// then counts it: nothing is reported before it is on disk.
+    fn finish_last(&mut self, journal: &Committer, counts: &Counts) -> Result<(), Error> {
+        if let Some((ticket, outcome)) = self.last.take() {
+            journal.wait(ticket)?;
+            counts.add(outcome);
+        }
+        Ok(())
     }
 
     /// Sends one line (or settles it from the site's status when in doubt)
@@ -405,13 +420,17 @@ impl<'a> Worker<'a> {
     /// refusal of the partner's credentials (see [`is_credential_failure`]).
     /// A line in doubt whose status cannot be read gives `Started`: it
     /// stays in doubt.
+    ///
+    /// The line's `started` record is durable before its request is sent.
+    /// Its final record is written, and counted once durable: when the
+    /// worker's next line is started, or by [`Worker::finish_last`].
     fn process(
-        &self,
+        &mut self,
         line: &Line,
         in_doubt: Option<Started>,
         pacer: Option<&Pacer>,
         counts: &Counts,
-        write: &impl Fn(&Record) -> Result<(), Error>,
+        journal: &Committer,
     ) -> Result<Outcome, Error> {
         let site = Some(line.site.as_str());
         let plan = match &line.job {
@@ -423,10 +442,15 @@ impl<'a> Worker<'a> {
             plan,
             ..Record::new(line.number, site, outcome)
         };
+        // Before a wait that may be long, the last line's final record is
+        // made durable and counted rather than left waiting.
+        if in_doubt.is_some() || pacer.is_some() {
+            self.finish_last(journal, counts)?;
+        }
         if let Some(started) = in_doubt {
             match self.settle(line, started) {
                 Ok(Settled::Done(status)) => {
-                    write(&Record {
+                    journal.commit(&Record {
                         attempts: Some(0),
                         answer: raw(&json!({"settled_by_status": status})),
                         ..record(Outcome::Ok)
@@ -452,11 +476,15 @@ impl<'a> Worker<'a> {
         }
         let budget = self.client.timeout();
         let (at, deadline) = (SystemTime::now(), Instant::now() + budget);
-        write(&Record {
+        let started = journal.write(&Record {
             at: Some(unix_ms(at)),
             budget_ms: Some(u64::try_from(budget.as_millis()).unwrap_or(u64::MAX)),
             ..record(Outcome::Started)
         })?;
+        // Durable before the request goes out; the sync covers the last
+        // line's final record too, written before it.
+        journal.wait(started)?;
+        self.finish_last(journal, counts)?;
         // Every request of this line ends within its budget from `at`:
         // that is what lets a resume know when an attempt cut short by a
         // crash can no longer arrive.
@@ -506,8 +534,7 @@ impl<'a> Worker<'a> {
                 }
             }
         };
-        write(&record)?;
-        counts.add(record.outcome);
+        self.last = Some((journal.write(&record)?, record.outcome));
         Ok(record.outcome)
     }
 
