@@ -16,7 +16,9 @@
 //! nothing is reported durable.
 
 use std::io;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -47,9 +49,17 @@ pub(crate) struct Ticket(u64);
 /// Many writers, one sync at a time, each sync covering everything written
 /// before it began.
 pub(crate) struct Committer {
+    inner: Arc<Inner>,
+    /// The thread that syncs what no one waits for yet, if it started.
+    syncer: Option<JoinHandle<()>>,
+}
+
+struct Inner {
     device: Box<dyn Device>,
     state: Mutex<State>,
-    synced: Condvar,
+    /// Signalled whenever the state changes: a record written when none
+    /// was pending, a sync done, the committer closed.
+    changed: Condvar,
 }
 
 struct State {
@@ -59,10 +69,15 @@ struct State {
     written: u64,
     /// Records a sync has covered.
     durable: u64,
-    /// A waiter is syncing now.
+    /// A sync is running.
     syncing: bool,
+    /// Since when records written have waited for a sync that covers them
+    /// (none: every record is synced, or being synced).
+    pending_since: Option<Instant>,
     /// A sync failed: nothing more is durable.
     broken: Option<Broken>,
+    /// The committer is being dropped: the syncer ends.
+    closed: bool,
     /// Syncs done.
     syncs: u64,
 }
@@ -88,24 +103,38 @@ impl Broken {
 
 impl Committer {
     /// A committer writing to `device`; `needs_newline` when what it holds
-    /// ends in a torn record.
-    pub(crate) fn new(device: Box<dyn Device>, needs_newline: bool) -> Committer {
-        Committer {
+    /// ends in a torn record. With `linger`, a thread syncs records no one
+    /// waits for yet once the oldest has waited that long, so that they are
+    /// durable before anyone needs them to be.
+    pub(crate) fn new(
+        device: Box<dyn Device>,
+        needs_newline: bool,
+        linger: Option<Duration>,
+    ) -> Committer {
+        let inner = Arc::new(Inner {
             device,
             state: Mutex::new(State {
                 needs_newline,
                 written: 0,
                 durable: 0,
                 syncing: false,
+                pending_since: None,
                 broken: None,
+                closed: false,
                 syncs: 0,
             }),
-            synced: Condvar::new(),
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+            changed: Condvar::new(),
+        });
+        // Without the thread (it could not start), records are synced when
+        // waited for, which is all that durability needs.
+        let syncer = linger.and_then(|linger| {
+            let inner = inner.clone();
+            std::thread::Builder::new()
+                .name("journal-sync".into())
+                .spawn(move || inner.sync_lazily(linger))
+                .ok()
+        });
+        Committer { inner, syncer }
     }
 
     /// Writes one record and waits until it is durable.
@@ -117,6 +146,52 @@ impl Committer {
     /// Appends one record as a JSON line, whole, and returns its ticket;
     /// it is durable only once [`Committer::wait`] says so.
     pub(crate) fn write(&self, record: &impl Serialize) -> Result<Ticket, Error> {
+        self.inner.write(record)
+    }
+
+    /// Returns once the record of `ticket` is durable: at once if a sync
+    /// has covered it, else after the next sync, which this thread leads if
+    /// no other is syncing. Fails if a sync failed before covering it.
+    pub(crate) fn wait(&self, ticket: Ticket) -> Result<(), Error> {
+        self.inner.wait(ticket)
+    }
+
+    /// Whether the record of `ticket` is durable already, without waiting;
+    /// an error if it never will be.
+    pub(crate) fn is_durable(&self, ticket: Ticket) -> Result<bool, Error> {
+        let state = self.inner.lock();
+        if state.durable >= ticket.0 {
+            return Ok(true);
+        }
+        match &state.broken {
+            Some(broken) => Err(self.inner.device.error(broken.error())),
+            None => Ok(false),
+        }
+    }
+
+    /// Syncs done so far.
+    #[cfg(test)]
+    pub(crate) fn syncs(&self) -> u64 {
+        self.inner.lock().syncs
+    }
+}
+
+impl Drop for Committer {
+    fn drop(&mut self) {
+        self.inner.lock().closed = true;
+        self.inner.changed.notify_all();
+        if let Some(syncer) = self.syncer.take() {
+            let _ = syncer.join();
+        }
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self, record: &impl Serialize) -> Result<Ticket, Error> {
         let mut line = serde_json::to_vec(record)
             .map_err(|e| Error::io("cannot encode a record", io::Error::other(e)))?;
         line.push(b'\n');
@@ -135,6 +210,9 @@ impl Committer {
         state.written += 1;
         if !self.device.syncs() {
             state.durable = state.written;
+        } else if state.pending_since.is_none() {
+            state.pending_since = Some(Instant::now());
+            self.changed.notify_all();
         }
         Ok(Ticket(state.written))
     }
@@ -157,10 +235,7 @@ impl Committer {
         Ok(())
     }
 
-    /// Returns once the record of `ticket` is durable: at once if a sync
-    /// has covered it, else after the next sync, which this thread leads if
-    /// no other is syncing. Fails if a sync failed before covering it.
-    pub(crate) fn wait(&self, ticket: Ticket) -> Result<(), Error> {
+    fn wait(&self, ticket: Ticket) -> Result<(), Error> {
         let mut state = self.lock();
         loop {
             if state.durable >= ticket.0 {
@@ -169,38 +244,70 @@ impl Committer {
             if let Some(broken) = &state.broken {
                 return Err(self.device.error(broken.error()));
             }
-            if state.syncing {
-                state = self
-                    .synced
+            state = if state.syncing {
+                self.changed
                     .wait(state)
-                    .unwrap_or_else(PoisonError::into_inner);
-                continue;
-            }
-            state.syncing = true;
-            let target = state.written;
-            drop(state);
-            let lead = Lead { committer: self };
-            let result = self.device.sync();
-            state = self.lock();
-            lead.end(&mut state, target, result);
+                    .unwrap_or_else(PoisonError::into_inner)
+            } else {
+                self.lead(state)
+            };
         }
     }
 
-    /// Syncs done so far.
-    #[cfg(test)]
-    pub(crate) fn syncs(&self) -> u64 {
-        self.lock().syncs
+    /// Syncs every record written so far, without holding the lock, then
+    /// wakes everyone.
+    fn lead<'a>(&'a self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        state.syncing = true;
+        state.pending_since = None;
+        let target = state.written;
+        drop(state);
+        let lead = Lead { inner: self };
+        let began = Instant::now();
+        let result = self.device.sync();
+        let mut state = self.lock();
+        lead.end(&mut state, target, began, result);
+        state
+    }
+
+    /// The syncer: records that have waited `linger` with no sync covering
+    /// them are synced, until the committer is dropped.
+    fn sync_lazily(&self, linger: Duration) {
+        let mut state = self.lock();
+        loop {
+            if state.broken.is_some() || (state.closed && state.pending_since.is_none()) {
+                return;
+            }
+            let due = match state.pending_since {
+                Some(since) if !state.syncing => since + linger,
+                _ => {
+                    state = self
+                        .changed
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner);
+                    continue;
+                }
+            };
+            let now = Instant::now();
+            state = if now < due && !state.closed {
+                self.changed
+                    .wait_timeout(state, due - now)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0
+            } else {
+                self.lead(state)
+            };
+        }
     }
 }
 
-/// The sync a waiter leads: whatever happens, even a panic, it ends, and the
-/// other waiters are woken.
+/// The sync a thread leads: whatever happens, even a panic, it ends, and the
+/// others are woken.
 struct Lead<'a> {
-    committer: &'a Committer,
+    inner: &'a Inner,
 }
 
 impl Lead<'_> {
-    fn end(self, state: &mut State, target: u64, result: io::Result<()>) {
+    fn end(self, state: &mut State, target: u64, began: Instant, result: io::Result<()>) {
         state.syncing = false;
         state.syncs += 1;
         match result {
@@ -212,7 +319,10 @@ impl Lead<'_> {
                 });
             }
         }
-        self.committer.synced.notify_all();
+        if state.written > target && state.pending_since.is_none() {
+            state.pending_since = Some(began);
+        }
+        self.inner.changed.notify_all();
         std::mem::forget(self);
     }
 }
@@ -220,13 +330,13 @@ impl Lead<'_> {
 impl Drop for Lead<'_> {
     /// Only on a panic in the sync: nothing it covered is known durable.
     fn drop(&mut self) {
-        let mut state = self.committer.lock();
+        let mut state = self.inner.lock();
         state.syncing = false;
         state.broken.get_or_insert(Broken {
             kind: io::ErrorKind::Other,
             message: "the sync of the output was interrupted".into(),
         });
-        self.committer.synced.notify_all();
+        self.inner.changed.notify_all();
     }
 }
 
@@ -234,8 +344,7 @@ impl Drop for Lead<'_> {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::{Arc, Barrier};
-    use std::time::Duration;
+    use std::sync::Barrier;
 
     /// A device in memory: `written` is the page cache, `disk` what a
     /// sync has made durable.
@@ -308,7 +417,7 @@ mod tests {
     }
 
     fn committer(fake: &Arc<Fake>) -> Arc<Committer> {
-        Arc::new(Committer::new(Box::new(fake.clone()), false))
+        Arc::new(Committer::new(Box::new(fake.clone()), false, None))
     }
 
     #[test]
@@ -429,6 +538,35 @@ mod tests {
         journal.wait(first).unwrap_or_else(|e| panic!("{e}"));
         journal.wait(second).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(journal.syncs(), 2, "nothing new to sync");
+        assert_eq!(
+            String::from_utf8_lossy(&fake.disk.lock().unwrap_or_else(PoisonError::into_inner)),
+            "{\"line\":1}\n{\"line\":2}\n"
+        );
+    }
+
+    #[test]
+    fn records_no_one_waits_for_are_synced_after_the_linger() {
+        let fake = Arc::new(Fake::default());
+        let journal = Committer::new(
+            Box::new(fake.clone()),
+            false,
+            Some(Duration::from_millis(5)),
+        );
+        let ticket = journal
+            .write(&serde_json::json!({"line": 1}))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let began = Instant::now();
+        while !journal.is_durable(ticket).unwrap_or_else(|e| panic!("{e}")) {
+            assert!(began.elapsed() < Duration::from_secs(20), "never synced");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(journal.syncs(), 1);
+        // Dropping the committer syncs what is left, then ends the syncer.
+        let last = journal
+            .write(&serde_json::json!({"line": 2}))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let _ = last;
+        drop(journal);
         assert_eq!(
             String::from_utf8_lossy(&fake.disk.lock().unwrap_or_else(PoisonError::into_inner)),
             "{\"line\":1}\n{\"line\":2}\n"

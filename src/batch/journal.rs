@@ -479,13 +479,21 @@ impl Journal {
 impl Journal {
     /// The journal shared by the workers of a run: each record is durable
     /// when its writer is told so, and writers waiting at the same time
-    /// share one sync.
-    pub(crate) fn into_committer(self) -> Committer {
-        let device: Box<dyn Device> = match self.sink {
-            Sink::File { file, path } => Box::new(FileDevice { file, path }),
-            Sink::Stream(out) => Box::new(StreamDevice(std::sync::Mutex::new(out))),
-        };
-        Committer::new(device, self.needs_newline)
+    /// share one sync. A file's records that no one waits for yet are
+    /// synced once the oldest has waited `linger`.
+    pub(crate) fn into_committer(self, linger: std::time::Duration) -> Committer {
+        match self.sink {
+            Sink::File { file, path } => Committer::new(
+                Box::new(FileDevice { file, path }),
+                self.needs_newline,
+                Some(linger),
+            ),
+            Sink::Stream(out) => Committer::new(
+                Box::new(StreamDevice(std::sync::Mutex::new(out))),
+                self.needs_newline,
+                None,
+            ),
+        }
     }
 }
 

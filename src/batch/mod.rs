@@ -21,7 +21,8 @@ pub mod health;
 mod input;
 mod journal;
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -44,6 +45,18 @@ use crate::trace::TraceEvent;
 /// Margin past a started line's budget before its earlier attempt is taken
 /// as unable to arrive: clock granularity, and the last bytes in flight.
 const SETTLE_MARGIN_MS: u64 = 1000;
+
+/// How long a journal file's records may wait for a sync when no one waits
+/// for them yet: records started ahead are then durable well before their
+/// requests go out, and one sync covers many.
+const LINGER: Duration = Duration::from_millis(2);
+
+/// A line started ahead whose started record is older than this is started
+/// again when its turn comes: a tenth of its budget, and at most a second,
+/// is all that waiting may take from it.
+fn stale_after(budget: Duration) -> Duration {
+    (budget / 10).min(Duration::from_secs(1))
+}
 
 /// Slowest rate accepted: one request a day.
 const SLOWEST_INTERVAL: Duration = Duration::from_secs(86_400);
@@ -179,11 +192,25 @@ pub fn run(
     if previous.has_records() {
         same_input(input, previous)?;
     }
-    let journal = journal.into_committer();
+    let journal = journal.into_committer(LINGER);
     let write = |record: &Record| journal.commit(record);
     let workers = options.concurrency.max(1);
     let (queue, todo) = sync_channel::<Line>(workers * 2);
-    let todo = Mutex::new(todo);
+    let source = Source {
+        todo: Mutex::new(todo),
+        ahead: Mutex::new(VecDeque::new()),
+        idle: AtomicUsize::new(0),
+        // Lines are started ahead, so that their started records are
+        // synced while other requests are out, not while they wait; but not
+        // under a rate (the start of a line waits its turn), nor with
+        // --fail-fast (a line started ahead and never sent after the stop
+        // would be left in doubt).
+        lookahead: if pacer.is_some() || options.fail_fast {
+            0
+        } else {
+            (workers / 4).max(1)
+        },
+    };
     let stop = AtomicBool::new(false);
     let first_error = Mutex::new(None);
     let fail = |e: Error| {
@@ -193,24 +220,34 @@ pub fn run(
             .unwrap_or_else(PoisonError::into_inner)
             .get_or_insert(e);
     };
+    let in_doubt = |line: &Line| {
+        previous.in_doubt(line.number).or_else(|| {
+            options
+                .retry_failed
+                .then(|| previous.failed_attempt(line.number))
+                .flatten()
+        })
+    };
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 let mut worker = Worker::new(session);
-                while let Some(line) = next_line(&todo) {
+                let budget = worker.client.timeout();
+                let top_up = || {
+                    if !stop.load(Ordering::Relaxed) {
+                        source.top_up(&journal, budget, |line| in_doubt(line).is_none());
+                    }
+                };
+                while let Some(next) = source.next() {
                     // After a stop the queue is drained, so that the reader
                     // of the input, which may be waiting to hand on a line,
-                    // sees the stop instead of waiting for ever.
+                    // sees the stop instead of waiting for ever. A line
+                    // started ahead and drained is left in doubt.
                     if stop.load(Ordering::Relaxed) {
                         continue;
                     }
-                    let in_doubt = previous.in_doubt(line.number).or_else(|| {
-                        options
-                            .retry_failed
-                            .then(|| previous.failed_attempt(line.number))
-                            .flatten()
-                    });
-                    match worker.process(&line, in_doubt, pacer.as_ref(), counts, &journal) {
+                    let doubt = in_doubt(&next.line);
+                    match worker.process(next, doubt, pacer.as_ref(), counts, &journal, &top_up) {
                         Ok(outcome) if outcome != Outcome::Ok && options.fail_fast => {
                             stop.store(true, Ordering::Relaxed)
                         }
@@ -218,7 +255,7 @@ pub fn run(
                         Err(e) => fail(e),
                     }
                 }
-                if let Err(e) = worker.finish_last(&journal, counts) {
+                if let Err(e) = worker.finish_all(&journal, counts) {
                     fail(e);
                 }
             });
@@ -237,6 +274,105 @@ pub fn run(
     {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+/// A line for a worker, and its started record if it was started ahead.
+struct Next {
+    line: Line,
+    early: Option<Early>,
+}
+
+/// A started record written ahead of its line's turn.
+struct Early {
+    ticket: Ticket,
+    /// When it was written: the line's budget counts from then.
+    begun: Instant,
+}
+
+/// Where the workers of a batch take their lines: first those started
+/// ahead, then the queue the reader of the input fills.
+struct Source {
+    todo: Mutex<Receiver<Line>>,
+    ahead: Mutex<VecDeque<Next>>,
+    /// Workers waiting for a line: while any is, nothing is started ahead.
+    idle: AtomicUsize,
+    /// Most lines started ahead at once.
+    lookahead: usize,
+}
+
+impl Source {
+    /// The next line to send; `None` once the input is done.
+    fn next(&self) -> Option<Next> {
+        let ahead = || {
+            self.ahead
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop_front()
+        };
+        if let Some(next) = ahead() {
+            return Some(next);
+        }
+        self.idle.fetch_add(1, Ordering::Relaxed);
+        let line = next_line(&self.todo);
+        self.idle.fetch_sub(1, Ordering::Relaxed);
+        match line {
+            Some(line) => Some(Next { line, early: None }),
+            None => ahead(),
+        }
+    }
+
+    /// Writes the started records of the next few lines in the queue, if
+    /// no worker is waiting for a line (it would take them at once). They
+    /// are synced while other requests are out. A line that `fresh` says
+    /// needs a look first (in doubt) is taken along unstarted.
+    fn top_up(&self, journal: &Committer, budget: Duration, fresh: impl Fn(&Line) -> bool) {
+        let mut ahead = self.ahead.lock().unwrap_or_else(PoisonError::into_inner);
+        while ahead.len() < self.lookahead && self.idle.load(Ordering::Relaxed) == 0 {
+            let Ok(todo) = self.todo.try_lock() else {
+                return;
+            };
+            let Ok(line) = todo.try_recv() else {
+                return;
+            };
+            drop(todo);
+            if !fresh(&line) {
+                ahead.push_back(Next { line, early: None });
+                continue;
+            }
+            let (at, begun) = (SystemTime::now(), Instant::now());
+            match journal.write(&started_record(&line, at, budget)) {
+                Ok(ticket) => ahead.push_back(Next {
+                    line,
+                    early: Some(Early { ticket, begun }),
+                }),
+                // Its worker writes it again, and meets the error itself.
+                Err(_) => {
+                    ahead.push_back(Next { line, early: None });
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The plan a line's records name, if any.
+fn plan_of(line: &Line) -> Option<&str> {
+    match &line.job {
+        Job::Provision(p) => Some(p.plan()),
+        Job::Cancel(c) => c.plan_slug(),
+        Job::Read(_) => None,
+    }
+}
+
+/// A line's `started` record: written `at`, its requests ending within
+/// `budget`.
+fn started_record(line: &Line, at: SystemTime, budget: Duration) -> Record<'_> {
+    Record {
+        at: Some(unix_ms(at)),
+        budget_ms: Some(u64::try_from(budget.as_millis()).unwrap_or(u64::MAX)),
+        plan: plan_of(line),
+        ..Record::new(line.number, Some(line.site.as_str()), Outcome::Started)
     }
 }
 
@@ -374,10 +510,9 @@ struct Worker<'a> {
     session: &'a Session,
     client: crate::client::Client,
     attempts: Arc<AtomicU32>,
-    /// The final record of this worker's last line, written but not yet
-    /// known to be durable, and so not yet counted. The sync that makes the
-    /// next line's `started` record durable covers it too.
-    last: Option<(Ticket, Outcome)>,
+    /// Final records of this worker's lines written but not yet known to
+    /// be durable, and so not yet counted, oldest first.
+    unsynced: Vec<(Ticket, Outcome)>,
 }
 
 /// What the status of a line in doubt says.
@@ -401,18 +536,32 @@ impl<'a> Worker<'a> {
             session,
             client,
             attempts,
-            last: None,
+            unsynced: Vec::new(),
         }
     }
 
-    /// Waits until the final record of this worker's last line is durable,
-    /// then counts it: nothing is reported before it is on disk.
-    fn finish_last(&mut self, journal: &Committer, counts: &Counts) -> Result<(), Error> {
-        if let Some((ticket, outcome)) = self.last.take() {
-            journal.wait(ticket)?;
+    /// Counts the final records of this worker's lines that are durable
+    /// by now: nothing is reported before it is on disk.
+    fn count_synced(&mut self, journal: &Committer, counts: &Counts) -> Result<(), Error> {
+        let mut synced = 0;
+        for &(ticket, outcome) in &self.unsynced {
+            if !journal.is_durable(ticket)? {
+                break;
+            }
             counts.add(outcome);
+            synced += 1;
         }
+        self.unsynced.drain(..synced);
         Ok(())
+    }
+
+    /// Waits until every final record of this worker's lines is durable,
+    /// and counts them.
+    fn finish_all(&mut self, journal: &Committer, counts: &Counts) -> Result<(), Error> {
+        if let Some(&(last, _)) = self.unsynced.last() {
+            journal.wait(last)?;
+        }
+        self.count_synced(journal, counts)
     }
 
     /// Sends one line (or settles it from the site's status when in doubt)
@@ -421,31 +570,30 @@ impl<'a> Worker<'a> {
     /// A line in doubt whose status cannot be read gives `Started`: it
     /// stays in doubt.
     ///
-    /// The line's `started` record is durable before its request is sent.
-    /// Its final record is written, and counted once durable: when the
-    /// worker's next line is started, or by [`Worker::finish_last`].
+    /// The line's `started` record (written ahead, or now) is durable
+    /// before its request is sent; `top_up` starts the next lines ahead
+    /// meanwhile. Its final record is written, and counted once durable
+    /// (see [`Worker::count_synced`]).
     fn process(
         &mut self,
-        line: &Line,
+        next: Next,
         in_doubt: Option<Started>,
         pacer: Option<&Pacer>,
         counts: &Counts,
         journal: &Committer,
+        top_up: &dyn Fn(),
     ) -> Result<Outcome, Error> {
+        let line = &next.line;
         let site = Some(line.site.as_str());
-        let plan = match &line.job {
-            Job::Provision(p) => Some(p.plan()),
-            Job::Cancel(c) => c.plan_slug(),
-            Job::Read(_) => None,
-        };
+        let plan = plan_of(line);
         let record = |outcome| Record {
             plan,
             ..Record::new(line.number, site, outcome)
         };
-        // Before a wait that may be long, the last line's final record is
-        // made durable and counted rather than left waiting.
+        // Before a wait that may be long, the final records of earlier
+        // lines are made durable and counted rather than left waiting.
         if in_doubt.is_some() || pacer.is_some() {
-            self.finish_last(journal, counts)?;
+            self.finish_all(journal, counts)?;
         }
         if let Some(started) = in_doubt {
             match self.settle(line, started) {
@@ -471,20 +619,26 @@ impl<'a> Worker<'a> {
                 }
             }
         }
-        if let Some(pacer) = pacer {
-            pacer.wait();
-        }
         let budget = self.client.timeout();
-        let (at, deadline) = (SystemTime::now(), Instant::now() + budget);
-        let started = journal.write(&Record {
-            at: Some(unix_ms(at)),
-            budget_ms: Some(u64::try_from(budget.as_millis()).unwrap_or(u64::MAX)),
-            ..record(Outcome::Started)
-        })?;
-        // Durable before the request goes out; the sync covers the last
-        // line's final record too, written before it.
+        // A line started ahead keeps its started record unless that has
+        // eaten too much of its budget (a slow request before it).
+        let early = next
+            .early
+            .filter(|e| in_doubt.is_none() && e.begun.elapsed() < stale_after(budget));
+        let (started, deadline) = match early {
+            Some(early) => (early.ticket, early.begun + budget),
+            None => {
+                if let Some(pacer) = pacer {
+                    pacer.wait();
+                }
+                let (at, deadline) = (SystemTime::now(), Instant::now() + budget);
+                (journal.write(&started_record(line, at, budget))?, deadline)
+            }
+        };
+        top_up();
+        // Durable before the request goes out.
         journal.wait(started)?;
-        self.finish_last(journal, counts)?;
+        self.count_synced(journal, counts)?;
         // Every request of this line ends within its budget from `at`:
         // that is what lets a resume know when an attempt cut short by a
         // crash can no longer arrive.
@@ -534,7 +688,8 @@ impl<'a> Worker<'a> {
                 }
             }
         };
-        self.last = Some((journal.write(&record)?, record.outcome));
+        self.unsynced
+            .push((journal.write(&record)?, record.outcome));
         Ok(record.outcome)
     }
 
