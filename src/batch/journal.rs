@@ -46,7 +46,7 @@ const DAMAGED_SHOWN: usize = 20;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
-    /// Its request is about to be sent (not final).
+    /// Its request is sent once this record is durable (not final).
     Started,
     /// Done.
     Ok,

@@ -7,13 +7,21 @@
 //!
 //! Every input line ends with exactly one final record in the output. A
 //! line that was started but has no final record (the process was killed
-//! while its request was out) is in doubt. Its `started` record carries
+//! while its request was out, or before it was sent) is in doubt. Its `started` record carries
 //! when it started and the line's time budget: no request of that attempt
 //! can reach the API after both have passed. On resume, the site's status
 //! is read; a line whose work is done is recorded `ok` without sending it
 //! again; one whose earlier attempt could still arrive is waited for, and
 //! its status read again, before it is sent. A line whose status cannot be
 //! read stays in doubt for the next resume.
+//!
+//! The journal's records are synced by group commit (see `commit`): a
+//! `started` record is durable before its request is sent, a final record
+//! before its line is counted, and one sync covers every record written
+//! before it began. So that a request seldom waits for a sync, a worker
+//! writes the started records of lines waiting in the queue (as many in
+//! all as there are workers) before it sends its own line; a thread syncs
+//! them while the requests are out.
 
 mod commit;
 mod csv;
@@ -200,15 +208,16 @@ pub fn run(
         todo: Mutex::new(todo),
         ahead: Mutex::new(VecDeque::new()),
         idle: AtomicUsize::new(0),
-        // Lines are started ahead, so that their started records are
-        // synced while other requests are out, not while they wait; but not
+        // Lines are started ahead, as many as there are workers, so that
+        // their started records are synced while other requests are out,
+        // even when a sync takes a few milliseconds on a busy disk; but not
         // under a rate (the start of a line waits its turn), nor with
         // --fail-fast (a line started ahead and never sent after the stop
         // would be left in doubt).
         lookahead: if pacer.is_some() || options.fail_fast {
             0
         } else {
-            (workers / 4).max(1)
+            workers
         },
     };
     let stop = AtomicBool::new(false);
@@ -322,7 +331,7 @@ impl Source {
         }
     }
 
-    /// Writes the started records of the next few lines in the queue, if
+    /// Writes the started records of the next lines in the queue, if
     /// no worker is waiting for a line (it would take them at once). They
     /// are synced while other requests are out. A line that `fresh` says
     /// needs a look first (in doubt) is taken along unstarted.
