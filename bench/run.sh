@@ -6,6 +6,7 @@
 #   JP_BIN=path bash bench/run.sh            # measure this client binary instead
 #   JP_SANDBOX_BIN=path bash bench/run.sh    # serve from this (default-features) build
 #   JP_BENCH_TIMER=python bash bench/run.sh  # time with the Python loop, not hyperfine
+#   JP_CALLGRIND_DIR=dir bash bench/run.sh   # keep the callgrind.out files there
 #
 # Prints one markdown table on stdout and writes it, with the date, the
 # machine and the exact commands measured, to bench/results.md. Progress goes
@@ -19,10 +20,13 @@ ROUNDS=5            # timing rounds; every command is timed in every round
 RUNS=20             # timed runs per command per round (so 100 in all)
 WARMUP=3            # untimed runs per command per round
 MEM_RUNS=20         # runs under /usr/bin/time per command
-SITES=1000          # sites per batch
+SITES=1000          # sites per batch at concurrency 8 and 32, and for the curl loop
+BATCH_C=(1 8 32 128) # batch concurrencies, each run with and without a journal
+declare -A BATCH_SITES=([1]=200 [8]=$SITES [32]=$SITES [128]=2000) # sites per batch run
 LATENCY_MS=20       # the batch sandbox's --latency-ms
 SANDBOX_WORKERS=64  # the batch sandbox's --workers: each delayed request holds one
-BATCH_REPEATS=3     # runs at concurrency 8 and 32 (concurrency 1 runs once)
+BATCH_REPEATS=5     # runs of each batch, with and without a journal, in turns
+CALLGRIND_RUNS=3    # runs under callgrind per command (median instruction count)
 CURL_LOOP_PROBE=200 # the curl loop first times this many sites...
 CURL_LOOP_MAX_S=100 # ...and does the rest only if all 1,000 fit in this many seconds
 PARTNER_ID=1234
@@ -95,14 +99,14 @@ export XDG_CACHE_HOME="$TMP/xdg-cache"
 # ---- tools ------------------------------------------------------------------
 
 missing=()
-for tool in cargo curl jq openssl hyperfine python3 ldd; do
+for tool in cargo curl jq openssl hyperfine python3 ldd valgrind; do
     have "$tool" || missing+=("$tool")
 done
 [[ -x /usr/bin/time ]] || missing+=("/usr/bin/time")
 if ((${#missing[@]})); then
     say "missing: ${missing[*]}"
 else
-    say "all tools found: cargo curl jq openssl hyperfine python3 ldd /usr/bin/time"
+    say "all tools found: cargo curl jq openssl hyperfine python3 ldd valgrind /usr/bin/time"
 fi
 have curl || die "curl is the baseline being compared against; install it (Debian: apt-get install curl)"
 have jq || die "jq is part of the documented curl example and reads hyperfine's results; install it (Debian: apt-get install jq)"
@@ -361,41 +365,61 @@ fi
 
 # ---- batch ------------------------------------------------------------------
 
-sites_file() { # PREFIX: JSON Lines of $SITES sites named PREFIX-N.bench.test
-    awk -v p="$1" -v n="$SITES" 'BEGIN { for (i = 1; i <= n; i++)
+sites_file() { # PREFIX N: JSON Lines of N sites named PREFIX-I.bench.test
+    awk -v p="$1" -v n="$2" 'BEGIN { for (i = 1; i <= n; i++)
         printf "{\"local_user\":\"admin\",\"siteurl\":\"https://%s-%d.bench.test\",\"plan\":\"personal\"}\n", p, i }' \
         >"$TMP/$1.jsonl"
 }
-# batch_run CONCURRENCY RUN [stdout]: appends to $TMP/batch.CONCURRENCY[.stdout]
-# the seconds one batch of fresh sites took. The results go to --output (a
-# journal synced after every line, two lines per site), or with "stdout" to
-# standard output (redirected to a file, never synced) to show what the
-# syncing costs.
+# batch_run CONCURRENCY RUN journal|stdout: appends to $TMP/batch.CONCURRENCY.MODE
+# the seconds one batch of ${BATCH_SITES[CONCURRENCY]} fresh sites took. With
+# "journal" the results go to --output, a journal whose records are each
+# synced before the run goes on; with "stdout" to standard output
+# (redirected to a file, never synced): the same run without a journal.
 batch_run() {
-    local c=$1 prefix="c$1-r$2${3:+-$3}" start end ok
+    local c=$1 mode=$3 n=${BATCH_SITES[$1]} prefix="c$1-r$2-$3" start end ok
     local cmd results="$TMP/$prefix.out.jsonl"
-    say "batch provision of $SITES sites at concurrency $c, run $2${3:+, results to stdout}"
-    sites_file "$prefix"
+    say "batch provision of $n sites at concurrency $c, run $2, $mode"
+    sites_file "$prefix" "$n"
     cmd=$(ours "$SLOW_URL" --no-token-cache batch provision --input "$TMP/$prefix.jsonl" \
         --concurrency "$c" --quiet)
-    [[ ${3:-} == stdout ]] || cmd+=" $(q --output "$results")"
+    [[ $mode == stdout ]] || cmd+=" $(q --output "$results")"
     start=$(now)
-    eval "$cmd" >"$results" || die "batch provision at concurrency $c failed"
+    if [[ $mode == stdout ]]; then
+        eval "$cmd" >"$results" || die "batch provision at concurrency $c ($mode) failed"
+    else
+        eval "$cmd" >/dev/null || die "batch provision at concurrency $c ($mode) failed"
+    fi
     end=$(now)
     ok=$(grep -c '"outcome":"ok"' "$results" || true)
-    ((ok == SITES)) || die "batch provision at concurrency $c: $ok of $SITES sites ok"
-    printf '%s\n' "$(calc "$end - $start")" >>"$TMP/batch.$c${3:+.$3}"
+    ((ok == n)) || die "batch provision at concurrency $c ($mode): $ok of $n sites ok"
+    printf '%s\n' "$(calc "$end - $start")" >>"$TMP/batch.$c.$mode"
+    rm -f "$TMP/$prefix.jsonl" "$results"
 }
-# Concurrency 1 takes $SITES x $LATENCY_MS ms: it runs once, the others
-# $BATCH_REPEATS times, in turns.
-batch_run 1 1
-batch_run 1 1 stdout
+# batch_warm CONCURRENCY RUN: an untimed batch of 8 sites per worker. The
+# first batch at a higher concurrency than the last one runs up to 10 %
+# slower (the sandbox takes on the new connections), and it would be
+# counted against whichever of the two timed runs came first.
+batch_warm() {
+    local c=$1 prefix="warm-c$1-r$2" n=$((8 * $1 > 50 ? 8 * $1 : 50))
+    sites_file "$prefix" "$n"
+    eval "$(ours "$SLOW_URL" --no-token-cache batch provision --input "$TMP/$prefix.jsonl" \
+        --concurrency "$c" --quiet)" >/dev/null || die "the warm-up batch at concurrency $c failed"
+    rm -f "$TMP/$prefix.jsonl"
+}
+# Every concurrency, with and without a journal, in turns, the order of the
+# two swapped from one round to the next: a burst of noise from other users
+# of the machine falls on both.
 for ((r = 1; r <= BATCH_REPEATS; r++)); do
-    for c in 8 32; do batch_run "$c" "$r"; done
-    for c in 8 32; do batch_run "$c" "$r" stdout; done
+    for c in "${BATCH_C[@]}"; do
+        if ((r % 2)); then modes=(journal stdout); else modes=(stdout journal); fi
+        batch_warm "$c" "$r"
+        for mode in "${modes[@]}"; do batch_run "$c" "$r" "$mode"; done
+    done
 done
-declare -A B # concurrency[.stdout] -> median seconds for $SITES sites
-for run in 1 1.stdout 8 8.stdout 32 32.stdout; do B[$run]=$(median "$TMP/batch.$run"); done
+declare -A B # CONCURRENCY.MODE -> median seconds for ${BATCH_SITES[CONCURRENCY]} sites
+for c in "${BATCH_C[@]}"; do
+    for mode in journal stdout; do B[$c.$mode]=$(median "$TMP/batch.$c.$mode"); done
+done
 
 # The curl loop: one token, then one site after another, as a partner's
 # shell script would do it.
@@ -429,8 +453,9 @@ loop_ok=$(grep -c '"success":true' "$TMP/loop.out" || true)
 ((loop_ok == loop_sites)) || die "curl loop: $loop_ok of $loop_sites sites ok"
 loop_rate=$(calc "$loop_sites / $loop_s")
 
-# What one synced journal line costs on the file system of the output: the
-# batch writes two per site, one at a time, so this caps its rate.
+# What one synced journal line costs on the file system of the output: each
+# site's started record waits for about one sync (shared by the workers
+# waiting at the same time) before its request goes out.
 sync_ms=""
 if have python3; then
     sync_ms=$(python3 - "$TMP/sync-probe" <<'PY'
@@ -445,6 +470,58 @@ for _ in range(500):
 print("%.3f" % (statistics.median(times) * 1000))
 PY
     )
+fi
+
+# ---- instructions -------------------------------------------------------------
+
+# Instructions executed per command, counted by callgrind: unlike wall time
+# they hardly move with the machine's noise, so two runs can be compared.
+# Counted on the binaries measured above (ours is the stripped release
+# binary: a count needs no symbols). The commands whose token comes from a
+# cache (ours) or is given (curl) make one request each.
+declare -A CG_CMD # name -> command line
+declare -A CG     # name -> median instructions
+CG_NAMES=()
+cg() {
+    CG_NAMES+=("$1")
+    CG_CMD[$1]=$2
+}
+HAVE_VALGRIND=0
+CG_KEEP='' # JP_CALLGRIND_DIR: where the callgrind.out files are kept
+if [[ -n ${JP_CALLGRIND_DIR:-} ]]; then
+    CG_KEEP=$(cd "$ORIG_PWD" && mkdir -p "$JP_CALLGRIND_DIR" && realpath "$JP_CALLGRIND_DIR")
+fi
+if have valgrind; then
+    HAVE_VALGRIND=1
+    cg ours_token "${CMD[ours_token]}"
+    cg curl_token "${CMD[curl_token]}"
+    if [[ -n $TLS_URL ]]; then
+        cg ours_tls "${CMD[ours_tls]}"
+        cg curl_tls "${CMD[curl_tls]}"
+    fi
+    cg ours_status "$(ours "$URL" --token-cache "$TMP/token-cache" status --site "$SITE")"
+    cg curl_status "$(q curl -q -sS --url "$URL/rest/v1.4/jpphp/${SITE#https://}/status" \
+        --header "Authorization: Bearer $TOKEN")"
+    cg ours_provision "${CMD[ours_provision]}"
+    cg curl_provision "${MEM[curl_provision]}"
+    for ((i = 1; i <= CALLGRIND_RUNS; i++)); do
+        say "instructions under callgrind, round $i/$CALLGRIND_RUNS: ${CG_NAMES[*]}"
+        for name in "${CG_NAMES[@]}"; do
+            out="$TMP/callgrind.$name.$i"
+            eval "valgrind --tool=callgrind -q --callgrind-out-file=$(q "$out") ${CG_CMD[$name]}" \
+                >"$TMP/callgrind.stdout" 2>"$TMP/callgrind.stderr" || {
+                cat "$TMP/callgrind.stderr" >&2
+                die "$name failed under callgrind"
+            }
+            grep -q '"success":true\|"products"\|access_token\|^[0-9a-f]\{16,\}$' "$TMP/callgrind.stdout" ||
+                die "$name answered something unexpected under callgrind: $(head -c 300 "$TMP/callgrind.stdout")"
+            awk '/^summary:/ { print $2 }' "$out" >>"$TMP/instructions.$name"
+            [[ -z $CG_KEEP ]] || cp "$out" "$CG_KEEP/callgrind.out.$name.$i"
+        done
+    done
+    for name in "${CG_NAMES[@]}"; do CG[$name]=$(median "$TMP/instructions.$name"); done
+else
+    say "valgrind not found (Debian: apt-get install valgrind): instructions are not counted"
 fi
 
 # ---- size on disk -----------------------------------------------------------
@@ -515,42 +592,58 @@ if ((HAVE_TIME)); then
         "$(mib "$pair_kib") (curl + jq, summed)" "$(ratio "$(calc "${M[ours_provision]} / $pair_kib")")" "—" "info"
 fi
 
-for run in 1 8 32 1.stdout 8.stdout 32.stdout; do
-    c=${run%.stdout}
-    rate=$(calc "$SITES / ${B[$run]}")
-    client_bound=$(calc "$c * 1000 / $LATENCY_MS")
-    server_bound=$(calc "($c < $SANDBOX_WORKERS ? $c : $SANDBOX_WORKERS) * 1000 / $LATENCY_MS")
-    pct=$(calc "100 * $rate / $server_bound")
-    if [[ $c == 1 ]]; then runs="1 run"; else runs="median of $BATCH_REPEATS runs"; fi
-    if [[ $run == *.stdout ]]; then
-        runs+="; results to stdout: no fsync"
-        loop_cell="—"
-        faster="—"
+# bound C: the most sites a second at concurrency C, and how it is set.
+bound() {
+    local c=$1 client server
+    client=$(calc "$c * 1000 / $LATENCY_MS")
+    server=$(calc "($c < $SANDBOX_WORKERS ? $c : $SANDBOX_WORKERS) * 1000 / $LATENCY_MS")
+    BOUND=$server
+    if holds "$client > $server"; then
+        BOUND_SHOWN="bound $(fmt %.0f "$server")/s (sandbox: $SANDBOX_WORKERS workers; client: $(fmt %.0f "$client")/s)"
     else
-        loop_cell="$(fmt %.1f "$loop_rate") sites/s (curl loop, one token; $loop_note)"
-        faster="$(fmt '%.1fx faster' "$(calc "$rate / $loop_rate")")"
+        BOUND_SHOWN="bound $(fmt %.0f "$server")/s"
     fi
-    if holds "$client_bound > $server_bound"; then
-        bound="bound $(fmt %.0f "$server_bound")/s (sandbox: $SANDBOX_WORKERS workers; client: $(fmt %.0f "$client_bound")/s)"
-    else
-        bound="bound $(fmt %.0f "$server_bound")/s"
-    fi
-    if [[ $run == 32 ]]; then
+}
+for c in "${BATCH_C[@]}"; do
+    n=${BATCH_SITES[$c]}
+    rate=$(calc "$n / ${B[$c.journal]}")
+    bound "$c"
+    pct=$(calc "100 * $rate / $BOUND")
+    if [[ $c == 32 ]]; then
         target="≥ 90% of bound"
         result=$(verdict "$pct >= 90")
     else
         target="—"
         result=info
     fi
-    row 4 "batch provision vs a curl loop: $SITES sites, $LATENCY_MS ms latency, concurrency $c ($runs)" \
-        "$(fmt %.0f "$rate") sites/s = $(fmt %.0f "$pct")% of $bound" \
-        "$loop_cell" "$faster" "$target" "$result"
+    row 4 "batch provision vs a curl loop: $n sites, $LATENCY_MS ms latency, concurrency $c (journal; median of $BATCH_REPEATS runs)" \
+        "$(fmt %.0f "$rate") sites/s = $(fmt %.0f "$pct")% of $BOUND_SHOWN" \
+        "$(fmt %.1f "$loop_rate") sites/s (curl loop, one token; $loop_note)" \
+        "$(fmt '%.1fx faster' "$(calc "$rate / $loop_rate")")" "$target" "$result"
 done
 if [[ -n $sync_ms ]]; then
     row 4 "one journal line written and synced (append + fdatasync) in the output's directory, median of 500" \
-        "$sync_ms ms: two per site, one at a time: at most $(fmt %.0f "$(calc "1000 / (2 * $sync_ms)")") sites/s" \
+        "$sync_ms ms: about what a started record waits before its request; workers waiting at once share one sync" \
         "—" "—" "—" "info"
 fi
+for c in "${BATCH_C[@]}"; do
+    n=${BATCH_SITES[$c]}
+    with=$(calc "$n / ${B[$c.journal]}")
+    without=$(calc "$n / ${B[$c.stdout]}")
+    bound "$c"
+    share=$(calc "$with / $without")
+    if [[ $c == 32 ]]; then
+        target="≥ 0.97x"
+        result=$(verdict "$share >= 0.97")
+    else
+        target="—"
+        result=info
+    fi
+    row 4 "batch provision with a journal vs without: $n sites, $LATENCY_MS ms latency, concurrency $c (median of $BATCH_REPEATS runs each, in turns)" \
+        "$(fmt %.0f "$with") sites/s = $(fmt %.0f "$(calc "100 * $with / $BOUND")")% of $BOUND_SHOWN (--output: journal, synced)" \
+        "$(fmt %.0f "$without") sites/s = $(fmt %.0f "$(calc "100 * $without / $BOUND")")% of bound (results to stdout: no journal, no sync)" \
+        "$(ratio "$share")" "$target" "$result"
+done
 
 if ((HAVE_LDD)); then
     if ((libs_ours)); then
@@ -575,6 +668,20 @@ else
     row 6 "token over TLS vs curl --cacert" "$(na)" "$(na)" "$(na)" "—" "skipped: no openssl"
 fi
 
+if ((HAVE_VALGRIND)); then
+    minstr() { fmt '%.2f M instructions' "$(calc "$1 / 1000000")"; }
+    cg_row() { # OURS CURL WHAT [NOTE]
+        row 7 "instructions (callgrind), $3: median of $CALLGRIND_RUNS" "$(minstr "${CG[$1]}")${4:+ ($4)}" \
+            "$(minstr "${CG[$2]}") (curl)" "$(ratio "$(calc "${CG[$1]} / ${CG[$2]}")")" "—" "info"
+    }
+    cg_row ours_token curl_token "token"
+    [[ -z $TLS_URL ]] || cg_row ours_tls curl_tls "token over TLS" "--ca-file; curl --cacert"
+    cg_row ours_status curl_status "status" "cached token; curl given the token"
+    cg_row ours_provision curl_provision "provision" "cached token; curl given the token"
+else
+    row 7 "instructions (callgrind)" "$(na)" "$(na)" "$(na)" "—" "skipped: no valgrind"
+fi
+
 HOW="bash bench/run.sh"
 [[ -n ${JP_BIN:-} ]] && HOW="JP_BIN=$(q "$JP_BIN") $HOW"
 [[ ${JP_BENCH_TIMER:-} == python ]] && HOW="JP_BENCH_TIMER=python $HOW"
@@ -591,7 +698,8 @@ HOW="bash bench/run.sh"
     echo "|---|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
     echo
-    echo "Ratios are ours ÷ baseline (lower is better), except \"faster\": baseline time ÷ ours."
+    echo "Ratios are ours ÷ baseline (lower is better), except \"faster\": baseline time ÷ ours, and"
+    echo "\"with a journal vs without\": the rate with ÷ the rate without (higher is better)."
     echo "Targets are information only; a MISS does not fail the script."
 } >"$TMP/report.md"
 
@@ -602,6 +710,7 @@ shown() {
     s=${s//"$TMP"/\$TMP}
     s=${s//"$URL"/http://127.0.0.1:PORT}
     s=${s//"$SLOW_URL"/http://127.0.0.1:PORT}
+    s=${s//"$TOKEN"/TOKEN}
     [[ -n $TLS_URL ]] && s=${s//"$TLS_URL"/https://localhost:PORT}
     printf '%s' "$s"
 }
@@ -612,8 +721,9 @@ shown() {
     echo
     echo '```sh'
     for name in "${TIMED[@]}"; do echo "# $name"; shown "${CMD[$name]}"; echo; done
-    echo "# batch (concurrency 1, 8, 32; a fresh input of $SITES sites each run;"
-    echo "# the no-fsync rows leave out --output and send stdout to a file)"
+    echo "# batch (concurrency ${BATCH_C[*]}; a fresh input each run, of"
+    echo "# $(for c in "${BATCH_C[@]}"; do printf '%s sites at %s, ' "${BATCH_SITES[$c]}" "$c"; done | sed 's/, $//');"
+    echo "# the runs without a journal leave out --output and send stdout to a file)"
     shown "$(ours "$SLOW_URL" --no-token-cache batch provision --input "$TMP/SITES.jsonl" \
         --output "$TMP/RESULTS.jsonl" --concurrency 32 --quiet)"
     echo
@@ -622,6 +732,11 @@ shown() {
     # shellcheck disable=SC2016 # shown as a partner would write it
     printf 'for i in $(seq %s); do %s --write-out %s; done\n' "$SITES" \
         "$(shown "$(curl_provision "$SLOW_URL" '$token' 'https://loop-$i.bench.test')")" "'\\n'"
+    if ((HAVE_VALGRIND)); then
+        echo "# instructions: each command below under"
+        echo "# valgrind --tool=callgrind -q --callgrind-out-file=FILE COMMAND"
+        for name in "${CG_NAMES[@]}"; do echo "# $name"; shown "${CG_CMD[$name]}"; echo; done
+    fi
     echo '```'
 } >"$TMP/results.md"
 cp "$TMP/results.md" bench/results.md

@@ -1,5 +1,6 @@
 //! The output of a batch, which is also its memory: one JSON record per
-//! line, each written whole and synced before the next.
+//! line, each written whole and synced before its worker goes on (workers
+//! writing at the same time share one sync: see [`super::commit`]).
 //!
 //! A journal file starts with a header record that says what it is
 //! (`{"journal":"jetpack-partner batch","version":1,"action":…}`), so that
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::commit::{Committer, Device};
 use super::Action;
 use crate::error::{excerpt, Error};
 
@@ -44,7 +46,7 @@ const DAMAGED_SHOWN: usize = 20;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
-    /// Its request is about to be sent (not final).
+    /// Its request is sent once this record is durable (not final).
     Started,
     /// Done.
     Ok,
@@ -477,6 +479,92 @@ impl Journal {
         }
         self.needs_newline = false;
         Ok(())
+    }
+}
+
+impl Journal {
+    /// The journal shared by the workers of a run: each record is durable
+    /// when its writer is told so, and writers waiting at the same time
+    /// share one sync. A file's records that no one waits for yet are
+    /// synced once the oldest has waited `linger`.
+    pub(crate) fn into_committer(self, linger: std::time::Duration) -> Committer {
+        match self.sink {
+            Sink::File { file, path } => Committer::new(
+                Box::new(FileDevice { file, path }),
+                self.needs_newline,
+                Some(linger),
+            ),
+            Sink::Stream(out) => Committer::new(
+                Box::new(StreamDevice(std::sync::Mutex::new(out))),
+                self.needs_newline,
+                None,
+            ),
+        }
+    }
+}
+
+/// The journal file: appended to (it is opened in append mode) and synced
+/// with `fdatasync`, which may run while another record is written.
+struct FileDevice {
+    file: File,
+    path: PathBuf,
+}
+
+impl Device for FileDevice {
+    fn write(&self, bytes: &[u8]) -> std::io::Result<usize> {
+        (&self.file).write(bytes)
+    }
+
+    fn end_record(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn sync(&self) -> std::io::Result<()> {
+        self.file.sync_data()
+    }
+
+    fn syncs(&self) -> bool {
+        true
+    }
+
+    fn error(&self, e: std::io::Error) -> Error {
+        Error::io(
+            format!("cannot write the output file {}", self.path.display()),
+            e,
+        )
+    }
+}
+
+/// A stream (standard output): each record flushed whole, nothing to sync.
+struct StreamDevice(std::sync::Mutex<Box<dyn Write + Send>>);
+
+impl StreamDevice {
+    fn out(&self) -> std::sync::MutexGuard<'_, Box<dyn Write + Send>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Device for StreamDevice {
+    fn write(&self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.out().write(bytes)
+    }
+
+    fn end_record(&self) -> std::io::Result<()> {
+        self.out().flush()
+    }
+
+    fn sync(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn syncs(&self) -> bool {
+        false
+    }
+
+    fn error(&self, e: std::io::Error) -> Error {
+        Error::io("cannot write a batch record", e)
     }
 }
 

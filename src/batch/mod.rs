@@ -7,20 +7,30 @@
 //!
 //! Every input line ends with exactly one final record in the output. A
 //! line that was started but has no final record (the process was killed
-//! while its request was out) is in doubt. Its `started` record carries
+//! while its request was out, or before it was sent) is in doubt. Its `started` record carries
 //! when it started and the line's time budget: no request of that attempt
 //! can reach the API after both have passed. On resume, the site's status
 //! is read; a line whose work is done is recorded `ok` without sending it
 //! again; one whose earlier attempt could still arrive is waited for, and
 //! its status read again, before it is sent. A line whose status cannot be
 //! read stays in doubt for the next resume.
+//!
+//! The journal's records are synced by group commit (see `commit`): a
+//! `started` record is durable before its request is sent, a final record
+//! before its line is counted, and one sync covers every record written
+//! before it began. So that a request seldom waits for a sync, a worker
+//! writes the started records of lines waiting in the queue (as many in
+//! all as there are workers) before it sends its own line; a thread syncs
+//! them while the requests are out.
 
+mod commit;
 mod csv;
 pub mod health;
 mod input;
 mod journal;
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -34,6 +44,7 @@ pub(crate) use input::{provision_request, PROVISION_FIELDS};
 pub use input::{Action, BadLine, Checked, Format, Input, Job, Line, Row, Rows};
 pub use journal::{Damaged, Found, Journal, Outcome, Previous, Started};
 
+use self::commit::{Committer, Ticket};
 use crate::api::status::{Status, StatusAnswer};
 use crate::error::{ApiErrorCode, Error};
 use crate::session::Session;
@@ -43,6 +54,18 @@ use crate::trace::TraceEvent;
 /// Margin past a started line's budget before its earlier attempt is taken
 /// as unable to arrive: clock granularity, and the last bytes in flight.
 pub(crate) const SETTLE_MARGIN_MS: u64 = 1000;
+
+/// How long a journal file's records may wait for a sync when no one waits
+/// for them yet: records started ahead are then durable well before their
+/// requests go out, and one sync covers many.
+const LINGER: Duration = Duration::from_millis(2);
+
+/// A line started ahead whose started record is older than this is started
+/// again when its turn comes: a tenth of its budget, and at most a second,
+/// is all that waiting may take from it.
+fn stale_after(budget: Duration) -> Duration {
+    (budget / 10).min(Duration::from_secs(1))
+}
 
 /// Slowest rate accepted: one request a day.
 const SLOWEST_INTERVAL: Duration = Duration::from_secs(86_400);
@@ -183,16 +206,26 @@ pub fn run(
     if previous.has_records() {
         same_input(input, previous)?;
     }
-    let journal = Mutex::new(journal);
-    let write = |record: &Record| {
-        journal
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .append(record)
-    };
+    let journal = journal.into_committer(LINGER);
+    let write = |record: &Record| journal.commit(record);
     let workers = options.concurrency.max(1);
     let (queue, todo) = sync_channel::<Line>(workers * 2);
-    let todo = Mutex::new(todo);
+    let source = Source {
+        todo: Mutex::new(todo),
+        ahead: Mutex::new(VecDeque::new()),
+        idle: AtomicUsize::new(0),
+        // Lines are started ahead, as many as there are workers, so that
+        // their started records are synced while other requests are out,
+        // even when a sync takes a few milliseconds on a busy disk; but not
+        // under a rate (the start of a line waits its turn), nor with
+        // --fail-fast (a line started ahead and never sent after the stop
+        // would be left in doubt).
+        lookahead: if pacer.is_some() || options.fail_fast {
+            0
+        } else {
+            workers
+        },
+    };
     let stop = AtomicBool::new(false);
     let first_error = Mutex::new(None);
     let fail = |e: Error| {
@@ -202,30 +235,43 @@ pub fn run(
             .unwrap_or_else(PoisonError::into_inner)
             .get_or_insert(e);
     };
+    let in_doubt = |line: &Line| {
+        previous.in_doubt(line.number).or_else(|| {
+            options
+                .retry_failed
+                .then(|| previous.failed_attempt(line.number))
+                .flatten()
+        })
+    };
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                let worker = Worker::new(session);
-                while let Some(line) = next_line(&todo) {
+                let mut worker = Worker::new(session);
+                let budget = worker.client.timeout();
+                let top_up = || {
+                    if !stop.load(Ordering::Relaxed) {
+                        source.top_up(&journal, budget, |line| in_doubt(line).is_none());
+                    }
+                };
+                while let Some(next) = source.next() {
                     // After a stop the queue is drained, so that the reader
                     // of the input, which may be waiting to hand on a line,
-                    // sees the stop instead of waiting for ever.
+                    // sees the stop instead of waiting for ever. A line
+                    // started ahead and drained is left in doubt.
                     if stop.load(Ordering::Relaxed) {
                         continue;
                     }
-                    let in_doubt = previous.in_doubt(line.number).or_else(|| {
-                        options
-                            .retry_failed
-                            .then(|| previous.failed_attempt(line.number))
-                            .flatten()
-                    });
-                    match worker.process(&line, in_doubt, pacer.as_ref(), counts, &write) {
+                    let doubt = in_doubt(&next.line);
+                    match worker.process(next, doubt, pacer.as_ref(), counts, &journal, &top_up) {
                         Ok(outcome) if outcome != Outcome::Ok && options.fail_fast => {
                             stop.store(true, Ordering::Relaxed)
                         }
                         Ok(_) => {}
                         Err(e) => fail(e),
                     }
+                }
+                if let Err(e) = worker.finish_all(&journal, counts) {
+                    fail(e);
                 }
             });
         }
@@ -243,6 +289,105 @@ pub fn run(
     {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+/// A line for a worker, and its started record if it was started ahead.
+struct Next {
+    line: Line,
+    early: Option<Early>,
+}
+
+/// A started record written ahead of its line's turn.
+struct Early {
+    ticket: Ticket,
+    /// When it was written: the line's budget counts from then.
+    begun: Instant,
+}
+
+/// Where the workers of a batch take their lines: first those started
+/// ahead, then the queue the reader of the input fills.
+struct Source {
+    todo: Mutex<Receiver<Line>>,
+    ahead: Mutex<VecDeque<Next>>,
+    /// Workers waiting for a line: while any is, nothing is started ahead.
+    idle: AtomicUsize,
+    /// Most lines started ahead at once.
+    lookahead: usize,
+}
+
+impl Source {
+    /// The next line to send; `None` once the input is done.
+    fn next(&self) -> Option<Next> {
+        let ahead = || {
+            self.ahead
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop_front()
+        };
+        if let Some(next) = ahead() {
+            return Some(next);
+        }
+        self.idle.fetch_add(1, Ordering::Relaxed);
+        let line = next_line(&self.todo);
+        self.idle.fetch_sub(1, Ordering::Relaxed);
+        match line {
+            Some(line) => Some(Next { line, early: None }),
+            None => ahead(),
+        }
+    }
+
+    /// Writes the started records of the next lines in the queue, if
+    /// no worker is waiting for a line (it would take them at once). They
+    /// are synced while other requests are out. A line that `fresh` says
+    /// needs a look first (in doubt) is taken along unstarted.
+    fn top_up(&self, journal: &Committer, budget: Duration, fresh: impl Fn(&Line) -> bool) {
+        let mut ahead = self.ahead.lock().unwrap_or_else(PoisonError::into_inner);
+        while ahead.len() < self.lookahead && self.idle.load(Ordering::Relaxed) == 0 {
+            let Ok(todo) = self.todo.try_lock() else {
+                return;
+            };
+            let Ok(line) = todo.try_recv() else {
+                return;
+            };
+            drop(todo);
+            if !fresh(&line) {
+                ahead.push_back(Next { line, early: None });
+                continue;
+            }
+            let (at, begun) = (SystemTime::now(), Instant::now());
+            match journal.write(&started_record(&line, at, budget)) {
+                Ok(ticket) => ahead.push_back(Next {
+                    line,
+                    early: Some(Early { ticket, begun }),
+                }),
+                // Its worker writes it again, and meets the error itself.
+                Err(_) => {
+                    ahead.push_back(Next { line, early: None });
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The plan a line's records name, if any.
+fn plan_of(line: &Line) -> Option<&str> {
+    match &line.job {
+        Job::Provision(p) => Some(p.plan()),
+        Job::Cancel(c) => c.plan_slug(),
+        Job::Read(_) => None,
+    }
+}
+
+/// A line's `started` record: written `at`, its requests ending within
+/// `budget`.
+fn started_record(line: &Line, at: SystemTime, budget: Duration) -> Record<'_> {
+    Record {
+        at: Some(unix_ms(at)),
+        budget_ms: Some(u64::try_from(budget.as_millis()).unwrap_or(u64::MAX)),
+        plan: plan_of(line),
+        ..Record::new(line.number, Some(line.site.as_str()), Outcome::Started)
     }
 }
 
@@ -380,6 +525,9 @@ struct Worker<'a> {
     session: &'a Session,
     client: crate::client::Client,
     attempts: Arc<AtomicU32>,
+    /// Final records of this worker's lines written but not yet known to
+    /// be durable, and so not yet counted, oldest first.
+    unsynced: Vec<(Ticket, Outcome)>,
 }
 
 /// What the status of a line in doubt says.
@@ -403,7 +551,32 @@ impl<'a> Worker<'a> {
             session,
             client,
             attempts,
+            unsynced: Vec::new(),
         }
+    }
+
+    /// Counts the final records of this worker's lines that are durable
+    /// by now: nothing is reported before it is on disk.
+    fn count_synced(&mut self, journal: &Committer, counts: &Counts) -> Result<(), Error> {
+        let mut synced = 0;
+        for &(ticket, outcome) in &self.unsynced {
+            if !journal.is_durable(ticket)? {
+                break;
+            }
+            counts.add(outcome);
+            synced += 1;
+        }
+        self.unsynced.drain(..synced);
+        Ok(())
+    }
+
+    /// Waits until every final record of this worker's lines is durable,
+    /// and counts them.
+    fn finish_all(&mut self, journal: &Committer, counts: &Counts) -> Result<(), Error> {
+        if let Some(&(last, _)) = self.unsynced.last() {
+            journal.wait(last)?;
+        }
+        self.count_synced(journal, counts)
     }
 
     /// Sends one line (or settles it from the site's status when in doubt)
@@ -411,28 +584,36 @@ impl<'a> Worker<'a> {
     /// refusal of the partner's credentials (see [`is_credential_failure`]).
     /// A line in doubt whose status cannot be read gives `Started`: it
     /// stays in doubt.
+    ///
+    /// The line's `started` record (written ahead, or now) is durable
+    /// before its request is sent; `top_up` starts the next lines ahead
+    /// meanwhile. Its final record is written, and counted once durable
+    /// (see [`Worker::count_synced`]).
     fn process(
-        &self,
-        line: &Line,
+        &mut self,
+        next: Next,
         in_doubt: Option<Started>,
         pacer: Option<&Pacer>,
         counts: &Counts,
-        write: &impl Fn(&Record) -> Result<(), Error>,
+        journal: &Committer,
+        top_up: &dyn Fn(),
     ) -> Result<Outcome, Error> {
+        let line = &next.line;
         let site = Some(line.site.as_str());
-        let plan = match &line.job {
-            Job::Provision(p) => Some(p.plan()),
-            Job::Cancel(c) => c.plan_slug(),
-            Job::Read(_) => None,
-        };
+        let plan = plan_of(line);
         let record = |outcome| Record {
             plan,
             ..Record::new(line.number, site, outcome)
         };
+        // Before a wait that may be long, the final records of earlier
+        // lines are made durable and counted rather than left waiting.
+        if in_doubt.is_some() || pacer.is_some() {
+            self.finish_all(journal, counts)?;
+        }
         if let Some(started) = in_doubt {
             match self.settle(line, started) {
                 Ok(Settled::Done(status)) => {
-                    write(&Record {
+                    journal.commit(&Record {
                         attempts: Some(0),
                         answer: raw(&json!({"settled_by_status": status})),
                         ..record(Outcome::Ok)
@@ -453,16 +634,26 @@ impl<'a> Worker<'a> {
                 }
             }
         }
-        if let Some(pacer) = pacer {
-            pacer.wait();
-        }
         let budget = self.client.timeout();
-        let (at, deadline) = (SystemTime::now(), Instant::now() + budget);
-        write(&Record {
-            at: Some(unix_ms(at)),
-            budget_ms: Some(u64::try_from(budget.as_millis()).unwrap_or(u64::MAX)),
-            ..record(Outcome::Started)
-        })?;
+        // A line started ahead keeps its started record unless that has
+        // eaten too much of its budget (a slow request before it).
+        let early = next
+            .early
+            .filter(|e| in_doubt.is_none() && e.begun.elapsed() < stale_after(budget));
+        let (started, deadline) = match early {
+            Some(early) => (early.ticket, early.begun + budget),
+            None => {
+                if let Some(pacer) = pacer {
+                    pacer.wait();
+                }
+                let (at, deadline) = (SystemTime::now(), Instant::now() + budget);
+                (journal.write(&started_record(line, at, budget))?, deadline)
+            }
+        };
+        top_up();
+        // Durable before the request goes out.
+        journal.wait(started)?;
+        self.count_synced(journal, counts)?;
         // Every request of this line ends within its budget from `at`:
         // that is what lets a resume know when an attempt cut short by a
         // crash can no longer arrive.
@@ -512,8 +703,8 @@ impl<'a> Worker<'a> {
                 }
             }
         };
-        write(&record)?;
-        counts.add(record.outcome);
+        self.unsynced
+            .push((journal.write(&record)?, record.outcome));
         Ok(record.outcome)
     }
 
