@@ -196,7 +196,11 @@ impl ClientBuilder {
             .tls_config(tls.build())
             .build();
         Ok(Client {
-            agent: Agent::new_with_config(config),
+            agent: Agent::with_parts(
+                config,
+                ureq::unversioned::transport::DefaultConnector::default(),
+                crate::resolve::AddressFirst,
+            ),
             api_base,
             loopback,
             timeout: self.timeout,

@@ -58,6 +58,7 @@ mod random;
 pub mod reconcile;
 mod redact;
 mod redirect;
+mod resolve;
 mod response;
 mod retry;
 mod secret_file;
