@@ -6,7 +6,7 @@
 #
 # Installs what it needs when it can: Debian's musl-tools, the musl target,
 # and for the smallest build nightly's rust-src. Prints the file, its size
-# against the 2 MB budget, and checks that it is statically linked. If the
+# against the 2.15 MB budget, and checks that it is statically linked. If the
 # musl target cannot be installed, it falls back to a static glibc build and
 # says so.
 #
@@ -27,10 +27,10 @@ esac
 
 # The Jetpack Start commands fit 1.6 MB (1,558,408 B); the hosting-partner
 # API (backups, restores, Scan, activity, accounts, reports, login, monitor
-# serve, fleet reports) brought it to 1,886,120 B after shrinking. The
-# budget is that plus room, so a jump stops a release job (README:
-# Building a small release binary).
-budget=2000000
+# serve, fleet reports) brought it to 1,886,120 B after shrinking; doctor
+# and reconcile to 2,062,248 B. The budget is that plus room, so a jump
+# stops a release job (README: Building a small release binary).
+budget=2150000
 target=x86_64-unknown-linux-musl
 
 say() { printf '%s\n' "build-static: $*" >&2; }
