@@ -13,7 +13,6 @@
 //!
 //! [`Action::Read`]: super::Action::Read
 
-use std::fs::{OpenOptions, TryLockError};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -30,6 +29,7 @@ use crate::api::scan::{ScanAnswer, ScanStatus, ScannerState, Severity, ThreatSta
 use crate::blog::BlogId;
 use crate::client::Client;
 use crate::error::{excerpt, Error};
+use crate::output_file::{self, Access, Refusals};
 use crate::session::Session;
 use crate::site::SiteRef;
 use crate::time::UtcTime;
@@ -466,42 +466,17 @@ impl Report {
     /// is dropped, and empties it, if it is empty or holds an earlier report
     /// of a fleet check. Anything else is refused and left as it is.
     pub fn create(path: &Path) -> Result<Report, Error> {
-        let failed = |what: &str, e| {
-            Error::io(
-                format!("cannot {what} the output file {}", path.display()),
-                e,
-            )
-        };
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(path).map_err(|e| failed("open", e))?;
-        let meta = file.metadata().map_err(|e| failed("read", e))?;
-        if !meta.is_file() {
-            return Err(Error::InvalidInput(format!(
-                "the output file {} is not a regular file",
-                path.display()
-            )));
-        }
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(Error::io(
-                    format!(
-                        "the output file {} is in use by another batch run (it is locked); \
-                         nothing was read. Wait for that run to end, or choose another output \
+        let failed = |what: &str, e| output_file::failed(path, what, e);
+        let mut file = output_file::open_locked(
+            path,
+            Access::ReadWrite,
+            Refusals {
+                not_regular: "",
+                holder: "another batch run",
+                in_use: "nothing was read. Wait for that run to end, or choose another output \
                          file",
-                        path.display()
-                    ),
-                    std::io::ErrorKind::WouldBlock.into(),
-                ))
-            }
-            Err(TryLockError::Error(e)) => return Err(failed("lock", e)),
-        }
+            },
+        )?;
         let mut first = Vec::new();
         BufReader::new(&file)
             .take(FIRST_LINE)
