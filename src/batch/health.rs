@@ -15,15 +15,15 @@
 
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::sync_channel;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
-use super::{is_credential_failure, next_line, pacer, Input, Job, Line, Options, Pacer, Row};
+use super::pool::{self, Stop};
+use super::{is_credential_failure, pacer, Input, Job, Line, Options, Pacer, Row};
 use crate::api::backups::{Backup, BackupList, BackupListAnswer};
 use crate::api::scan::{ScanAnswer, ScanStatus, ScannerState, Severity, ThreatStatus};
 use crate::blog::BlogId;
@@ -613,77 +613,50 @@ pub fn run(
             .append(record)
     };
     let workers = options.concurrency.max(1);
-    let (queue, todo) = sync_channel::<Line>(workers * 2);
-    let todo = Mutex::new(todo);
-    let stop = AtomicBool::new(false);
-    let first_error = Mutex::new(None);
-    let fail = |e: Error| {
-        stop.store(true, Ordering::Relaxed);
-        first_error
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get_or_insert(e);
+    let (queue, todo) = pool::queue::<Line>(workers);
+    let stop = Stop::new();
+    let work = || {
+        todo.each_until(&stop, |line| {
+            let written = check_line(session, &line, check, pacer.as_ref(), counts).and_then(
+                |(blog, health)| {
+                    let record = Record::of(&line, blog, &health);
+                    write(&record)?;
+                    counts.add(record.verdict);
+                    Ok(())
+                },
+            );
+            if let Err(e) = written {
+                stop.fail(e);
+            }
+        })
     };
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                while let Some(line) = next_line(&todo) {
-                    // After a stop the queue is drained, so that the reader
-                    // of the input is never left waiting to hand a line on.
-                    if stop.load(Ordering::Relaxed) {
-                        continue;
-                    }
-                    let written = check_line(session, &line, check, pacer.as_ref(), counts)
-                        .and_then(|(blog, health)| {
-                            let record = Record::of(&line, blog, &health);
-                            write(&record)?;
-                            counts.add(record.verdict);
-                            Ok(())
-                        });
-                    if let Err(e) = written {
-                        fail(e);
+    pool::run(workers, &stop, queue, work, |send| {
+        for row in input.rows()? {
+            if stop.is_set() {
+                break;
+            }
+            match row? {
+                Row::Good(line) => {
+                    if !send(line) {
+                        break;
                     }
                 }
-            });
-        }
-        let dispatched = (|| {
-            for row in input.rows()? {
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                match row? {
-                    Row::Good(line) => {
-                        if queue.send(line).is_err() {
-                            break;
-                        }
-                    }
-                    Row::Bad(line) => {
-                        let error =
-                            json!({"error_code": "invalid_input", "error_message": line.message});
-                        write(&Record::error(
-                            line.number,
-                            line.site.as_deref(),
-                            None,
-                            error,
-                        ))?;
-                        counts.add(Verdict::Error);
-                    }
+                Row::Bad(line) => {
+                    let error =
+                        json!({"error_code": "invalid_input", "error_message": line.message});
+                    write(&Record::error(
+                        line.number,
+                        line.site.as_deref(),
+                        None,
+                        error,
+                    ))?;
+                    counts.add(Verdict::Error);
                 }
             }
-            Ok(())
-        })();
-        drop(queue);
-        if let Err(e) = dispatched {
-            fail(e);
         }
+        Ok(())
     });
-    match first_error
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner)
-    {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    stop.into_result()
 }
 
 /// What checking one line gave: its blog ID when it was found, and its
