@@ -54,6 +54,7 @@ mod fetch;
 mod form;
 mod lenient;
 pub mod monitor;
+mod output_file;
 mod random;
 pub mod reconcile;
 mod redact;

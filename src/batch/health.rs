@@ -13,23 +13,23 @@
 //!
 //! [`Action::Read`]: super::Action::Read
 
-use std::fs::{OpenOptions, TryLockError};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::sync_channel;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
-use super::{is_credential_failure, next_line, pacer, Input, Job, Line, Options, Pacer, Row};
+use super::pool::{self, Stop};
+use super::{is_credential_failure, pacer, Input, Job, Line, Options, Pacer, Row};
 use crate::api::backups::{Backup, BackupList, BackupListAnswer};
 use crate::api::scan::{ScanAnswer, ScanStatus, ScannerState, Severity, ThreatStatus};
 use crate::blog::BlogId;
 use crate::client::Client;
 use crate::error::{excerpt, Error};
+use crate::output_file::{self, Access, Refusals};
 use crate::session::Session;
 use crate::site::SiteRef;
 use crate::time::UtcTime;
@@ -466,42 +466,17 @@ impl Report {
     /// is dropped, and empties it, if it is empty or holds an earlier report
     /// of a fleet check. Anything else is refused and left as it is.
     pub fn create(path: &Path) -> Result<Report, Error> {
-        let failed = |what: &str, e| {
-            Error::io(
-                format!("cannot {what} the output file {}", path.display()),
-                e,
-            )
-        };
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(path).map_err(|e| failed("open", e))?;
-        let meta = file.metadata().map_err(|e| failed("read", e))?;
-        if !meta.is_file() {
-            return Err(Error::InvalidInput(format!(
-                "the output file {} is not a regular file",
-                path.display()
-            )));
-        }
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(Error::io(
-                    format!(
-                        "the output file {} is in use by another batch run (it is locked); \
-                         nothing was read. Wait for that run to end, or choose another output \
+        let failed = |what: &str, e| output_file::failed(path, what, e);
+        let mut file = output_file::open_locked(
+            path,
+            Access::ReadWrite,
+            Refusals {
+                not_regular: "",
+                holder: "another batch run",
+                in_use: "nothing was read. Wait for that run to end, or choose another output \
                          file",
-                        path.display()
-                    ),
-                    std::io::ErrorKind::WouldBlock.into(),
-                ))
-            }
-            Err(TryLockError::Error(e)) => return Err(failed("lock", e)),
-        }
+            },
+        )?;
         let mut first = Vec::new();
         BufReader::new(&file)
             .take(FIRST_LINE)
@@ -638,77 +613,50 @@ pub fn run(
             .append(record)
     };
     let workers = options.concurrency.max(1);
-    let (queue, todo) = sync_channel::<Line>(workers * 2);
-    let todo = Mutex::new(todo);
-    let stop = AtomicBool::new(false);
-    let first_error = Mutex::new(None);
-    let fail = |e: Error| {
-        stop.store(true, Ordering::Relaxed);
-        first_error
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get_or_insert(e);
+    let (queue, todo) = pool::queue::<Line>(workers);
+    let stop = Stop::new();
+    let work = || {
+        todo.each_until(&stop, |line| {
+            let written = check_line(session, &line, check, pacer.as_ref(), counts).and_then(
+                |(blog, health)| {
+                    let record = Record::of(&line, blog, &health);
+                    write(&record)?;
+                    counts.add(record.verdict);
+                    Ok(())
+                },
+            );
+            if let Err(e) = written {
+                stop.fail(e);
+            }
+        })
     };
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                while let Some(line) = next_line(&todo) {
-                    // After a stop the queue is drained, so that the reader
-                    // of the input is never left waiting to hand a line on.
-                    if stop.load(Ordering::Relaxed) {
-                        continue;
-                    }
-                    let written = check_line(session, &line, check, pacer.as_ref(), counts)
-                        .and_then(|(blog, health)| {
-                            let record = Record::of(&line, blog, &health);
-                            write(&record)?;
-                            counts.add(record.verdict);
-                            Ok(())
-                        });
-                    if let Err(e) = written {
-                        fail(e);
+    pool::run(workers, &stop, queue, work, |send| {
+        for row in input.rows()? {
+            if stop.is_set() {
+                break;
+            }
+            match row? {
+                Row::Good(line) => {
+                    if !send(line) {
+                        break;
                     }
                 }
-            });
-        }
-        let dispatched = (|| {
-            for row in input.rows()? {
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                match row? {
-                    Row::Good(line) => {
-                        if queue.send(line).is_err() {
-                            break;
-                        }
-                    }
-                    Row::Bad(line) => {
-                        let error =
-                            json!({"error_code": "invalid_input", "error_message": line.message});
-                        write(&Record::error(
-                            line.number,
-                            line.site.as_deref(),
-                            None,
-                            error,
-                        ))?;
-                        counts.add(Verdict::Error);
-                    }
+                Row::Bad(line) => {
+                    let error =
+                        json!({"error_code": "invalid_input", "error_message": line.message});
+                    write(&Record::error(
+                        line.number,
+                        line.site.as_deref(),
+                        None,
+                        error,
+                    ))?;
+                    counts.add(Verdict::Error);
                 }
             }
-            Ok(())
-        })();
-        drop(queue);
-        if let Err(e) = dispatched {
-            fail(e);
         }
+        Ok(())
     });
-    match first_error
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner)
-    {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    stop.into_result()
 }
 
 /// What checking one line gave: its blog ID when it was found, and its

@@ -15,7 +15,7 @@
 //! the same file is refused instead of sending every line again.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -25,6 +25,7 @@ use serde_json::Value;
 use super::commit::{Committer, Device};
 use super::Action;
 use crate::error::{excerpt, Error};
+use crate::output_file::{self, Access, Refusals};
 
 /// What the header record's `journal` key says.
 const MAGIC: &str = "jetpack-partner batch";
@@ -348,42 +349,16 @@ impl Journal {
     /// that is neither empty nor the journal of a batch of `action` is
     /// refused and left as it is; a file locked by another run too.
     pub fn open(path: &Path, action: Action) -> Result<(Journal, Found), Error> {
-        let failed = |what: &str, e| {
-            Error::io(
-                format!("cannot {what} the output file {}", path.display()),
-                e,
-            )
-        };
-        let mut options = OpenOptions::new();
-        options.read(true).append(true).create(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(path).map_err(|e| failed("open", e))?;
-        let meta = file.metadata().map_err(|e| failed("read", e))?;
-        if !meta.is_file() {
-            return Err(Error::InvalidInput(format!(
-                "the output file {} is not a regular file; the output of a batch is its \
-                 journal, to be read back on resume",
-                path.display()
-            )));
-        }
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(Error::io(
-                    format!(
-                        "the output file {} is in use by another batch run (it is locked); \
-                         nothing was sent. Wait for that run to end, then resume",
-                        path.display()
-                    ),
-                    std::io::ErrorKind::WouldBlock.into(),
-                ))
-            }
-            Err(TryLockError::Error(e)) => return Err(failed("lock", e)),
-        }
+        let mut file = output_file::open_locked(
+            path,
+            Access::Append,
+            Refusals {
+                not_regular: "; the output of a batch is its journal, to be read back on \
+                              resume",
+                holder: "another batch run",
+                in_use: "nothing was sent. Wait for that run to end, then resume",
+            },
+        )?;
         let found = identify(&mut file, path, action)?;
         let mut journal = Journal {
             sink: Sink::File {

@@ -28,10 +28,11 @@ mod csv;
 pub mod health;
 mod input;
 mod journal;
+pub(crate) mod pool;
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -45,6 +46,7 @@ pub use input::{Action, BadLine, Checked, Format, Input, Job, Line, Row, Rows};
 pub use journal::{Damaged, Found, Journal, Outcome, Previous, Started};
 
 use self::commit::{Committer, Ticket};
+use self::pool::{Queue, Stop};
 use crate::api::status::{Status, StatusAnswer};
 use crate::error::{ApiErrorCode, Error};
 use crate::session::Session;
@@ -209,9 +211,9 @@ pub fn run(
     let journal = journal.into_committer(LINGER);
     let write = |record: &Record| journal.commit(record);
     let workers = options.concurrency.max(1);
-    let (queue, todo) = sync_channel::<Line>(workers * 2);
+    let (queue, todo) = pool::queue::<Line>(workers);
     let source = Source {
-        todo: Mutex::new(todo),
+        todo,
         ahead: Mutex::new(VecDeque::new()),
         idle: AtomicUsize::new(0),
         // Lines are started ahead, as many as there are workers, so that
@@ -226,15 +228,7 @@ pub fn run(
             workers
         },
     };
-    let stop = AtomicBool::new(false);
-    let first_error = Mutex::new(None);
-    let fail = |e: Error| {
-        stop.store(true, Ordering::Relaxed);
-        first_error
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get_or_insert(e);
-    };
+    let stop = Stop::new();
     let in_doubt = |line: &Line| {
         previous.in_doubt(line.number).or_else(|| {
             options
@@ -243,53 +237,37 @@ pub fn run(
                 .flatten()
         })
     };
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                let mut worker = Worker::new(session);
-                let budget = worker.client.timeout();
-                let top_up = || {
-                    if !stop.load(Ordering::Relaxed) {
-                        source.top_up(&journal, budget, |line| in_doubt(line).is_none());
-                    }
-                };
-                while let Some(next) = source.next() {
-                    // After a stop the queue is drained, so that the reader
-                    // of the input, which may be waiting to hand on a line,
-                    // sees the stop instead of waiting for ever. A line
-                    // started ahead and drained is left in doubt.
-                    if stop.load(Ordering::Relaxed) {
-                        continue;
-                    }
-                    let doubt = in_doubt(&next.line);
-                    match worker.process(next, doubt, pacer.as_ref(), counts, &journal, &top_up) {
-                        Ok(outcome) if outcome != Outcome::Ok && options.fail_fast => {
-                            stop.store(true, Ordering::Relaxed)
-                        }
-                        Ok(_) => {}
-                        Err(e) => fail(e),
-                    }
-                }
-                if let Err(e) = worker.finish_all(&journal, counts) {
-                    fail(e);
-                }
-            });
+    let work = || {
+        let mut worker = Worker::new(session);
+        let budget = worker.client.timeout();
+        let top_up = || {
+            if !stop.is_set() {
+                source.top_up(&journal, budget, |line| in_doubt(line).is_none());
+            }
+        };
+        while let Some(next) = source.next() {
+            // After a stop the queue is drained, so that the reader of the
+            // input, which may be waiting to hand on a line, sees the stop
+            // instead of waiting for ever. A line started ahead and drained
+            // is left in doubt.
+            if stop.is_set() {
+                continue;
+            }
+            let doubt = in_doubt(&next.line);
+            match worker.process(next, doubt, pacer.as_ref(), counts, &journal, &top_up) {
+                Ok(outcome) if outcome != Outcome::Ok && options.fail_fast => stop.set(),
+                Ok(_) => {}
+                Err(e) => stop.fail(e),
+            }
         }
-        let dispatched = dispatch(input, previous, options, counts, &stop, &write, |line| {
-            queue.send(line).is_ok()
-        });
-        drop(queue);
-        if let Err(e) = dispatched {
-            fail(e);
+        if let Err(e) = worker.finish_all(&journal, counts) {
+            stop.fail(e);
         }
+    };
+    pool::run(workers, &stop, queue, work, |send| {
+        dispatch(input, previous, options, counts, &stop, &write, send)
     });
-    match first_error
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner)
-    {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    stop.into_result()
 }
 
 /// A line for a worker, and its started record if it was started ahead.
@@ -308,7 +286,7 @@ struct Early {
 /// Where the workers of a batch take their lines: first those started
 /// ahead, then the queue the reader of the input fills.
 struct Source {
-    todo: Mutex<Receiver<Line>>,
+    todo: Queue<Line>,
     ahead: Mutex<VecDeque<Next>>,
     /// Workers waiting for a line: while any is, nothing is started ahead.
     idle: AtomicUsize,
@@ -329,7 +307,7 @@ impl Source {
             return Some(next);
         }
         self.idle.fetch_add(1, Ordering::Relaxed);
-        let line = next_line(&self.todo);
+        let line = self.todo.next();
         self.idle.fetch_sub(1, Ordering::Relaxed);
         match line {
             Some(line) => Some(Next { line, early: None }),
@@ -344,13 +322,9 @@ impl Source {
     fn top_up(&self, journal: &Committer, budget: Duration, fresh: impl Fn(&Line) -> bool) {
         let mut ahead = self.ahead.lock().unwrap_or_else(PoisonError::into_inner);
         while ahead.len() < self.lookahead && self.idle.load(Ordering::Relaxed) == 0 {
-            let Ok(todo) = self.todo.try_lock() else {
+            let Some(line) = self.todo.try_next() else {
                 return;
             };
-            let Ok(line) = todo.try_recv() else {
-                return;
-            };
-            drop(todo);
             if !fresh(&line) {
                 ahead.push_back(Next { line, early: None });
                 continue;
@@ -391,14 +365,6 @@ fn started_record(line: &Line, at: SystemTime, budget: Duration) -> Record<'_> {
     }
 }
 
-/// The next line of the queue; `None` once the reader of the input is done.
-pub(crate) fn next_line(todo: &Mutex<Receiver<Line>>) -> Option<Line> {
-    todo.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .recv()
-        .ok()
-}
-
 /// Reads the input a line at a time: lines an earlier run finished are
 /// counted, bad lines recorded `invalid`, the others handed to `send`.
 fn dispatch(
@@ -406,7 +372,7 @@ fn dispatch(
     previous: &Previous,
     options: &Options,
     counts: &Counts,
-    stop: &AtomicBool,
+    stop: &Stop,
     write: &impl Fn(&Record) -> Result<(), Error>,
     send: impl Fn(Line) -> bool,
 ) -> Result<(), Error> {
@@ -424,7 +390,7 @@ fn dispatch(
             }
             None => {}
         }
-        if stop.load(Ordering::Relaxed) {
+        if stop.is_set() {
             continue;
         }
         match row {

@@ -8,12 +8,13 @@
 //! on the same file is refused. A write that fails (a full disk, a file
 //! size limit) is taken back, so the file never holds half a line.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::Record;
 use crate::error::{excerpt, Error};
+use crate::output_file::{self, Access, Refusals};
 
 /// The first line of a journal, in the format this version writes.
 const HEADER: &str = r#"{"journal":"jetpack-partner monitor","version":1}"#;
@@ -34,42 +35,17 @@ impl Journal {
     /// header; a file that is neither empty nor a monitor journal is
     /// refused and left as it is, and so is a file another server holds.
     pub fn open(path: &Path) -> Result<Journal, Error> {
-        let failed = |what: &str, e| {
-            Error::io(
-                format!("cannot {what} the output file {}", path.display()),
-                e,
-            )
-        };
-        let mut options = OpenOptions::new();
-        options.read(true).append(true).create(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(path).map_err(|e| failed("open", e))?;
-        let meta = file.metadata().map_err(|e| failed("read", e))?;
-        if !meta.is_file() {
-            return Err(Error::InvalidInput(format!(
-                "the output file {} is not a regular file; the monitor's output is a \
-                 journal that is synced line by line",
-                path.display()
-            )));
-        }
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(Error::io(
-                    format!(
-                        "the output file {} is in use by another monitor server (it is \
-                         locked); stop that one, or give this one another --output file",
-                        path.display()
-                    ),
-                    std::io::ErrorKind::WouldBlock.into(),
-                ))
-            }
-            Err(TryLockError::Error(e)) => return Err(failed("lock", e)),
-        }
+        let failed = |what: &str, e| output_file::failed(path, what, e);
+        let mut file = output_file::open_locked(
+            path,
+            Access::Append,
+            Refusals {
+                not_regular: "; the monitor's output is a journal that is synced line by \
+                              line",
+                holder: "another monitor server",
+                in_use: "stop that one, or give this one another --output file",
+            },
+        )?;
         let mut journal = Journal {
             needs_newline: !ends_in_newline(&mut file).map_err(|e| failed("read", e))?,
             file,

@@ -12,8 +12,7 @@
 //! longer arrive, decides again, and sends only what is left of the
 //! planned action.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::mpsc::sync_channel;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -23,6 +22,7 @@ use serde_json::{json, Value};
 
 use super::{look, Action, Decision, Desired, Entry, Looked, Options, PlanRow, Want};
 use crate::api::cancel::Cancel;
+use crate::batch::pool::{self, Stop};
 use crate::batch::{
     is_credential_failure, pacer, raw, raw_text, unix_ms, Journal, Outcome, Pacer, Previous,
     Started, SETTLE_MARGIN_MS,
@@ -216,90 +216,62 @@ pub fn apply(
             .append(record)
     };
     let workers = options.concurrency.max(1);
-    let (queue, items) = sync_channel::<Item>(workers * 2);
-    let items = Mutex::new(items);
-    let stop = AtomicBool::new(false);
-    let first_error = Mutex::new(None);
-    let fail = |e: Error| {
-        stop.store(true, Ordering::Relaxed);
-        first_error
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get_or_insert(e);
-    };
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                let worker = Worker::new(session, pacer.as_ref(), options, counts);
-                loop {
-                    let next = items.lock().unwrap_or_else(PoisonError::into_inner).recv();
-                    let Ok(item) = next else { break };
-                    if stop.load(Ordering::Relaxed) {
-                        continue;
-                    }
-                    let in_doubt = previous.in_doubt(item.row.line);
-                    if let Err(e) = worker.process(&item, in_doubt, &write) {
-                        fail(e);
-                    }
-                }
-            });
-        }
-        let dispatched = (|| {
-            let mut entries = desired.entries()?;
-            for row in todo {
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                if let Some(done) = previous.finished(row.line) {
-                    counts.add(done);
-                    continue;
-                }
-                let entry = if row.line <= last_line {
-                    let found = loop {
-                        match entries.next() {
-                            Some(entry) => {
-                                let entry = entry?;
-                                if entry.line == row.line {
-                                    break Some(entry);
-                                }
-                                if entry.line > row.line {
-                                    break None;
-                                }
-                            }
-                            None => break None,
-                        }
-                    };
-                    match found {
-                        Some(entry) => Some(entry),
-                        None => {
-                            return Err(Error::InvalidInput(format!(
-                                "the plan names line {} ({}), which the desired state does \
-                                 not have; nothing more was sent",
-                                row.line, row.site
-                            )))
-                        }
-                    }
-                } else {
-                    None
-                };
-                if queue.send(Item { row, entry }).is_err() {
-                    break;
-                }
+    let (queue, items) = pool::queue::<Item>(workers);
+    let stop = Stop::new();
+    let work = || {
+        let worker = Worker::new(session, pacer.as_ref(), options, counts);
+        items.each_until(&stop, |item| {
+            let in_doubt = previous.in_doubt(item.row.line);
+            if let Err(e) = worker.process(&item, in_doubt, &write) {
+                stop.fail(e);
             }
-            Ok(())
-        })();
-        drop(queue);
-        if let Err(e) = dispatched {
-            fail(e);
+        })
+    };
+    pool::run(workers, &stop, queue, work, |send| {
+        let mut entries = desired.entries()?;
+        for row in todo {
+            if stop.is_set() {
+                break;
+            }
+            if let Some(done) = previous.finished(row.line) {
+                counts.add(done);
+                continue;
+            }
+            let entry = if row.line <= last_line {
+                let found = loop {
+                    match entries.next() {
+                        Some(entry) => {
+                            let entry = entry?;
+                            if entry.line == row.line {
+                                break Some(entry);
+                            }
+                            if entry.line > row.line {
+                                break None;
+                            }
+                        }
+                        None => break None,
+                    }
+                };
+                match found {
+                    Some(entry) => Some(entry),
+                    None => {
+                        return Err(Error::InvalidInput(format!(
+                            "the plan names line {} ({}), which the desired state does \
+                             not have; nothing more was sent",
+                            row.line, row.site
+                        )))
+                    }
+                }
+            } else {
+                None
+            };
+            if !send(Item { row, entry }) {
+                break;
+            }
         }
+        Ok(())
     });
-    match first_error
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner)
-    {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    stop.into_result()
 }
 
 /// One worker: the shared session, and its own view of the client whose

@@ -21,8 +21,7 @@ mod plan;
 mod saved;
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::sync_channel;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
@@ -35,6 +34,7 @@ pub use saved::{PlanFile, PlanHeader};
 
 use crate::api::status::Status;
 use crate::api::upgrade_paths::UpgradePaths;
+use crate::batch::pool::{self, Stop};
 use crate::batch::{is_credential_failure, pacer, Input, Pacer, Row as InputRow};
 use crate::client::Client;
 use crate::error::{ApiErrorCode, Error};
@@ -276,17 +276,8 @@ pub fn plan(
         Ordering::Relaxed,
     );
     let workers = options.concurrency.max(1);
-    let (queue, todo) = sync_channel::<(u64, Work)>(workers * 2);
-    let todo = Mutex::new(todo);
-    let stop = AtomicBool::new(false);
-    let first_error = Mutex::new(None);
-    let fail = |e: Error| {
-        stop.store(true, Ordering::Relaxed);
-        first_error
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get_or_insert(e);
-    };
+    let (queue, todo) = pool::queue::<(u64, Work)>(workers);
+    let stop = Stop::new();
     // Rows come back in any order and go out in the order handed out.
     let order = Mutex::new((0u64, BTreeMap::<u64, PlanRow>::new()));
     let sink = Mutex::new(&mut sink);
@@ -302,89 +293,70 @@ pub fn plan(
             (sink.lock().unwrap_or_else(PoisonError::into_inner))(row)?;
         }
     };
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                let client = session.client().clone();
-                loop {
-                    let next = todo.lock().unwrap_or_else(PoisonError::into_inner).recv();
-                    let Ok((seq, work)) = next else { break };
-                    if stop.load(Ordering::Relaxed) {
-                        continue;
-                    }
-                    let looked = look(
-                        session,
-                        &client,
-                        pacer.as_ref(),
-                        &counts.requests,
-                        work.site(),
-                        work.want(),
-                        options.rules,
-                    );
-                    let row = match looked {
-                        Ok(looked) => PlanRow {
-                            line: work.line(),
-                            site: work.site().to_string(),
-                            have: looked.seen.ours(),
-                            others: looked.seen.theirs(),
-                            decision: looked.decision,
-                        },
-                        Err(e) if is_credential_failure(&e) => {
-                            fail(e);
-                            continue;
-                        }
-                        Err(e) => PlanRow {
-                            line: work.line(),
-                            site: work.site().to_string(),
-                            decision: Decision {
-                                action: Action::Error,
-                                provision: Vec::new(),
-                                cancel: Vec::new(),
-                                reason: format!("the status could not be read: {} ({e})", e.code()),
-                            },
-                            have: Vec::new(),
-                            others: Vec::new(),
-                        },
-                    };
-                    counts.add(row.decision.action);
-                    if let Err(e) = emit(seq, row) {
-                        fail(e);
-                    }
+    let work = || {
+        let client = session.client().clone();
+        todo.each_until(&stop, |(seq, work)| {
+            let looked = look(
+                session,
+                &client,
+                pacer.as_ref(),
+                &counts.requests,
+                work.site(),
+                work.want(),
+                options.rules,
+            );
+            let row = match looked {
+                Ok(looked) => PlanRow {
+                    line: work.line(),
+                    site: work.site().to_string(),
+                    have: looked.seen.ours(),
+                    others: looked.seen.theirs(),
+                    decision: looked.decision,
+                },
+                Err(e) if is_credential_failure(&e) => {
+                    stop.fail(e);
+                    return;
                 }
-            });
-        }
-        let dispatched = (|| {
-            let mut seq = 0u64;
-            let mut send = |work: Work| {
-                if stop.load(Ordering::Relaxed) {
-                    return false;
-                }
-                let sent = queue.send((seq, work)).is_ok();
-                seq += 1;
-                sent
+                Err(e) => PlanRow {
+                    line: work.line(),
+                    site: work.site().to_string(),
+                    decision: Decision {
+                        action: Action::Error,
+                        provision: Vec::new(),
+                        cancel: Vec::new(),
+                        reason: format!("the status could not be read: {} ({e})", e.code()),
+                    },
+                    have: Vec::new(),
+                    others: Vec::new(),
+                },
             };
-            for entry in desired.entries()? {
-                if !send(Work::Named(entry?)) {
-                    return Ok(());
-                }
+            counts.add(row.decision.action);
+            if let Err(e) = emit(seq, row) {
+                stop.fail(e);
             }
-            if options.rules.prune {
-                candidates(known, checked, |line, site| {
-                    Ok(send(Work::Candidate { line, site }))
-                })?;
+        })
+    };
+    pool::run(workers, &stop, queue, work, |send| {
+        let mut seq = 0u64;
+        let mut hand_on = |work: Work| {
+            if stop.is_set() {
+                return false;
             }
-            Ok(())
-        })();
-        drop(queue);
-        if let Err(e) = dispatched {
-            fail(e);
+            let sent = send((seq, work));
+            seq += 1;
+            sent
+        };
+        for entry in desired.entries()? {
+            if !hand_on(Work::Named(entry?)) {
+                return Ok(());
+            }
         }
+        if options.rules.prune {
+            candidates(known, checked, |line, site| {
+                Ok(hand_on(Work::Candidate { line, site }))
+            })?;
+        }
+        Ok(())
     });
-    match first_error
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner)
-    {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    stop.into_result()
 }

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use jetpack_partner::sandbox::Sandbox;
-use jetpack_partner::{BlogId, DownloadStatus, NewDownload, Wait};
+use jetpack_partner::{BlogId, DownloadStatus, NewDownload};
 use serde_json::Value;
 
 use crate::common::proxy::{Proxy, Trick};
@@ -63,18 +63,7 @@ fn new_archive(sandbox: &Sandbox, blog: u64, types: &str) -> (u64, String, Vec<u
     let asked = session
         .send(&NewDownload::new(id).parts(parts))
         .unwrap_or_else(|e| panic!("{e}"));
-    let done = Wait::new("backup download", asked.download_id.to_string())
-        .interval(Duration::from_millis(20))
-        .timeout(PATIENCE)
-        .until(
-            || {
-                Ok(session
-                    .send(&DownloadStatus::new(id, asked.download_id))?
-                    .into_look())
-            },
-            |_| {},
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+    let done = download_ready(&session, id, asked.download_id);
     let url = done.url.unwrap_or_else(|| panic!("no link"));
     let token = url.token().unwrap_or_else(|| panic!("no token")).to_owned();
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -98,19 +87,7 @@ fn new_archive(sandbox: &Sandbox, blog: u64, types: &str) -> (u64, String, Vec<u
 
 /// A fresh private directory.
 fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "jetpack-partner-archive-{}-{}",
-        std::process::id(),
-        jetpack_partner::sandbox::random_secret()
-    ));
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(&dir)
-        .unwrap_or_else(|e| panic!("mkdir: {e}"));
-    dir
+    private_dir("archive")
 }
 
 /// `path` with `suffix` added to its name.

@@ -22,6 +22,21 @@ fn batch(sandbox: &jetpack_partner::sandbox::Sandbox, args: &[&str]) -> Run {
     partner_cli(sandbox, &[&["batch"][..], args].concat())
 }
 
+/// `batch ACTION --input INPUT --output OUTPUT`, then `more`.
+fn batch_to(
+    sandbox: &jetpack_partner::sandbox::Sandbox,
+    action: &str,
+    input: &Path,
+    output: &Path,
+    more: &[&str],
+) -> Run {
+    let (input, output) = (input.to_string_lossy(), output.to_string_lossy());
+    batch(
+        sandbox,
+        &[&[action, "--input", &input, "--output", &output][..], more].concat(),
+    )
+}
+
 /// The records of a journal, without its header line.
 fn records(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
@@ -64,17 +79,12 @@ fn provision_many_sites_from_json_lines_and_csv() {
     let sandbox = sandbox();
     let input = temp_file("sites.jsonl", sites_jsonl(40, "personal").as_bytes());
     let output = out_path("out.jsonl");
-    let run = batch(
+    let run = batch_to(
         &sandbox,
-        &[
-            "provision",
-            "--input",
-            &input.to_string_lossy(),
-            "--output",
-            &output.to_string_lossy(),
-            "--concurrency",
-            "8",
-        ],
+        "provision",
+        &input,
+        &output,
+        &["--concurrency", "8"],
     );
     run.assert_code(0);
     assert!(
@@ -124,18 +134,12 @@ fn fail_fast_stops_at_a_refused_site_while_lines_wait_in_the_queue() {
     let text = format!("{}{}", sites_jsonl(1, "gold"), sites_jsonl(40, "free"));
     let input = temp_file("refused-first.jsonl", text.as_bytes());
     let output = out_path("refused-first-out.jsonl");
-    let run = batch(
+    let run = batch_to(
         &sandbox,
-        &[
-            "provision",
-            "--input",
-            &input.to_string_lossy(),
-            "--output",
-            &output.to_string_lossy(),
-            "--concurrency",
-            "1",
-            "--fail-fast",
-        ],
+        "provision",
+        &input,
+        &output,
+        &["--concurrency", "1", "--fail-fast"],
     );
     run.assert_code(1);
     assert!(run.elapsed < Duration::from_secs(20), "{run:#?}");
@@ -154,16 +158,7 @@ fn bad_lines_are_reported_recorded_and_skipped() {
     );
     let input = temp_file("mixed.jsonl", text.as_bytes());
     let output = out_path("mixed-out.jsonl");
-    let run = batch(
-        &sandbox,
-        &[
-            "provision",
-            "--input",
-            &input.to_string_lossy(),
-            "--output",
-            &output.to_string_lossy(),
-        ],
-    );
+    let run = batch_to(&sandbox, "provision", &input, &output, &[]);
     run.assert_code(1);
     assert!(
         run.stderr.contains("line 3: local_user is required"),
@@ -270,17 +265,7 @@ fn lines_in_doubt_are_checked_before_they_are_sent_again() {
         "{\"line\":1,\"site\":\"site0.test\",\"outcome\":\"started\"}\n{\"line\":2,\"site\":\"site1.test\",\"outcome\":\"started\"}\n{\"line\":2,\"si",
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let run = batch(
-        &sandbox,
-        &[
-            "provision",
-            "--input",
-            &input.to_string_lossy(),
-            "--output",
-            &output.to_string_lossy(),
-            "--resume",
-        ],
-    );
+    let run = batch_to(&sandbox, "provision", &input, &output, &["--resume"]);
     run.assert_code(0);
     assert!(
         run.stderr.contains("line 3 is not a record"),
@@ -318,18 +303,7 @@ fn lines_in_doubt_are_checked_before_they_are_sent_again() {
     let cancels_before = sandbox.stats()["by_endpoint"]
         ["POST /rest/v1.3/jpphp/{site}/partner-cancel"]["200"]
         .as_u64();
-    batch(
-        &sandbox,
-        &[
-            "cancel",
-            "--input",
-            &cancel_in.to_string_lossy(),
-            "--output",
-            &cancel_out.to_string_lossy(),
-            "--resume",
-        ],
-    )
-    .assert_code(0);
+    batch_to(&sandbox, "cancel", &cancel_in, &cancel_out, &["--resume"]).assert_code(0);
     let cancels_after = sandbox.stats()["by_endpoint"]
         ["POST /rest/v1.3/jpphp/{site}/partner-cancel"]["200"]
         .as_u64();
@@ -1025,16 +999,7 @@ fn the_journal_of_a_provision_is_the_input_of_its_cancel() {
     lines.push_str("{\"local_user\":\"admin\",\"siteurl\":\"https://bad.test\",\"plan\":\"personal\",\"colour\":\"red\"}\n");
     let input = temp_file("trial.jsonl", lines.as_bytes());
     let output = out_path("trial-out.jsonl");
-    let run = batch(
-        &sandbox,
-        &[
-            "provision",
-            "--input",
-            &input.to_string_lossy(),
-            "--output",
-            &output.to_string_lossy(),
-        ],
-    );
+    let run = batch_to(&sandbox, "provision", &input, &output, &[]);
     run.assert_code(1);
     let finals = finals(&records(&output));
     assert_eq!(finals[&5]["outcome"], "invalid");

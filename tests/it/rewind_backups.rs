@@ -5,9 +5,7 @@
 use std::time::{Duration, Instant};
 
 use jetpack_partner::sandbox::Fault;
-use jetpack_partner::{
-    BackupList, BackupParts, BlogId, DownloadList, DownloadStatus, NewDownload, TraceEvent,
-};
+use jetpack_partner::{BackupList, BackupParts, BlogId, DownloadList, NewDownload, TraceEvent};
 use serde_json::Value;
 
 use crate::common::rewind::*;
@@ -771,18 +769,7 @@ fn the_library_reads_every_answer_and_hides_the_link() {
         asked.rewind_id.as_ref().map(|r| r.as_str()),
         Some(point.as_str())
     );
-    let done = jetpack_partner::Wait::new("backup download", asked.download_id.to_string())
-        .interval(Duration::from_millis(30))
-        .timeout(PATIENCE)
-        .until(
-            || {
-                Ok(session
-                    .send(&DownloadStatus::new(id, asked.download_id))?
-                    .into_look())
-            },
-            |_| {},
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+    let done = download_ready(&session, id, asked.download_id);
     let url = done.url.clone().unwrap_or_else(|| panic!("no link"));
     let token = url.token().unwrap_or_default().to_owned();
     assert!(!format!("{done:?}").contains(&token));

@@ -211,13 +211,11 @@ pub fn http_response(status: u16, content_type: &str, body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A file with `content`, in a fresh directory of the temporary directory.
-/// The directory is private (0700) whatever the umask, so a token cache
-/// made inside it is used (the cache skips a directory in a parent that
-/// group or others can write to).
-pub fn temp_file(name: &str, content: &[u8]) -> std::path::PathBuf {
+/// A fresh directory of the temporary directory, named after `tag`, that
+/// only its owner can use (0700) whatever the umask.
+pub fn private_dir(tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
-        "jetpack-partner-test-{}-{}",
+        "jetpack-partner-{tag}-{}-{}",
         std::process::id(),
         jetpack_partner::sandbox::random_secret()
     ));
@@ -228,7 +226,15 @@ pub fn temp_file(name: &str, content: &[u8]) -> std::path::PathBuf {
     builder
         .create(&dir)
         .unwrap_or_else(|e| panic!("mkdir: {e}"));
-    let path = dir.join(name);
+    dir
+}
+
+/// A file with `content`, in a fresh directory of the temporary directory.
+/// The directory is private (0700) whatever the umask, so a token cache
+/// made inside it is used (the cache skips a directory in a parent that
+/// group or others can write to).
+pub fn temp_file(name: &str, content: &[u8]) -> std::path::PathBuf {
+    let path = private_dir("test").join(name);
     std::fs::write(&path, content).unwrap_or_else(|e| panic!("write: {e}"));
     path
 }

@@ -4,7 +4,10 @@
 use std::time::{Duration, Instant};
 
 use jetpack_partner::sandbox::{Sandbox, SandboxBuilder};
-use jetpack_partner::{latest_restore_point, BlogId, Client, Credentials, Secret, Session};
+use jetpack_partner::{
+    latest_restore_point, BlogId, Client, Credentials, DownloadAnswer, DownloadStatus, Secret,
+    Session, Wait,
+};
 use serde_json::Value;
 
 use super::{Run, PARTNER_ID, SECRET};
@@ -112,4 +115,21 @@ pub fn progress_lines(run: &Run, label: &str) -> Vec<(String, Option<u64>)> {
             (state, percent)
         })
         .collect()
+}
+
+/// Waits until the download `download` of `blog` is ready (asking every
+/// 20 ms, for at most `PATIENCE`), and gives its last status.
+pub fn download_ready(session: &Session, blog: BlogId, download: u64) -> DownloadAnswer {
+    Wait::new("backup download", download.to_string())
+        .interval(Duration::from_millis(20))
+        .timeout(PATIENCE)
+        .until(
+            || {
+                Ok(session
+                    .send(&DownloadStatus::new(blog, download))?
+                    .into_look())
+            },
+            |_| {},
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
 }
