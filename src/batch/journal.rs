@@ -355,7 +355,10 @@ impl Journal {
             Refusals {
                 not_regular: "; the output of a batch is its journal, to be read back on \
                               resume",
-                holder: "another batch run",
+                holder: match action {
+                    Action::Reconcile => "another reconcile --apply",
+                    _ => "another batch run",
+                },
                 in_use: "nothing was sent. Wait for that run to end, then resume",
             },
         )?;

@@ -666,3 +666,35 @@ fn kill_nine_in_the_middle_of_an_apply_then_resume_provisions_no_site_twice() {
     again.assert_code(0);
     assert!(again.stderr.contains("; no changes;"), "{}", again.stderr);
 }
+
+/// Two applies on one journal: the second is refused before it sends
+/// anything, and says which kind of run holds the file.
+#[test]
+fn a_second_apply_on_a_held_journal_is_refused_and_sends_nothing() {
+    let sandbox = fleet_sandbox();
+    let desired = file(
+        "held.csv",
+        "site,plan,local_user\nhttps://held.test,personal,admin\n",
+    );
+    let journal = out_path("held-journal.jsonl");
+    let held = std::fs::File::create(&journal).unwrap_or_else(|e| panic!("{e}"));
+    held.try_lock().unwrap_or_else(|e| panic!("{e}"));
+    let before = requests(&sandbox);
+    let run = reconcile(
+        &sandbox,
+        &[
+            "--desired",
+            &desired,
+            "--apply",
+            "--output",
+            &journal.to_string_lossy(),
+        ],
+    );
+    run.assert_code(5);
+    assert!(
+        run.stderr.contains("in use by another reconcile --apply"),
+        "{run:#?}"
+    );
+    assert_eq!(requests(&sandbox), before, "{run:#?}");
+    drop(held);
+}
