@@ -274,6 +274,25 @@ fn backup_download_prints_its_id_and_download_id_follows_it_to_the_link() {
         hits(&sandbox, "POST /wpcom/v2/sites/{blog_id}/rewind/downloads"),
         1
     );
+    // Following a ready archive reads its status once: the wait's first
+    // look is the only request.
+    let status = "GET /wpcom/v2/sites/{blog_id}/rewind/downloads/{download_id}";
+    let before = hits(&sandbox, status);
+    let again = partner_cli(
+        &sandbox,
+        &[
+            "backup",
+            "download",
+            "--site",
+            &site,
+            "--download-id",
+            &id.to_string(),
+            "--wait",
+        ],
+    );
+    again.assert_code(0);
+    assert_eq!(stdout_json(&again)["downloadId"], id);
+    assert_eq!(hits(&sandbox, status), before + 1, "{again:#?}");
 }
 
 #[test]

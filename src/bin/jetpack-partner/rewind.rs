@@ -238,8 +238,16 @@ pub fn download(args: &Args, globals: &Globals) -> Result<(), Failure> {
         None => None,
     };
     let (session, blog) = open(args, globals, args.wait)?;
-    let answer = match args.download_id {
-        Some(id) => globals.send(&session, &DownloadStatus::new(blog, id))?,
+    let asked_now = args.download_id.is_none();
+    let id = match args.download_id {
+        // An archive asked for earlier, followed: the wait's first look
+        // reads its status.
+        Some(id) if args.wait => id,
+        Some(id) => {
+            let answer = globals.send(&session, &DownloadStatus::new(blog, id))?;
+            keep_secret(globals, &answer);
+            return print(globals, &answer, asked_now);
+        }
         None => {
             globals.out.check_stdout()?;
             let mut request = NewDownload::new(blog);
@@ -249,15 +257,14 @@ pub fn download(args: &Args, globals: &Globals) -> Result<(), Failure> {
             if let Some(parts) = &args.types {
                 request = request.parts(parts.clone());
             }
-            globals.send(&session, &request)?
+            let answer = globals.send(&session, &request)?;
+            keep_secret(globals, &answer);
+            if !args.wait {
+                return print(globals, &answer, asked_now);
+            }
+            answer.download_id
         }
     };
-    keep_secret(globals, &answer);
-    let asked_now = args.download_id.is_none();
-    if !args.wait {
-        return print(globals, &answer, asked_now);
-    }
-    let id = answer.download_id;
     let follow_up = match args.output.as_deref() {
         Some(path) => archive::follow_up(blog, id, path),
         None => format!("jetpack-partner backup download --site {blog} --download-id {id} --wait"),
