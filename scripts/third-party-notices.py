@@ -243,7 +243,11 @@ class HtmlText(html.parser.HTMLParser):
 def std_section(out, rustc):
     sysroot = run(rustc + ["--print", "sysroot"]).strip()
     docs = os.path.join(sysroot, "share", "doc", "rust")
-    section(out, "Rust's standard library (std, core, alloc and the crates std is built from)\nLicense: MIT OR Apache-2.0")
+    section(
+        out,
+        "Rust's standard library (std, core, alloc and the crates std is built from)\n"
+        "License: MIT OR Apache-2.0",
+    )
     out.append(
         "\nThe Rust standard library is compiled into the binary. Its source is at\n"
         "https://github.com/rust-lang/rust\n"
