@@ -3,11 +3,12 @@
 #
 #   dist/jetpack-partner-VERSION-x86_64-unknown-linux-musl.tar.gz
 #       the binary, its man page, bash/zsh/fish completions, README.md,
-#       SECURITY.md, LICENSE-MIT, LICENSE-APACHE and SHA256SUMS (of those
-#       files), in one directory of the same name
+#       SECURITY.md, LICENSE-MIT, LICENSE-APACHE, THIRD-PARTY-NOTICES and
+#       SHA256SUMS (of those files), in one directory of the same name
 #   dist/jetpack-partner_VERSION_amd64.deb
 #       /usr/bin/jetpack-partner, the man page and completions where Debian
 #       looks for them, the licences in /usr/share/doc/jetpack-partner/copyright
+#       and the third-party notices in THIRD-PARTY-NOTICES.gz next to it
 #   dist/SHA256SUMS
 #       the checksums of the two packages
 #
@@ -30,8 +31,13 @@
 # and owned by 0:0, gzip stores no name or time, and dpkg-deb builds with
 # --root-owner-group. Running it twice on one commit gives the same bytes.
 #
-# Needs: git, tar, gzip, coreutils, dpkg-deb (Debian's dpkg) and what
-# build-static.sh needs.
+# THIRD-PARTY-NOTICES (scripts/third-party-notices.py) holds the licences of
+# what is compiled into the binary besides our code: the crates of its
+# normal dependency graph, Rust's std (of the toolchain the binary was built
+# with) and musl.
+#
+# Needs: git, tar, gzip, coreutils, dpkg-deb (Debian's dpkg), python3 and
+# what build-static.sh needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,7 +58,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-for tool in git tar gzip sha256sum md5sum dpkg-deb; do
+for tool in git tar gzip sha256sum md5sum dpkg-deb python3; do
     command -v "$tool" >/dev/null || die "$tool is needed (dpkg-deb: Debian's dpkg package)"
 done
 
@@ -106,6 +112,10 @@ if [ "$target" != x86_64-unknown-linux-musl ]; then
     say "WARNING: the binary is for $target, not x86_64-unknown-linux-musl; the tarball is named after it"
 fi
 [ "$("$bin" --version)" = "$name $version" ] || die "the binary's --version is not '$name $version'"
+# The toolchain it was built with ("built with nightly (small)"): its std's
+# notices go into THIRD-PARTY-NOTICES.
+toolchain=$(printf '%s\n' "$built" | sed -n 's/.*built with \([^ ]*\) .*/\1/p' | head -n 1)
+[ -n "$toolchain" ] || die "build-static.sh did not name its toolchain"
 
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
 export SOURCE_DATE_EPOCH
@@ -115,6 +125,9 @@ umask 022
 stage=target/package
 rm -rf "$stage"
 mkdir -p "$stage" "$out"
+
+notices="$stage/THIRD-PARTY-NOTICES"
+python3 scripts/third-party-notices.py --toolchain "$toolchain" --output "$notices"
 
 # Every file and directory of a staged tree: the mode given, the time of the
 # commit.
@@ -133,7 +146,7 @@ cp "$bin" "$tdir/$name"
 "$bin" completions bash > "$tdir/completions/$name.bash"
 "$bin" completions zsh > "$tdir/completions/_$name"
 "$bin" completions fish > "$tdir/completions/$name.fish"
-cp README.md SECURITY.md LICENSE-MIT LICENSE-APACHE "$tdir/"
+cp README.md SECURITY.md LICENSE-MIT LICENSE-APACHE "$notices" "$tdir/"
 (cd "$tdir" && find . -type f ! -name SHA256SUMS | sed 's|^\./||' | sort | xargs sha256sum > SHA256SUMS)
 settle "$stage/tar"
 chmod 0755 "$tdir/$name"
@@ -156,6 +169,7 @@ cp "$bin" "$root/usr/bin/$name"
 "$bin" completions fish > "$root/usr/share/fish/vendor_completions.d/$name.fish"
 gzip -9n < README.md > "$doc/README.md.gz"
 gzip -9n < SECURITY.md > "$doc/SECURITY.md.gz"
+gzip -9n < "$notices" > "$doc/THIRD-PARTY-NOTICES.gz"
 
 holder=${maintainer% <*}
 year=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y)
@@ -164,6 +178,10 @@ year=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y)
     echo "Upstream-Name: $name"
     echo "Upstream-Contact: $maintainer"
     [ -z "$homepage" ] || echo "Source: $homepage"
+    echo "Comment: The binary is statically linked: it also contains the Rust crates"
+    echo " it depends on, Rust's standard library and musl libc. Their copyright"
+    echo " notices and licences are in"
+    echo " /usr/share/doc/$name/THIRD-PARTY-NOTICES.gz."
     echo
     echo "Files: *"
     echo "Copyright: $year $holder"

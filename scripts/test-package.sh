@@ -8,6 +8,11 @@
 #   commit's time; the binary from it prints Cargo.toml's version, and says
 #   that `demo` is not in this build (the static build leaves the sandbox
 #   out);
+# - THIRD-PARTY-NOTICES, in the tarball and (gzipped) in the .deb, the same
+#   text: it has a section for ring, rustls, ureq, serde_json and musl, and
+#   one for every crate of `cargo tree -e normal --no-default-features
+#   --features cli --target x86_64-unknown-linux-musl` (name and version);
+#   the .deb's copyright file points to it;
 # - the .deb's control fields (no Depends: the binary is static), its file
 #   list with modes and owners (`dpkg-deb -c`), the binary from
 #   `dpkg-deb -x`; dpkg installs and removes it in a private root;
@@ -65,6 +70,7 @@ $base/LICENSE-MIT
 $base/README.md
 $base/SECURITY.md
 $base/SHA256SUMS
+$base/THIRD-PARTY-NOTICES
 $base/completions/
 $base/completions/_$name
 $base/completions/$name.bash
@@ -110,6 +116,28 @@ for f in LICENSE-MIT LICENSE-APACHE README.md SECURITY.md; do
     cmp "tar/$base/$f" "$repo/$f" || fail "the tarball's $f is not the source's"
 done
 
+# The notices name every crate compiled into the binary: each one of the
+# normal dependency graph that Cargo.lock resolves for the shipped features
+# has a section headed by its name and version.
+check_notices() {
+    local file=$1 crate n=0
+    [ -s "$file" ] || fail "$file is missing or empty"
+    for crate in ring rustls ureq serde_json; do
+        grep -Eq "^$crate [0-9]" "$file" || fail "$file has no section for $crate"
+    done
+    grep -q '^musl libc' "$file" || fail "$file has no section for musl"
+    grep -q "^Rust's standard library" "$file" || fail "$file has no section for Rust's std"
+    while read -r crate; do
+        grep -Fqx "$crate" "$file" || fail "$file has no section for '$crate' (cargo tree)"
+        n=$((n + 1))
+    done < <(cd "$repo" && cargo tree --locked -e normal --no-default-features --features cli \
+                 --target "$target" --prefix none \
+             | awk -v self="$name" '$1 != self { sub(/^v/, "", $2); print $1, $2 }' | sort -u)
+    [ "$n" -gt 0 ] || fail "cargo tree listed no crates"
+    say "$file: ring, rustls, ureq, serde_json, musl, std and the $n crates of cargo tree"
+}
+check_notices "tar/$base/THIRD-PARTY-NOTICES"
+
 # ---- the .deb -------------------------------------------------------------
 say "the .deb"
 field() { dpkg-deb -f "$deb_name" "$1"; }
@@ -135,6 +163,7 @@ drwxr-xr-x root/root ./usr/share/doc/
 drwxr-xr-x root/root ./usr/share/doc/$name/
 -rw-r--r-- root/root ./usr/share/doc/$name/README.md.gz
 -rw-r--r-- root/root ./usr/share/doc/$name/SECURITY.md.gz
+-rw-r--r-- root/root ./usr/share/doc/$name/THIRD-PARTY-NOTICES.gz
 -rw-r--r-- root/root ./usr/share/doc/$name/changelog.gz
 -rw-r--r-- root/root ./usr/share/doc/$name/copyright
 drwxr-xr-x root/root ./usr/share/fish/
@@ -167,6 +196,11 @@ cmp "deb/usr/share/zsh/vendor-completions/_$name" "tar/$base/completions/_$name"
 cmp "deb/usr/share/fish/vendor_completions.d/$name.fish" "tar/$base/completions/$name.fish" || fail "fish completions differ"
 grep -q '^Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/$' \
     "deb/usr/share/doc/$name/copyright" || fail "the copyright file is not DEP-5"
+grep -q "/usr/share/doc/$name/THIRD-PARTY-NOTICES.gz" "deb/usr/share/doc/$name/copyright" \
+    || fail "the copyright file does not point to THIRD-PARTY-NOTICES.gz"
+gzip -t "deb/usr/share/doc/$name/THIRD-PARTY-NOTICES.gz"
+cmp <(gzip -dc "deb/usr/share/doc/$name/THIRD-PARTY-NOTICES.gz") "tar/$base/THIRD-PARTY-NOTICES" \
+    || fail "the .deb's THIRD-PARTY-NOTICES is not the tarball's"
 (cd deb && md5sum --quiet -c <(dpkg-deb --ctrl-tarfile "../$deb_name" | tar -xOf - ./md5sums))
 
 # dpkg installs and removes it, in a dpkg root of its own (not the machine's).
