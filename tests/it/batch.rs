@@ -363,33 +363,12 @@ fn kill_nine_then_resume(sandbox: &jetpack_partner::sandbox::Sandbox, rate: Opti
         if output.exists() {
             args.push("--resume");
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_jetpack-partner"))
-            .args(&args)
-            .env_clear()
-            .env("JETPACK_PARTNER_SECRET", SECRET)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let started = Instant::now();
-        let mut finished = false;
-        while started.elapsed() < Duration::from_millis(delay_ms) {
-            if let Ok(Some(_)) = child.try_wait() {
-                finished = true;
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        if !finished {
-            let _ = child.kill(); // SIGKILL
-            kills += 1;
-        }
-        let _ = child.wait();
-        // The next run starts at once: requests the killed process left
-        // in flight may land after it has begun.
-        if finished {
+        if run_or_kill(&args, Duration::from_millis(delay_ms)).is_some() {
             break;
         }
+        // Killed: the next run starts at once, and requests the killed
+        // process left in flight may land after it has begun.
+        kills += 1;
     }
     assert!(kills >= 2, "the run was killed mid-way at least twice");
     let finals = finals(&records(&output));

@@ -3,7 +3,6 @@
 //! stale plans, and kill -9 in the middle of an apply.
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::*;
@@ -594,31 +593,12 @@ fn kill_nine_in_the_middle_of_an_apply_then_resume_provisions_no_site_twice() {
         if journal.exists() {
             args.push("--resume");
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_jetpack-partner"))
-            .args(&args)
-            .env_clear()
-            .env("JETPACK_PARTNER_SECRET", SECRET)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let started = Instant::now();
-        let mut finished = None;
-        while started.elapsed() < Duration::from_millis(delay_ms) {
-            if let Ok(Some(status)) = child.try_wait() {
-                finished = Some(status);
+        match run_or_kill(&args, Duration::from_millis(delay_ms)) {
+            Some(status) => {
+                assert!(status.success(), "the last run ended {status:?}");
                 break;
             }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        if finished.is_none() {
-            let _ = child.kill(); // SIGKILL
-            kills += 1;
-        }
-        let _ = child.wait();
-        if let Some(status) = finished {
-            assert!(status.success(), "the last run ended {status:?}");
-            break;
+            None => kills += 1,
         }
     }
     assert!(kills >= 2, "the apply was killed mid-way at least twice");

@@ -357,3 +357,27 @@ impl Drop for SandboxProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Runs the binary with `args` (the partner secret in its environment,
+/// output thrown away) for at most `limit`: its exit status if it ended by
+/// then, else `None` after a SIGKILL, as `kill -9` would leave it.
+pub fn run_or_kill(args: &[&str], limit: Duration) -> Option<std::process::ExitStatus> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jetpack-partner"))
+        .args(args)
+        .env_clear()
+        .env("JETPACK_PARTNER_SECRET", SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+    None
+}
