@@ -6,7 +6,7 @@
 //! there is nothing to look up, and that thread (its 2 MiB stack mapped,
 //! started and joined) is a third of a short command's own work.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use ureq::config::Config;
 use ureq::http::Uri;
@@ -35,21 +35,12 @@ impl Resolver for AddressFirst {
 }
 
 /// The socket address of a URI whose host is an IP address (IPv6 in
-/// brackets), with its port or the scheme's.
+/// brackets), with its port or the scheme's (as ureq's resolver spells
+/// them).
 fn literal(uri: &Uri) -> Option<SocketAddr> {
-    let authority = uri.authority()?;
-    let host = authority.host();
-    let host = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    let ip: IpAddr = host.parse().ok()?;
-    let port = authority.port_u16().or(match uri.scheme_str()? {
-        "http" => Some(80),
-        "https" => Some(443),
-        _ => None,
-    })?;
-    Some(SocketAddr::new(ip, port))
+    DefaultResolver::host_and_port(uri.scheme()?, uri.authority()?)?
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]
