@@ -522,8 +522,7 @@ const RESTORE_POINT_PAGES: u32 = 10;
 /// use jetpack_partner::{latest_restore_point, Restore, Session, SiteRef};
 /// # fn f(session: &Session) -> Result<(), jetpack_partner::Error> {
 /// let blog = session.blog_id(&SiteRef::parse("example.com")?)?;
-/// if let Some(point) = latest_restore_point(session, blog)? {
-///     let rewind_id = point.rewind_id.clone().expect("a restore point has one");
+/// if let Some(rewind_id) = latest_restore_point(session, blog)?.and_then(|p| p.rewind_id) {
 ///     let queued = session.send(&Restore::to_rewind_id(blog, rewind_id))?;
 ///     println!("restore {} queued", queued.restore_id);
 /// }
